@@ -1,0 +1,1 @@
+"""Channel adapters: Telegram (aiogram 3) and the console chat."""

@@ -1,0 +1,85 @@
+"""The citizen router: every private message and button press goes to the dialog engine."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.types import CallbackQuery, ErrorEvent, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.incoming import from_callback, from_message
+from bot.sender import Sender
+from dialogs.engine import Engine
+from dialogs.render import Renderer
+from dialogs.types import Incoming, Reply
+from storage.repositories import SqlDialogStore
+
+log = logging.getLogger(__name__)
+
+
+def get_router(engine: Engine, renderer: Renderer, sender: Sender) -> Router:
+    router = Router(name="citizen")
+
+    async def converse(session: AsyncSession, incoming: Incoming) -> None:
+        replies = await engine.handle(SqlDialogStore(session), incoming)
+        await session.commit()  # only what was committed is announced to the citizen
+        for reply in replies:
+            if not await sender.send(incoming.chat_id, renderer.reply(reply)):
+                break
+
+    @router.message(F.chat.type == "private")
+    async def on_message(message: Message, session: AsyncSession) -> None:
+        await converse(session, from_message(message))
+
+    @router.callback_query()
+    async def on_button(callback: CallbackQuery, session: AsyncSession, bot: Bot) -> None:
+        await callback.answer()  # stop the spinner on the button at once
+        message = callback.message
+        if not isinstance(message, Message):
+            return  # the message is too old for Telegram to show it; nothing to answer in
+        await _mark_chosen(bot, renderer, message, callback.data or "")
+        await converse(session, from_callback(callback, message.chat.id))
+
+    @router.error()
+    async def on_error(event: ErrorEvent, bot: Bot) -> None:
+        log.exception("update %s failed", event.update.update_id, exc_info=event.exception)
+        update = event.update
+        chat = (
+            update.message.chat
+            if update.message
+            else update.callback_query.message.chat
+            if update.callback_query and update.callback_query.message
+            else None
+        )
+        if chat is None:
+            return
+        try:
+            await sender.send(chat.id, renderer.reply(Reply("common.error")))
+        except Exception:  # the error reply itself failed: logging is all that is left
+            log.exception("could not tell chat %s about the error", chat.id)
+
+    return router
+
+
+async def _mark_chosen(bot: Bot, renderer: Renderer, message: Message, payload: str) -> None:
+    """Keep the question in the history with the chosen answer under it, and take its buttons
+    away so an old question cannot be answered twice."""
+    markup = message.reply_markup
+    label = next(
+        (
+            button.text
+            for row in (markup.inline_keyboard if markup else [])
+            for button in row
+            if button.callback_data == payload
+        ),
+        None,
+    )
+    if label is None or message.html_text is None:
+        return
+    text = renderer.text("common.chosen", {"text": message.html_text, "choice": label})
+    try:
+        await bot.edit_message_text(text=text, chat_id=message.chat.id, message_id=message.message_id)
+    except TelegramBadRequest as exc:  # too old, unchanged or too long: the answer still goes on
+        log.debug("could not mark the choice: %s", exc)

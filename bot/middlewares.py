@@ -1,0 +1,89 @@
+"""Update middlewares: per-citizen ordering with in-flight tracking, and one DB session per
+update with de-duplication by stored update id."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware, Bot
+from aiogram.types import TelegramObject, Update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage.repositories import claim_update
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+def sender_id(update: Update) -> int | None:
+    event = update.message or update.callback_query
+    user = event.from_user if event is not None else None
+    return user.id if user is not None else None
+
+
+class OrderAndTrack(BaseMiddleware):
+    """aiogram runs updates concurrently, even one user's (aiogram #1317): two quick presses
+    would race on the same conversation. A per-user lock keeps each citizen's updates in
+    arrival order; the in-flight count lets shutdown wait for handlers still running."""
+
+    def __init__(self) -> None:
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._waiting: dict[int, int] = {}
+        self._in_flight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        key = sender_id(event) if isinstance(event, Update) else None
+        self._in_flight += 1
+        self._idle.clear()
+        try:
+            if key is None:
+                return await handler(event, data)
+            # No await before acquire(): tasks reach the lock in the order they were created.
+            lock = self._locks.setdefault(key, asyncio.Lock())
+            self._waiting[key] = self._waiting.get(key, 0) + 1
+            try:
+                async with lock:
+                    return await handler(event, data)
+            finally:
+                self._waiting[key] -= 1
+                if not self._waiting[key]:
+                    del self._waiting[key]
+                    del self._locks[key]
+        finally:
+            self._in_flight -= 1
+            if not self._in_flight:
+                self._idle.set()
+
+    async def drain(self, timeout: float) -> bool:
+        """Wait for running handlers; False if some were still running after `timeout`."""
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout)
+        except TimeoutError:
+            log.warning("%d handler(s) still running at shutdown", self._in_flight)
+            return False
+        return True
+
+
+class DatabaseSession(BaseMiddleware):
+    """One AsyncSession per update. The update id is recorded in the same transaction as the
+    handler's changes, so a redelivered update (webhook retry, restart) is dropped."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        bot: Bot = data["bot"]
+        async with self._sessions() as session:
+            if isinstance(event, Update) and not await claim_update(
+                session, bot.id, event.update_id
+            ):
+                log.info("update %s was already processed; dropped", event.update_id)
+                return None
+            data["session"] = session
+            return await handler(event, data)

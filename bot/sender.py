@@ -1,0 +1,124 @@
+"""The one way messages leave for Telegram: split to the size limit, paced, retried on 429.
+
+Limits (core.telegram.org/bots/faq): about 30 messages/s overall and about 1/s per chat; a
+429 carries `retry_after`, and retrying after it is safe (the message was not sent).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramForbiddenError, TelegramRetryAfter
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+from dialogs.types import RenderedButton, RenderedReply
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT = 4096  # Bot API sendMessage text limit, in characters
+MAX_RETRIES = 3
+
+
+def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """Cut on paragraph boundaries, then lines, then spaces; a word longer than the limit is
+    cut hard. Tags are not split across parts because our templates keep them within lines."""
+    if len(text) <= limit:
+        return [text]
+    parts: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        window = rest[: limit + 1]
+        cut = next(
+            (pos for sep in ("\n\n", "\n", " ") if (pos := window.rfind(sep)) > 0),
+            limit,
+        )
+        parts.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest:
+        parts.append(rest)
+    return parts
+
+
+def keyboard(rows: tuple[tuple[RenderedButton, ...], ...]) -> InlineKeyboardMarkup | None:
+    if not rows:
+        return None
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [InlineKeyboardButton(text=b.label, callback_data=b.payload) for b in row]
+            for row in rows
+        ]
+    )
+
+
+class Pacer:
+    """Token buckets: a global one and one per chat (a burst of a few replies is allowed,
+    then one per second)."""
+
+    def __init__(
+        self,
+        global_rate: float = 25.0,
+        chat_rate: float = 1.0,
+        chat_burst: float = 3.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._global_rate = global_rate
+        self._chat_rate = chat_rate
+        self._chat_burst = chat_burst
+        self._clock = clock
+        self._global_next = 0.0
+        self._chats: dict[int, tuple[float, float]] = {}  # chat -> (tokens, at)
+        self._lock = asyncio.Lock()
+
+    def _delay(self, chat_id: int) -> float:
+        now = self._clock()
+        tokens, at = self._chats.get(chat_id, (self._chat_burst, now))
+        tokens = min(self._chat_burst, tokens + (now - at) * self._chat_rate)
+        chat_wait = 0.0 if tokens >= 1 else (1 - tokens) / self._chat_rate
+        global_wait = max(0.0, self._global_next - now)
+        wait = max(chat_wait, global_wait)
+        self._chats[chat_id] = (tokens + wait * self._chat_rate - 1, now + wait)
+        self._global_next = max(self._global_next, now) + 1 / self._global_rate
+        if len(self._chats) > 10_000:  # forget chats that have long been quiet
+            self._chats = {c: v for c, v in self._chats.items() if now - v[1] < 60}
+        return wait
+
+    async def wait(self, chat_id: int) -> None:
+        async with self._lock:
+            delay = self._delay(chat_id)
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+
+class Sender:
+    def __init__(self, bot: Bot, pacer: Pacer | None = None) -> None:
+        self._bot = bot
+        self._pacer = pacer or Pacer()
+
+    async def send(self, chat_id: int, reply: RenderedReply) -> bool:
+        """Send one rendered reply; False when the citizen has blocked the bot."""
+        parts = split_text(reply.text)
+        for index, part in enumerate(parts):
+            markup = keyboard(reply.buttons) if index == len(parts) - 1 else None
+            if not await self._send_part(chat_id, part, markup):
+                return False
+        return True
+
+    async def _send_part(self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None) -> bool:
+        for attempt in range(MAX_RETRIES + 1):
+            await self._pacer.wait(chat_id)
+            try:
+                await self._bot.send_message(chat_id, text, reply_markup=markup)
+                return True
+            except TelegramRetryAfter as exc:
+                if attempt == MAX_RETRIES:
+                    raise
+                log.warning("429 for chat %s, retrying after %s s", chat_id, exc.retry_after)
+                await asyncio.sleep(exc.retry_after)
+            except TelegramForbiddenError:
+                log.info("chat %s has blocked the bot", chat_id)
+                return False
+        return False

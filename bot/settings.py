@@ -1,0 +1,171 @@
+"""Settings: `config.yml` defaults overridden by environment variables (`BOT__TOKEN`, ...).
+
+Built once at start-up by the entry point and passed down; nothing imports a global instance.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import time
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    YamlConfigSettingsSource,
+)
+
+DEFAULT_CONFIG_FILE = Path("config.yml")
+
+
+class ConfigError(Exception):
+    """Invalid configuration; the message names every offending key."""
+
+
+class WebhookSettings(BaseModel):
+    url: str | None = None
+    path: str = "/telegram/webhook"
+    host: str = "127.0.0.1"
+    port: int = Field(default=8081, ge=1, le=65535)
+    secret: SecretStr | None = None
+
+    @field_validator("secret")
+    @classmethod
+    def _telegram_secret_alphabet(cls, value: SecretStr | None) -> SecretStr | None:
+        # Bot API setWebhook: 1-256 characters, only A-Z, a-z, 0-9, _ and -.
+        if value is None:
+            return None
+        raw = value.get_secret_value()
+        allowed = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+        if not 1 <= len(raw) <= 256 or not set(raw) <= allowed:
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+
+class BotSettings(BaseModel):
+    token: SecretStr | None = None
+    api_server: str = "https://api.telegram.org"
+    mode: Literal["polling", "webhook"] = "polling"
+    webhook: WebhookSettings = WebhookSettings()
+    drain_timeout_seconds: float = Field(default=30, gt=0)
+
+    @field_validator("token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        bot_id, _, secret = value.get_secret_value().partition(":")
+        if not bot_id.isdigit() or not secret:
+            raise ValueError("must look like 123456:ABC-DEF (the token @BotFather gave)")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_needs_url_and_secret(self) -> BotSettings:
+        if self.mode == "webhook" and self.token is not None:
+            if not self.webhook.url:
+                raise ValueError("webhook.url is required when mode is webhook")
+            if self.webhook.secret is None:
+                raise ValueError("webhook.secret is required when mode is webhook")
+        return self
+
+
+class DatabaseSettings(BaseModel):
+    url: str = "sqlite+aiosqlite:///var/assistant.db"
+    echo: bool = False
+
+    @field_validator("url")
+    @classmethod
+    def _supported_driver(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError(
+                "must start with sqlite+aiosqlite:// or postgresql+asyncpg:// (async drivers)"
+            )
+        return value
+
+
+class RegionSettings(BaseModel):
+    name: str
+    timezone: str = "Europe/Moscow"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+
+class WorkingHours(BaseModel):
+    start: time = time(9, 0)
+    end: time = time(18, 0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> WorkingHours:
+        if self.start >= self.end:
+            raise ValueError("start must be earlier than end")
+        return self
+
+
+class ConsentSettings(BaseModel):
+    version: str = Field(min_length=1)
+
+
+class LoggingSettings(BaseModel):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_nested_delimiter="__",
+        case_sensitive=False,
+        extra="forbid",
+    )
+
+    bot: BotSettings = BotSettings()
+    database: DatabaseSettings = DatabaseSettings()
+    regions: dict[str, RegionSettings] = Field(min_length=1)
+    default_region: str
+    working_hours: WorkingHours = WorkingHours()
+    consent: ConsentSettings
+    logging: LoggingSettings = LoggingSettings()
+
+    @model_validator(mode="after")
+    def _default_region_known(self) -> Settings:
+        if self.default_region not in self.regions:
+            raise ValueError(f"default_region {self.default_region!r} is not in regions")
+        return self
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        config_file = Path(os.environ.get("ASSISTANT_CONFIG", DEFAULT_CONFIG_FILE))
+        # Environment first: it overrides the file.
+        return (
+            init_settings,
+            env_settings,
+            YamlConfigSettingsSource(settings_cls, yaml_file=config_file),
+        )
+
+
+def load_settings() -> Settings:
+    """Read and validate the configuration, or raise ConfigError naming every bad key."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            key = ".".join(str(part) for part in error["loc"]) or "(top level)"
+            problems.append(f"  {key}: {error['msg']}")
+        raise ConfigError("invalid configuration:\n" + "\n".join(problems)) from exc

@@ -1,0 +1,102 @@
+"""Runs the Telegram bot: long polling or a webhook, against api.telegram.org or a
+self-hosted Bot API server."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.types import BotCommand
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+from aiohttp import web
+
+from bot.handlers import get_router
+from bot.middlewares import DatabaseSession, OrderAndTrack
+from bot.sender import Sender
+from bot.settings import Settings
+from bot.wiring import Parts
+
+log = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = ["message", "callback_query"]
+COMMANDS = ("start", "menu", "help", "cancel")
+
+
+def build_bot(settings: Settings) -> Bot:
+    if settings.bot.token is None:
+        raise ValueError("bot.token is not set")
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.bot.api_server))
+    return Bot(
+        settings.bot.token.get_secret_value(),
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML),
+    )
+
+
+def build_dispatcher(parts: Parts, bot: Bot, drain_timeout: float) -> Dispatcher:
+    dispatcher = Dispatcher()
+    tracker = OrderAndTrack()
+    dispatcher.update.outer_middleware(tracker)
+    dispatcher.update.outer_middleware(DatabaseSession(parts.sessions))
+    dispatcher.include_router(get_router(parts.engine, parts.renderer, Sender(bot)))
+
+    async def on_startup(bot: Bot) -> None:
+        commands = [
+            BotCommand(command=name, description=parts.renderer.text(f"commands.{name}"))
+            for name in COMMANDS
+        ]
+        await bot.set_my_commands(commands)
+
+    async def on_shutdown() -> None:
+        # Polling has already confirmed these updates to Telegram: finish them before exit.
+        await tracker.drain(drain_timeout)
+        await parts.db.dispose()
+
+    dispatcher.startup.register(on_startup)
+    dispatcher.shutdown.register(on_shutdown)
+    return dispatcher
+
+
+async def run_polling(settings: Settings, parts: Parts) -> None:
+    bot = build_bot(settings)
+    dispatcher = build_dispatcher(parts, bot, settings.bot.drain_timeout_seconds)
+    await bot.delete_webhook(drop_pending_updates=False)
+    log.info("polling %s", settings.bot.api_server)
+    await dispatcher.start_polling(bot, allowed_updates=ALLOWED_UPDATES, handle_signals=True)
+
+
+def webhook_app(settings: Settings, parts: Parts, bot: Bot) -> web.Application:
+    webhook = settings.bot.webhook
+    if webhook.url is None or webhook.secret is None:
+        raise ValueError("bot.webhook.url and bot.webhook.secret are required for webhook mode")
+    secret = webhook.secret.get_secret_value()
+    url = webhook.url
+    dispatcher = build_dispatcher(parts, bot, settings.bot.drain_timeout_seconds)
+
+    async def register_webhook(bot: Bot) -> None:
+        await bot.set_webhook(url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
+
+    dispatcher.startup.register(register_webhook)
+    app = web.Application()
+    # Requests without the matching X-Telegram-Bot-Api-Secret-Token header get 401.
+    SimpleRequestHandler(dispatcher, bot, secret_token=secret).register(app, path=webhook.path)
+    setup_application(app, dispatcher, bot=bot)
+    return app
+
+
+def run_webhook(settings: Settings) -> None:
+    """Serve the webhook until SIGTERM/SIGINT; aiohttp then runs the dispatcher's shutdown,
+    which drains the handlers still running."""
+    from bot.wiring import build_parts
+
+    async def make_app() -> web.Application:
+        parts = await build_parts(settings)
+        return webhook_app(settings, parts, build_bot(settings))
+
+    webhook = settings.bot.webhook
+    log.info("webhook listening on %s:%s%s", webhook.host, webhook.port, webhook.path)
+    web.run_app(make_app(), host=webhook.host, port=webhook.port, print=None)

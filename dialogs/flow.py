@@ -1,0 +1,129 @@
+"""Declarative flows: a flow is a sequence of steps; each step has a prompt template, a parser
+that turns the citizen's input into a value (or raises InvalidInput with its own template) and
+a rule for the next step. The engine stores the position and the values in the conversation, so
+a flow survives restarts and can be walked back without losing what was entered."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from dialogs.ports import DialogStore
+from dialogs.types import Button, Incoming, Keyboard, Reply
+from storage.models import Citizen, Consent, Conversation
+
+
+@dataclass(frozen=True)
+class Region:
+    name: str
+    timezone: str
+
+
+@dataclass(frozen=True)
+class DialogConfig:
+    consent_version: str
+    regions: Mapping[str, Region]  # by region code, in menu order
+    default_region: str
+
+    @property
+    def default_timezone(self) -> str:
+        return self.regions[self.default_region].timezone
+
+
+class InvalidInput(Exception):  # noqa: N818 - it is an outcome, not a failure of ours
+    """The input does not fit the step; the citizen is told why and asked again."""
+
+    def __init__(self, template: str | None = None, **context: Any) -> None:
+        super().__init__(template)
+        self.template = template
+        self.context = context
+
+
+@dataclass
+class Turn:
+    """Everything one handling of one input may look at or change."""
+
+    incoming: Incoming
+    citizen: Citizen
+    conversation: Conversation
+    consent: Consent | None
+    store: DialogStore
+    config: DialogConfig
+    now: datetime
+    values: dict[str, Any] = field(default_factory=dict)  # answers of the active flow
+    history: list[str] = field(default_factory=list)  # steps passed, for "back"
+
+    @property
+    def has_consent(self) -> bool:
+        return self.consent is not None
+
+    def audit(self, action: str, **details: Any) -> Awaitable[None]:
+        return self.store.audit(
+            f"citizen:{self.citizen.id}", action, f"citizen:{self.citizen.id}", details
+        )
+
+
+Parser = Callable[[Turn], Any]
+Effect = Callable[[Turn, Any], Awaitable[None]]
+NextStep = Callable[[Turn], str | None]
+KeyboardFactory = Callable[[Turn], Keyboard]
+ContextFactory = Callable[[Turn], Mapping[str, Any]]
+Finish = Callable[[Turn], Awaitable[list[Reply]]]
+
+
+def _no_buttons(_turn: Turn) -> Keyboard:
+    return ()
+
+
+def _no_context(_turn: Turn) -> Mapping[str, Any]:
+    return {}
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    prompt: str  # template key
+    parse: Parser
+    error: str  # template key shown when parse raises InvalidInput without its own
+    next: NextStep = lambda _turn: None
+    keyboard: KeyboardFactory = _no_buttons
+    prompt_context: ContextFactory = _no_context
+    effect: Effect | None = None  # runs once the value is accepted (e.g. record consent)
+
+
+@dataclass(frozen=True)
+class Flow:
+    name: str
+    steps: tuple[Step, ...]
+    finish: Finish
+
+    def step(self, name: str) -> Step:
+        for step in self.steps:
+            if step.name == name:
+                return step
+        raise KeyError(f"flow {self.name!r} has no step {name!r}")
+
+    @property
+    def first(self) -> Step:
+        return self.steps[0]
+
+
+
+def step_button(label: str, flow: str, step: str, value: str, **context: Any) -> Button:
+    """A button answering a step; its payload is `flow:step:value`."""
+    return Button(label, f"{flow}:{step}:{value}", context)
+
+
+def choice(turn: Turn, flow: str, step: str) -> str | None:
+    """The value of a pressed button of this step, if one was pressed."""
+    payload = turn.incoming.payload
+    prefix = f"{flow}:{step}:"
+    if payload and payload.startswith(prefix):
+        return payload[len(prefix) :]
+    return None
+
+
+def normalized_text(turn: Turn) -> str:
+    return " ".join((turn.incoming.text or "").lower().replace("ё", "е").split())

@@ -1,0 +1,55 @@
+"""One renderer for every text a citizen sees: Jinja2 templates under dialogs/templates/.
+
+A key `consent.ask` is the file `consent/ask.j2`. The sandbox keeps administrator-edited
+templates (a later issue) from reaching Python internals; StrictUndefined turns a missing
+variable into an error instead of an empty gap in a message to a citizen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from jinja2 import FileSystemLoader, StrictUndefined
+from jinja2.sandbox import SandboxedEnvironment
+
+from dialogs.types import RenderedButton, RenderedReply, Reply
+
+TEMPLATES_DIR = Path(__file__).with_name("templates")
+
+
+def format_datetime(value: datetime) -> str:
+    """Russian style, in whatever zone the engine already converted the value to."""
+    return value.strftime("%d.%m.%Y %H:%M")
+
+
+def template_path(key: str) -> str:
+    return key.replace(".", "/") + ".j2"
+
+
+class Renderer:
+    def __init__(self, templates_dir: Path = TEMPLATES_DIR) -> None:
+        self._env = SandboxedEnvironment(
+            loader=FileSystemLoader(templates_dir),
+            autoescape=True,  # Telegram HTML: citizen-typed text must not become markup
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self._env.filters["datetime"] = format_datetime
+
+    def text(self, key: str, context: Mapping[str, Any] | None = None) -> str:
+        template = self._env.get_template(template_path(key))
+        return template.render(**(context or {})).strip()
+
+    def reply(self, reply: Reply) -> RenderedReply:
+        rows = tuple(
+            tuple(
+                RenderedButton(self.text(button.label, button.context), button.payload)
+                for button in row
+            )
+            for row in reply.buttons
+        )
+        return RenderedReply(self.text(reply.template, reply.context), rows)

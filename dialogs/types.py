@@ -1,0 +1,63 @@
+"""Values that cross the boundary between a channel adapter and the engine."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+MAX_PAYLOAD_BYTES = 64
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One thing a citizen did: wrote text, pressed a button, shared a contact, sent a file."""
+
+    channel: str  # "telegram" | "console"
+    external_id: str  # the channel's id of the person
+    chat_id: int
+    text: str | None = None
+    payload: str | None = None  # data of the pressed button
+    contact_phone: str | None = None
+    location: tuple[float, float] | None = None
+    attachment: str | None = None  # "photo", "document", "voice", "sticker", ...
+    display_name: str | None = None  # from the channel profile; stored only after consent
+    username: str | None = None
+
+
+@dataclass(frozen=True)
+class Button:
+    """A choice offered to the citizen. `label` is a template key, rendered like any text."""
+
+    label: str
+    payload: str
+    context: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # Telegram rejects callback_data longer than 64 bytes (Bot API, InlineKeyboardButton).
+        if not 1 <= len(self.payload.encode()) <= MAX_PAYLOAD_BYTES:
+            raise ValueError(f"button payload must be 1-64 bytes: {self.payload!r}")
+
+
+Keyboard = tuple[tuple[Button, ...], ...]
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A message to send: a template key, its context and the buttons under it."""
+
+    template: str
+    context: Mapping[str, Any] = field(default_factory=dict)
+    buttons: Keyboard = ()
+
+
+@dataclass(frozen=True)
+class RenderedButton:
+    label: str
+    payload: str
+
+
+@dataclass(frozen=True)
+class RenderedReply:
+    text: str  # Telegram HTML
+    buttons: tuple[tuple[RenderedButton, ...], ...] = ()

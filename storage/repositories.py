@@ -1,0 +1,91 @@
+"""Repositories over one AsyncSession. They flush when an id is needed but never commit:
+the caller's unit of work does."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import AuditEvent, Citizen, Consent, Conversation, ProcessedUpdate, utc_now
+
+
+class SqlDialogStore:
+    """What the dialog engine needs, on SQLAlchemy (structurally a `dialogs.ports.DialogStore`)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def citizen(self, channel: str, external_id: str, chat_id: int) -> Citizen:
+        query = select(Citizen).where(
+            Citizen.channel == channel, Citizen.external_id == external_id
+        )
+        citizen = await self._session.scalar(query)
+        if citizen is None:
+            citizen = Citizen(channel=channel, external_id=external_id, chat_id=chat_id)
+            self._session.add(citizen)
+            await self._session.flush()
+        elif citizen.chat_id != chat_id:
+            citizen.chat_id = chat_id
+        return citizen
+
+    async def conversation(self, citizen: Citizen) -> Conversation:
+        conversation = await self._session.scalar(
+            select(Conversation).where(Conversation.citizen_id == citizen.id)
+        )
+        if conversation is None:
+            conversation = Conversation(citizen_id=citizen.id, mode="bot", slots={})
+            self._session.add(conversation)
+            await self._session.flush()
+        return conversation
+
+    async def active_consent(self, citizen: Citizen) -> Consent | None:
+        query = (
+            select(Consent)
+            .where(Consent.citizen_id == citizen.id, Consent.withdrawn_at.is_(None))
+            .order_by(Consent.given_at.desc())
+            .limit(1)
+        )
+        result: Consent | None = await self._session.scalar(query)
+        return result
+
+    async def give_consent(self, citizen: Citizen, text_version: str) -> Consent:
+        consent = Consent(citizen_id=citizen.id, text_version=text_version, given_at=utc_now())
+        self._session.add(consent)
+        citizen.erased_at = None
+        await self._session.flush()
+        return consent
+
+    async def withdraw_consent(self, citizen: Citizen) -> None:
+        now = utc_now()
+        consents = await self._session.scalars(
+            select(Consent).where(Consent.citizen_id == citizen.id, Consent.withdrawn_at.is_(None))
+        )
+        for consent in consents:
+            consent.withdrawn_at = now
+        # Anonymise: the row stays (its id ties the consent record and the audit log together)
+        # but nothing in it identifies a person beyond the channel id needed to answer at all.
+        citizen.display_name = None
+        citizen.username = None
+        citizen.erased_at = now
+        conversation = await self.conversation(citizen)
+        conversation.slots = {}
+        conversation.flow = None
+        conversation.step = None
+
+    async def audit(
+        self, actor: str, action: str, subject: str | None, details: dict[str, Any]
+    ) -> None:
+        self._session.add(AuditEvent(actor=actor, action=action, subject=subject, details=details))
+
+
+async def claim_update(session: AsyncSession, bot_id: int, update_id: int) -> bool:
+    """Record an update as processed; False when it was processed before (a redelivery)."""
+    try:
+        async with session.begin_nested():
+            session.add(ProcessedUpdate(bot_id=bot_id, update_id=update_id))
+    except IntegrityError:
+        return False
+    return True
