@@ -172,8 +172,9 @@ class Engine:
             await step.effect(turn, value)
         next_name = step.next(turn)
         if next_name is None:
+            replies = await flow.finish(turn)  # it reads the answers: leave the flow after
             self._leave_flow(turn)
-            return await flow.finish(turn)
+            return replies
         turn.history.append(step.name)
         turn.conversation.step = next_name
         return [self._prompt(turn)]

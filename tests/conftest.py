@@ -1,0 +1,95 @@
+"""Shared fixtures: the dialog configuration, and migrated databases (SQLite always,
+PostgreSQL too when TEST_POSTGRES_URL is set)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from dialogs.flow import DialogConfig, Region
+from storage.database import create_engine, create_session_factory
+from storage.migrate import upgrade
+
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture
+def dialog_config() -> DialogConfig:
+    return DialogConfig(
+        consent_version="test-1",
+        regions={
+            "63": Region("Самарская область", "Europe/Samara"),
+            "77": Region("Москва", "Europe/Moscow"),
+        },
+        default_region="63",
+    )
+
+
+def _asyncpg_dsn(url: str, database: str | None = None) -> str:
+    parsed = make_url(url).set(drivername="postgresql")
+    if database is not None:
+        parsed = parsed.set(database=database)
+    return parsed.render_as_string(hide_password=False)
+
+
+async def _fresh_postgres_database() -> str:
+    assert POSTGRES_URL is not None
+    name = f"assistant_test_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(_asyncpg_dsn(POSTGRES_URL))
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+
+
+async def _drop_postgres_database(url: str) -> None:
+    assert POSTGRES_URL is not None
+    name = make_url(url).database
+    admin = await asyncpg.connect(_asyncpg_dsn(POSTGRES_URL))
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@pytest.fixture(params=BACKENDS)
+async def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """URL of an empty database of each backend under test."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'assistant.db'}"
+        return
+    if POSTGRES_URL is None:
+        pytest.skip("TEST_POSTGRES_URL is not set")
+    url = await _fresh_postgres_database()
+    try:
+        yield url
+    finally:
+        await _drop_postgres_database(url)
+
+
+@pytest.fixture
+async def db_url(empty_db_url: str) -> str:
+    """URL of a database migrated to head."""
+    await upgrade(empty_db_url)
+    return empty_db_url
+
+
+@pytest.fixture
+async def db_engine(db_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(db_url)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def sessions(db_engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return create_session_factory(db_engine)

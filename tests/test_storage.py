@@ -1,0 +1,133 @@
+"""Storage on the real migrated schema: SQLite always, PostgreSQL when TEST_POSTGRES_URL is set."""
+
+from __future__ import annotations
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from dialogs.engine import Engine
+from dialogs.flow import DialogConfig
+from storage.migrate import upgrade
+from storage.models import AuditEvent, Base, Citizen, Consent, Conversation
+from storage.repositories import SqlDialogStore, claim_update
+from tests.chat_helpers import EngineChat
+
+
+async def test_models_match_migrations(db_engine: AsyncEngine) -> None:
+    def diff(connection):  # type: ignore[no-untyped-def]
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return compare_metadata(context, Base.metadata)
+
+    async with db_engine.connect() as connection:
+        assert await connection.run_sync(diff) == []
+
+
+async def test_migrations_are_idempotent(db_url: str, db_engine: AsyncEngine) -> None:
+    await upgrade(db_url)  # second run: nothing to do, no error
+    async with db_engine.connect() as connection:
+        tables = await connection.run_sync(lambda c: set(inspect(c).get_table_names()))
+    assert {"citizens", "consents", "conversations", "processed_updates", "audit_events"} <= tables
+
+
+async def test_sqlite_uses_wal(empty_db_url: str, db_engine: AsyncEngine) -> None:
+    if not empty_db_url.startswith("sqlite"):
+        pytest.skip("SQLite only")
+    async with db_engine.connect() as connection:
+        mode = await connection.scalar(text("PRAGMA journal_mode"))
+        timeout = await connection.scalar(text("PRAGMA busy_timeout"))
+    assert (mode, timeout) == ("wal", 5000)
+
+
+async def test_conversation_survives_a_new_engine_and_session(
+    dialog_config: DialogConfig, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    engine = Engine(dialog_config)
+    async with sessions() as session:
+        chat = EngineChat(engine, SqlDialogStore(session))
+        await chat.send("/start")
+        await chat.press("buttons.consent_accept")
+        await session.commit()
+
+    async with sessions() as session:  # as after a restart: nothing kept in memory
+        chat = EngineChat(Engine(dialog_config), SqlDialogStore(session))
+        await chat.send("Москва")
+        await session.commit()
+        assert chat.templates() == ["onboarding.done"]
+        citizen = await session.scalar(select(Citizen))
+        assert citizen is not None
+        assert (citizen.region_code, citizen.display_name) == ("77", "Анна Петрова")
+        consent = await session.scalar(select(Consent))
+        assert consent is not None
+        assert consent.given_at.tzinfo is not None
+
+
+async def test_withdrawal_anonymises_and_is_audited(
+    dialog_config: DialogConfig, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    async with sessions() as session:
+        chat = EngineChat(Engine(dialog_config), SqlDialogStore(session))
+        for step in ("/start", "да", "Москва"):
+            await chat.send(step)
+        await chat.press("buttons.my_data")
+        await chat.press("buttons.withdraw")
+        await chat.press("buttons.withdraw_confirm")
+        await session.commit()
+
+    async with sessions() as session:
+        citizen = await session.scalar(select(Citizen))
+        assert citizen is not None
+        assert (citizen.display_name, citizen.username) == (None, None)
+        assert citizen.erased_at is not None
+        consent = await session.scalar(select(Consent))
+        assert consent is not None
+        assert consent.withdrawn_at is not None
+        actions = list(await session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
+        assert actions == ["consent.given", "consent.withdrawn"]
+        events = list(await session.scalars(select(AuditEvent)))
+        assert all("Анна" not in str(event.details) for event in events)
+
+
+async def test_processed_updates_are_claimed_once(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with sessions() as session:
+        assert await claim_update(session, 42, 7) is True
+        assert await claim_update(session, 42, 7) is False
+        assert await claim_update(session, 43, 7) is True  # another bot, same update id
+        await session.commit()
+    async with sessions() as session:
+        assert await claim_update(session, 42, 7) is False
+
+
+async def test_concurrent_conversation_changes_are_detected(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with sessions() as setup:
+        store = SqlDialogStore(setup)
+        citizen = await store.citizen("telegram", "5", 5)
+        await store.conversation(citizen)
+        await setup.commit()
+
+    async with sessions() as first, sessions() as second:
+        one = await first.scalar(select(Conversation))
+        two = await second.scalar(select(Conversation))
+        assert one is not None
+        assert two is not None
+        one.step = "a"
+        await first.commit()
+        two.step = "b"
+        with pytest.raises(StaleDataError):
+            await second.commit()
+
+
+async def test_naive_datetimes_are_refused(sessions: async_sessionmaker[AsyncSession]) -> None:
+    from datetime import datetime
+
+    async with sessions() as session:
+        session.add(AuditEvent(actor="t", action="t", details={}, at=datetime(2026, 1, 1)))
+        with pytest.raises(Exception, match="naive datetime"):
+            await session.commit()
