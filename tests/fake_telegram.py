@@ -1,0 +1,212 @@
+"""A local fake of the Telegram Bot API over HTTP, for end-to-end tests of the real bot process.
+
+It serves the methods the bot uses, records every request with its parameters, and lets a test
+play a citizen by queueing updates (text messages and button presses).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+BOT_USER = {"id": 123456, "is_bot": True, "first_name": "ЦЗН", "username": "czn_test_bot"}
+JSON_FIELDS = {"reply_markup", "allowed_updates", "commands", "entities"}
+
+
+@dataclass
+class Request:
+    method: str
+    params: dict[str, Any]
+
+
+@dataclass
+class FakeTelegram:
+    token: str = "123456:TEST-token"
+    citizen: dict[str, Any] = field(
+        default_factory=lambda: {
+            "id": 777001,
+            "is_bot": False,
+            "first_name": "Анна",
+            "last_name": "Петрова",
+            "username": "anna_p",
+            "language_code": "ru",
+        }
+    )
+    requests: list[Request] = field(default_factory=list)
+    send_delay: float = 0.0  # seconds sendMessage takes to answer (to catch a bot mid-handler)
+    _updates: list[dict[str, Any]] = field(default_factory=list)
+    _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
+    _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _messages: dict[int, dict[str, Any]] = field(default_factory=dict)
+    _changed: asyncio.Event = field(default_factory=asyncio.Event)
+    _runner: web.AppRunner | None = None
+    port: int = 0
+
+    # --- server ----------------------------------------------------------------------------
+
+    async def start(self) -> str:
+        app = web.Application()
+        app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        server = site._server
+        assert server is not None
+        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return f"http://127.0.0.1:{self.port}"
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return web.json_response(
+                {"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401
+            )
+        method = request.match_info["method"]
+        params = await _params(request)
+        self.requests.append(Request(method, params))
+        self._changed.set()
+        handler = getattr(self, f"_api_{method}", None)
+        if handler is None:
+            return web.json_response(
+                {"ok": False, "error_code": 404, "description": "Not Found"}, status=404
+            )
+        result = await handler(params)
+        return web.json_response({"ok": True, "result": result})
+
+    async def _api_getMe(self, _params: dict[str, Any]) -> Any:  # noqa: N802
+        return BOT_USER
+
+    async def _api_deleteWebhook(self, _params: dict[str, Any]) -> Any:  # noqa: N802
+        return True
+
+    async def _api_setWebhook(self, _params: dict[str, Any]) -> Any:  # noqa: N802
+        return True
+
+    async def _api_setMyCommands(self, _params: dict[str, Any]) -> Any:  # noqa: N802
+        return True
+
+    async def _api_answerCallbackQuery(self, _params: dict[str, Any]) -> Any:  # noqa: N802
+        return True
+
+    async def _api_getUpdates(self, params: dict[str, Any]) -> Any:  # noqa: N802
+        offset = int(params.get("offset", 0))
+        # Confirmed updates (id below the offset) are forgotten, as Telegram does.
+        self._updates = [u for u in self._updates if u["update_id"] >= offset]
+        deadline = time.monotonic() + min(float(params.get("timeout", 0)), 1.0)
+        while not self._updates and time.monotonic() < deadline:
+            self._changed.clear()
+            try:
+                await asyncio.wait_for(self._changed.wait(), deadline - time.monotonic())
+            except TimeoutError:
+                break
+        return list(self._updates)
+
+    async def _api_sendMessage(self, params: dict[str, Any]) -> Any:  # noqa: N802
+        if self.send_delay:
+            await asyncio.sleep(self.send_delay)
+        message = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": {"id": int(params["chat_id"]), "type": "private"},
+            "from": BOT_USER,
+            "text": params["text"],
+        }
+        if "reply_markup" in params:
+            message["reply_markup"] = params["reply_markup"]
+        self._messages[message["message_id"]] = message
+        return message
+
+    async def _api_editMessageText(self, params: dict[str, Any]) -> Any:  # noqa: N802
+        message = self._messages[int(params["message_id"])]
+        message["text"] = params["text"]
+        message.pop("reply_markup", None)
+        return message
+
+    # --- playing the citizen ---------------------------------------------------------------
+
+    def _push(self, update: dict[str, Any]) -> None:
+        self._updates.append({"update_id": next(self._update_ids), **update})
+        self._changed.set()
+
+    def user_sends(self, text: str) -> None:
+        chat = {"id": self.citizen["id"], "type": "private", "first_name": "Анна"}
+        self._push(
+            {
+                "message": {
+                    "message_id": next(self._message_ids),
+                    "date": int(time.time()),
+                    "chat": chat,
+                    "from": self.citizen,
+                    "text": text,
+                }
+            }
+        )
+
+    def user_presses(self, label: str) -> str:
+        """Press the button with this label on the newest bot message that shows it."""
+        for message in reversed(list(self._messages.values())):
+            for row in message.get("reply_markup", {}).get("inline_keyboard", []):
+                for button in row:
+                    if button["text"] == label:
+                        data = str(button["callback_data"])
+                        self.user_presses_data(data, message)
+                        return data
+        raise AssertionError(f"no button {label!r} on any message")
+
+    def user_presses_data(self, data: str, message: dict[str, Any] | None = None) -> None:
+        """Press a button by its callback data, e.g. one on an old message."""
+        message = message or list(self._messages.values())[-1]
+        self._push(
+            {
+                "callback_query": {
+                    "id": f"cb{len(self.requests)}",
+                    "from": self.citizen,
+                    "chat_instance": "ci",
+                    "message": message,
+                    "data": data,
+                }
+            }
+        )
+
+    def sent(self, method: str = "sendMessage") -> list[dict[str, Any]]:
+        return [r.params for r in self.requests if r.method == method]
+
+    async def wait_for(self, method: str, count: int, timeout: float = 20.0) -> list[dict[str, Any]]:
+        """Wait until the bot has made `count` calls of `method` in total; return them all."""
+        deadline = time.monotonic() + timeout
+        while len(self.sent(method)) < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"waited {timeout}s for {count} {method}; got {self.sent(method)}"
+                )
+            await asyncio.sleep(0.05)
+        return self.sent(method)
+
+
+def buttons(params: dict[str, Any]) -> list[str]:
+    markup = params.get("reply_markup") or {}
+    return [b["text"] for row in markup.get("inline_keyboard", []) for b in row]
+
+
+async def _params(request: web.Request) -> dict[str, Any]:
+    if request.content_type == "application/json":
+        body = await request.json()
+        return dict(body) if isinstance(body, dict) else {}
+    form = await request.post()
+    params: dict[str, Any] = {}
+    for key, value in form.items():
+        text = value if isinstance(value, str) else ""
+        params[key] = json.loads(text) if key in JSON_FIELDS else text
+    if request.query:
+        params.update(request.query)
+    return params

@@ -1,0 +1,212 @@
+"""End to end: the real bot process, polling a local fake Telegram Bot API server over HTTP.
+The test plays a citizen and asserts on the exact requests the bot made."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from tests.fake_telegram import FakeTelegram, buttons
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parent.parent
+CITIZEN_ID = 777001
+
+StartBot = Callable[..., Awaitable[asyncio.subprocess.Process]]
+
+
+@pytest.fixture
+async def telegram() -> AsyncIterator[FakeTelegram]:
+    fake = FakeTelegram()
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+async def start_bot(
+    telegram: FakeTelegram, db_url: str, tmp_path: Path
+) -> AsyncIterator[StartBot]:
+    processes: list[asyncio.subprocess.Process] = []
+
+    async def start(**extra_env: str) -> asyncio.subprocess.Process:
+        env = {
+            **os.environ,
+            "BOT__TOKEN": telegram.token,
+            "BOT__API_SERVER": f"http://127.0.0.1:{telegram.port}",
+            "DATABASE__URL": db_url,
+            "ASSISTANT_CONFIG": str(ROOT / "config.yml"),
+            **extra_env,
+        }
+        log = open(tmp_path / f"bot-{len(processes)}.log", "wb")  # noqa: SIM115, ASYNC230
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "telegram", cwd=ROOT, env=env, stdout=log, stderr=log
+        )
+        processes.append(process)
+        return process
+
+    yield start
+    for process in processes:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+
+
+async def test_consent_menu_my_data_withdraw(telegram: FakeTelegram, start_bot: StartBot) -> None:
+    await start_bot()
+    await telegram.wait_for("getUpdates", 1)
+    assert [r.method for r in telegram.requests][:1] == ["deleteWebhook"] or "getMe" in [
+        r.method for r in telegram.requests
+    ]
+    commands = (await telegram.wait_for("setMyCommands", 1))[0]["commands"]
+    assert [c["command"] for c in commands] == ["start", "menu", "help", "cancel"]
+
+    telegram.user_sends("/start")
+    greeting, consent = await telegram.wait_for("sendMessage", 2)
+    assert greeting["chat_id"] == str(CITIZEN_ID)
+    assert greeting["parse_mode"] == "HTML"
+    assert greeting["text"].startswith("Здравствуйте!")
+    assert "<b>Согласие на обработку персональных данных</b>" in consent["text"]
+    assert "Редакция текста согласия: 2026-11-01" in consent["text"]
+    assert buttons(consent) == ["✅ Согласен", "Не согласен", "✖ Отмена"]
+
+    telegram.user_presses("✅ Согласен")
+    region = (await telegram.wait_for("sendMessage", 3))[-1]
+    assert telegram.sent("answerCallbackQuery")
+    edited = telegram.sent("editMessageText")[-1]
+    assert edited["text"].endswith("<i>→ ✅ Согласен</i>")
+    assert "Согласие на обработку" in edited["text"]
+    assert "В каком регионе" in region["text"]
+    assert "Самарская область" in buttons(region)
+    assert buttons(region)[-2:] == ["← Назад", "✖ Отмена"]
+
+    telegram.user_presses("Самарская область")
+    done = (await telegram.wait_for("sendMessage", 4))[-1]
+    assert done["text"].startswith("Готово, Анна Петрова!")
+    assert "🔒 Мои данные" in buttons(done)
+
+    telegram.user_presses("💼 Вакансии")
+    soon = (await telegram.wait_for("sendMessage", 5))[-1]
+    assert "«Вакансии» ещё готовится" in soon["text"]
+    telegram.user_presses("☰ Главное меню")
+    await telegram.wait_for("sendMessage", 6)
+
+    my_data_payload = telegram.user_presses("🔒 Мои данные")
+    my_data = (await telegram.wait_for("sendMessage", 7))[-1]
+    assert f"Идентификатор в Telegram: {CITIZEN_ID}" in my_data["text"]
+    assert "Имя: Анна Петрова" in my_data["text"]
+    assert "@anna_p" in my_data["text"]
+    assert "редакция 2026-11-01" in my_data["text"]
+
+    telegram.user_presses("Отозвать согласие")
+    confirm = (await telegram.wait_for("sendMessage", 8))[-1]
+    assert buttons(confirm) == ["Да, отозвать и удалить", "Нет, оставить", "✖ Отмена"]
+    telegram.user_presses("Да, отозвать и удалить")
+    withdrawn = (await telegram.wait_for("sendMessage", 9))[-1]
+    assert withdrawn["text"].startswith("Согласие отозвано")
+    assert buttons(withdrawn) == ["ℹ️ Общая информация", "✅ Дать согласие", "Помощь"]
+
+    telegram.user_presses_data(my_data_payload)  # an old button: the section now needs consent
+    refused = (await telegram.wait_for("sendMessage", 10))[-1]
+    assert "нужно ваше согласие" in refused["text"]
+    # Every reply went to the citizen's chat, nowhere else.
+    assert {m["chat_id"] for m in telegram.sent()} == {str(CITIZEN_ID)}
+
+
+async def test_sigterm_mid_conversation_then_restart_continues_at_the_same_step(
+    telegram: FakeTelegram, start_bot: StartBot
+) -> None:
+    bot = await start_bot()
+    telegram.user_sends("/start")
+    await telegram.wait_for("sendMessage", 2)
+    telegram.send_delay = 1.5  # the next reply is slow: SIGTERM arrives while it is in flight
+    telegram.user_presses("✅ Согласен")
+    await telegram.wait_for("answerCallbackQuery", 1)
+    await asyncio.sleep(0.3)
+    bot.send_signal(signal.SIGTERM)
+    assert await asyncio.wait_for(bot.wait(), 20) == 0
+    # The handler was drained: the region question reached the citizen before exit.
+    assert "В каком регионе" in telegram.sent()[-1]["text"]
+    telegram.send_delay = 0
+
+    sent_before = len(telegram.sent())
+    await start_bot()
+    telegram.user_sends("Москва")  # typed: the new process must know we are at the region step
+    done = (await telegram.wait_for("sendMessage", sent_before + 1))[-1]
+    assert done["text"].startswith("Готово, Анна Петрова! Ваш регион: Москва.")
+
+
+async def test_long_reply_is_split_and_unknown_input_is_answered(
+    telegram: FakeTelegram, start_bot: StartBot
+) -> None:
+    await start_bot()
+    telegram.user_sends("x" * 10_000)
+    reply = (await telegram.wait_for("sendMessage", 1))[0]
+    assert reply["text"].startswith("Извините, я не понял")
+    assert buttons(reply)
+
+
+async def test_webhook_checks_the_secret_token(
+    telegram: FakeTelegram, start_bot: StartBot, unused_tcp_port: int
+) -> None:
+    secret = "s3cret-token_value"
+    await start_bot(
+        BOT__MODE="webhook",
+        BOT__WEBHOOK__URL="https://bot.example.test/tg",
+        BOT__WEBHOOK__SECRET=secret,
+        BOT__WEBHOOK__PORT=str(unused_tcp_port),
+        BOT__WEBHOOK__PATH="/tg",
+    )
+    registered = (await telegram.wait_for("setWebhook", 1))[0]
+    assert registered["url"] == "https://bot.example.test/tg"
+    assert registered["secret_token"] == secret
+
+    update = {
+        "update_id": 5,
+        "message": {
+            "message_id": 1,
+            "date": 0,
+            "chat": {"id": CITIZEN_ID, "type": "private"},
+            "from": telegram.citizen,
+            "text": "/start",
+        },
+    }
+    url = f"http://127.0.0.1:{unused_tcp_port}/tg"
+    async with aiohttp.ClientSession() as http:
+        await _wait_listening(http, url)
+        async with http.post(url, json=update) as response:
+            assert response.status == 401
+        async with http.post(
+            url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"}
+        ) as response:
+            assert response.status == 401
+        assert telegram.sent() == []
+        headers = {"X-Telegram-Bot-Api-Secret-Token": secret}
+        async with http.post(url, json=update, headers=headers) as response:
+            assert response.status == 200
+        await telegram.wait_for("sendMessage", 2)
+        # Telegram re-sends an update it thinks was lost: it is handled once.
+        async with http.post(url, json=update, headers=headers) as response:
+            assert response.status == 200
+    await asyncio.sleep(1.0)
+    assert len(telegram.sent()) == 2
+
+
+async def _wait_listening(http: aiohttp.ClientSession, url: str, timeout: float = 20) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        try:
+            async with http.get(url):
+                return
+        except aiohttp.ClientConnectorError:
+            if asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(0.1)
