@@ -1,9 +1,9 @@
 """Entry point.
 
-    python -m bot            Telegram bot when BOT__TOKEN is set, otherwise the console chat
-    python -m bot chat       the console chat
-    python -m bot telegram   the Telegram bot (polling or webhook, from bot.mode)
-    python -m bot migrate    apply database migrations and exit
+python -m bot            Telegram bot when BOT__TOKEN is set, otherwise the console chat
+python -m bot chat       the console chat
+python -m bot telegram   the Telegram bot (polling or webhook, from bot.mode)
+python -m bot migrate    apply database migrations and exit
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ def main(argv: list[str] | None = None) -> int:
         level=settings.logging.level if command != "chat" else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     if command == "migrate":
         from storage.migrate import upgrade
 
@@ -43,8 +44,10 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(_chat(settings))
         return 0
     if settings.bot.token is None:
-        print("configuration error: bot.token: set BOT__TOKEN to run the Telegram bot",
-              file=sys.stderr)
+        print(
+            "configuration error: bot.token: set BOT__TOKEN to run the Telegram bot",
+            file=sys.stderr,
+        )
         return 2
     if settings.bot.mode == "webhook":
         from bot.telegram import run_webhook

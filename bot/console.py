@@ -64,7 +64,12 @@ async def chat(parts: Parts, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout
 
 
 def _incoming(user: str, line: str, payloads: list[str]) -> Incoming:
-    base = {"channel": CHANNEL, "external_id": user, "chat_id": 0, "display_name": user}
-    if line.isdigit() and 1 <= int(line) <= len(payloads):
-        return Incoming(**base, payload=payloads[int(line) - 1])
-    return Incoming(**base, text=line)
+    pressed = line.isdigit() and 1 <= int(line) <= len(payloads)
+    return Incoming(
+        channel=CHANNEL,
+        external_id=user,
+        chat_id=0,
+        display_name=user,
+        text=None if pressed else line,
+        payload=payloads[int(line) - 1] if pressed else None,
+    )

@@ -80,6 +80,8 @@ async def _mark_chosen(bot: Bot, renderer: Renderer, message: Message, payload: 
         return
     text = renderer.text("common.chosen", {"text": message.html_text, "choice": label})
     try:
-        await bot.edit_message_text(text=text, chat_id=message.chat.id, message_id=message.message_id)
+        await bot.edit_message_text(
+            text=text, chat_id=message.chat.id, message_id=message.message_id
+        )
     except TelegramBadRequest as exc:  # too old, unchanged or too long: the answer still goes on
         log.debug("could not mark the choice: %s", exc)

@@ -107,7 +107,9 @@ class Sender:
                 return False
         return True
 
-    async def _send_part(self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None) -> bool:
+    async def _send_part(
+        self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None
+    ) -> bool:
         for attempt in range(MAX_RETRIES + 1):
             await self._pacer.wait(chat_id)
             try:

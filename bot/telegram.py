@@ -18,7 +18,7 @@ from bot.handlers import get_router
 from bot.middlewares import DatabaseSession, OrderAndTrack
 from bot.sender import Sender
 from bot.settings import Settings
-from bot.wiring import Parts
+from bot.wiring import Parts, build_parts
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +91,6 @@ def webhook_app(settings: Settings, parts: Parts, bot: Bot) -> web.Application:
 def run_webhook(settings: Settings) -> None:
     """Serve the webhook until SIGTERM/SIGINT; aiohttp then runs the dispatcher's shutdown,
     which drains the handlers still running."""
-    from bot.wiring import build_parts
 
     async def make_app() -> web.Application:
         parts = await build_parts(settings)

@@ -105,8 +105,10 @@ class Engine:
             return await self._section(turn, rest)
         flow = self._active_flow(turn)
         step = self._active_step(turn)
-        if flow is not None and step is not None and payload.startswith(
-            f"{flow.name}:{step.name}:"
+        if (
+            flow is not None
+            and step is not None
+            and payload.startswith(f"{flow.name}:{step.name}:")
         ):
             return await self._answer_step(turn)
         # A button from an older message: its question is no longer open.
@@ -223,7 +225,9 @@ class Engine:
 
     @staticmethod
     def _menu(turn: Turn) -> Reply:
-        return Reply("menu.main", {"has_consent": turn.has_consent}, menu_keyboard(turn.has_consent))
+        return Reply(
+            "menu.main", {"has_consent": turn.has_consent}, menu_keyboard(turn.has_consent)
+        )
 
     def _my_data(self, turn: Turn) -> Reply:
         citizen = turn.citizen

@@ -110,7 +110,6 @@ class Flow:
         return self.steps[0]
 
 
-
 def step_button(label: str, flow: str, step: str, value: str, **context: Any) -> Button:
     """A button answering a step; its payload is `flow:step:value`."""
     return Button(label, f"{flow}:{step}:{value}", context)

@@ -57,9 +57,7 @@ class FakeTelegram:
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
-        server = site._server
-        assert server is not None
-        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.port = self._runner.addresses[0][1]
         return f"http://127.0.0.1:{self.port}"
 
     async def stop(self) -> None:
@@ -181,7 +179,9 @@ class FakeTelegram:
     def sent(self, method: str = "sendMessage") -> list[dict[str, Any]]:
         return [r.params for r in self.requests if r.method == method]
 
-    async def wait_for(self, method: str, count: int, timeout: float = 20.0) -> list[dict[str, Any]]:
+    async def wait_for(
+        self, method: str, count: int, timeout: float = 20.0
+    ) -> list[dict[str, Any]]:
         """Wait until the bot has made `count` calls of `method` in total; return them all."""
         deadline = time.monotonic() + timeout
         while len(self.sent(method)) < count:

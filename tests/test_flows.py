@@ -42,7 +42,7 @@ async def test_accepting_consent_records_it_then_asks_region_then_menu(
     assert chat.templates() == ["onboarding.ask_region"]
     assert len(store.consents) == 1
     assert store.consents[0].text_version == "test-1"
-    assert [r.action for r in store.audit_log] == ["consent.given"]
+    assert [r.action for r in store.audit_log] == ["consent:given"]
     citizen = store.citizens[("telegram", "1001")]
     assert citizen.display_name == "Анна Петрова"
 
@@ -209,7 +209,7 @@ async def test_my_data_shows_what_is_stored_and_withdrawal_erases_it(
     assert citizen.username is None
     assert citizen.erased_at is not None
     assert store.consents[0].withdrawn_at is not None
-    assert [r.action for r in store.audit_log][-1] == "consent.withdrawn"
+    assert [r.action for r in store.audit_log][-1] == "consent:withdrawn"
     # After withdrawal: general information only.
     await chat.press_payload("menu:my_data")
     assert chat.templates() == ["consent.required"]

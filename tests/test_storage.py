@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -86,7 +88,7 @@ async def test_withdrawal_anonymises_and_is_audited(
         assert consent is not None
         assert consent.withdrawn_at is not None
         actions = list(await session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
-        assert actions == ["consent.given", "consent.withdrawn"]
+        assert actions == ["consent:given", "consent:withdrawn"]
         events = list(await session.scalars(select(AuditEvent)))
         assert all("Анна" not in str(event.details) for event in events)
 
@@ -125,8 +127,6 @@ async def test_concurrent_conversation_changes_are_detected(
 
 
 async def test_naive_datetimes_are_refused(sessions: async_sessionmaker[AsyncSession]) -> None:
-    from datetime import datetime
-
     async with sessions() as session:
         session.add(AuditEvent(actor="t", action="t", details={}, at=datetime(2026, 1, 1)))
         with pytest.raises(Exception, match="naive datetime"):

@@ -43,11 +43,11 @@ def _parse_consent(turn: Turn) -> str:
 
 async def _record_consent(turn: Turn, answer: str) -> None:
     if answer == DECLINE:
-        await turn.audit("consent.declined", version=turn.config.consent_version)
+        await turn.audit("consent:declined", version=turn.config.consent_version)
         return
     if turn.consent is None:
         turn.consent = await turn.store.give_consent(turn.citizen, turn.config.consent_version)
-        await turn.audit("consent.given", version=turn.config.consent_version)
+        await turn.audit("consent:given", version=turn.config.consent_version)
     # Only now may the profile name be kept: it is personal data.
     turn.citizen.display_name = turn.incoming.display_name
     turn.citizen.username = turn.incoming.username
@@ -66,7 +66,7 @@ def _region_keyboard(turn: Turn) -> Keyboard:
 
 def _parse_region(turn: Turn) -> str:
     pressed = choice(turn, NAME, "region")
-    if pressed in turn.config.regions:
+    if pressed is not None and pressed in turn.config.regions:
         return pressed
     text = normalized_text(turn)
     if text:

@@ -33,7 +33,7 @@ async def _finish(turn: Turn) -> list[Reply]:
     if turn.values["confirm"] != YES or turn.consent is None:
         return [Reply("my_data.kept", buttons=menu_keyboard(has_consent=turn.has_consent))]
     await turn.store.withdraw_consent(turn.citizen)
-    await turn.audit("consent.withdrawn", version=turn.consent.text_version)
+    await turn.audit("consent:withdrawn", version=turn.consent.text_version)
     turn.consent = None
     return [Reply("my_data.withdrawn", buttons=menu_keyboard(has_consent=False))]
 

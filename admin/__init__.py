@@ -1,0 +1,1 @@
+"""Staff API and web desk for operators and administrators (FastAPI; coming next)."""

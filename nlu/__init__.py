@@ -1,0 +1,1 @@
+"""Intent recognition: the Rasa project and the bot's client for it (coming next)."""

@@ -1,0 +1,1 @@
+"""Working-day calendar, deadline rules and reminder delivery (coming next)."""

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+import pytest
+
+from bot.sender import MAX_TEXT, Pacer, split_text
+
+
+def test_short_text_is_one_message() -> None:
+    assert split_text("привет") == ["привет"]
+
+
+def test_long_text_is_split_on_paragraphs() -> None:
+    paragraphs = [f"Абзац {i}: " + "слово " * 100 for i in range(20)]
+    text = "\n\n".join(p.strip() for p in paragraphs)
+    parts = split_text(text)
+    assert len(parts) > 1
+    assert all(len(part) <= MAX_TEXT for part in parts)
+    assert all(part.startswith("Абзац") for part in parts)
+    assert "\n\n".join(parts).replace("\n\n", "") == text.replace("\n\n", "")
+
+
+def test_a_word_longer_than_the_limit_is_cut_hard() -> None:
+    parts = split_text("я" * 9000)
+    assert [len(p) for p in parts] == [4096, 4096, 808]
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_pacer_allows_a_short_burst_then_one_per_second_per_chat() -> None:
+    clock = FakeClock()
+    pacer = Pacer(global_rate=1000, chat_rate=1.0, chat_burst=3, clock=clock)
+    delays = [pacer._delay(1) for _ in range(5)]
+    assert delays[:3] == pytest.approx([0, 0, 0], abs=0.01)
+    assert delays[3] == pytest.approx(1.0, abs=0.01)
+    assert delays[4] == pytest.approx(2.0, abs=0.01)
+    assert pacer._delay(2) < 0.01  # another chat is not held up
+
+
+def test_pacer_global_rate() -> None:
+    clock = FakeClock()
+    pacer = Pacer(global_rate=10, chat_rate=100, chat_burst=100, clock=clock)
+    delays = [pacer._delay(chat) for chat in range(5)]
+    assert delays == pytest.approx([0, 0.1, 0.2, 0.3, 0.4])
