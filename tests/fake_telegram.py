@@ -40,6 +40,7 @@ class FakeTelegram:
     )
     requests: list[Request] = field(default_factory=list)
     send_delay: float = 0.0  # seconds sendMessage takes to answer (to catch a bot mid-handler)
+    failing_sends: int = 0  # how many next sendMessage calls answer 500
     _updates: list[dict[str, Any]] = field(default_factory=list)
     _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
     _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -73,6 +74,12 @@ class FakeTelegram:
         params = await _params(request)
         self.requests.append(Request(method, params))
         self._changed.set()
+        if method == "sendMessage" and self.failing_sends > 0:
+            self.failing_sends -= 1
+            return web.json_response(
+                {"ok": False, "error_code": 500, "description": "Internal Server Error"},
+                status=500,
+            )
         handler = getattr(self, f"_api_{method}", None)
         if handler is None:
             return web.json_response(

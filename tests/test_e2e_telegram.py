@@ -154,6 +154,22 @@ async def test_long_reply_is_split_and_unknown_input_is_answered(
     assert buttons(reply)
 
 
+async def test_a_failure_is_logged_and_the_citizen_gets_a_polite_answer(
+    telegram: FakeTelegram, start_bot: StartBot
+) -> None:
+    await start_bot()
+    await telegram.wait_for("getUpdates", 1)
+    telegram.failing_sends = 1  # the greeting fails on Telegram's side
+    telegram.user_sends("/start")
+    attempts = await telegram.wait_for("sendMessage", 2)
+    assert attempts[1]["text"].startswith("Извините, что-то пошло не так")
+    # Nothing is stuck: /start again shows the greeting and the consent question.
+    telegram.user_sends("/start")
+    greeting, consent = (await telegram.wait_for("sendMessage", 4))[2:]
+    assert greeting["text"].startswith("Здравствуйте!")
+    assert "Согласие на обработку" in consent["text"]
+
+
 async def test_webhook_checks_the_secret_token(
     telegram: FakeTelegram, start_bot: StartBot, unused_tcp_port: int
 ) -> None:
