@@ -126,3 +126,35 @@ def choice(turn: Turn, flow: str, step: str) -> str | None:
 
 def normalized_text(turn: Turn) -> str:
     return " ".join((turn.incoming.text or "").lower().replace("ё", "е").split())
+
+
+YES, NO = "yes", "no"
+
+
+@dataclass(frozen=True)
+class YesNo:
+    """A two-button question that also understands the answer typed in words."""
+
+    flow: str
+    step: str
+    yes_label: str
+    no_label: str
+    yes_words: frozenset[str]
+    no_words: frozenset[str]
+
+    def keyboard(self, _turn: Turn) -> Keyboard:
+        return (
+            (step_button(self.yes_label, self.flow, self.step, YES),),
+            (step_button(self.no_label, self.flow, self.step, NO),),
+        )
+
+    def parse(self, turn: Turn) -> str:
+        pressed = choice(turn, self.flow, self.step)
+        if pressed in (YES, NO):
+            return pressed
+        text = normalized_text(turn).strip(".!")
+        if text in self.yes_words:
+            return YES
+        if text in self.no_words:
+            return NO
+        raise InvalidInput()

@@ -8,41 +8,40 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from dialogs.flow import Flow, InvalidInput, Step, Turn, choice, normalized_text, step_button
+from dialogs.flow import (
+    NO,
+    YES,
+    Flow,
+    InvalidInput,
+    Step,
+    Turn,
+    YesNo,
+    choice,
+    normalized_text,
+    step_button,
+)
 from dialogs.menu import menu_keyboard
 from dialogs.types import Keyboard, Reply
 
 NAME = "onboarding"
-ACCEPT, DECLINE = "yes", "no"
-ACCEPT_WORDS = frozenset({"да", "согласен", "согласна", "принимаю", "согласие", "ok", "ок"})
-DECLINE_WORDS = frozenset({"нет", "не согласен", "не согласна", "отказываюсь", "отказ"})
 
 
 def _consent_context(turn: Turn) -> Mapping[str, Any]:
     return {"version": turn.config.consent_version}
 
 
-def _consent_keyboard(_turn: Turn) -> Keyboard:
-    return (
-        (step_button("buttons.consent_accept", NAME, "consent", ACCEPT),),
-        (step_button("buttons.consent_decline", NAME, "consent", DECLINE),),
-    )
-
-
-def _parse_consent(turn: Turn) -> str:
-    pressed = choice(turn, NAME, "consent")
-    if pressed in (ACCEPT, DECLINE):
-        return pressed
-    text = normalized_text(turn).strip(".!")
-    if text in ACCEPT_WORDS:
-        return ACCEPT
-    if text in DECLINE_WORDS:
-        return DECLINE
-    raise InvalidInput()
+CONSENT_QUESTION = YesNo(
+    flow=NAME,
+    step="consent",
+    yes_label="buttons.consent_accept",
+    no_label="buttons.consent_decline",
+    yes_words=frozenset({"да", "согласен", "согласна", "принимаю", "согласие", "ok", "ок"}),
+    no_words=frozenset({"нет", "не согласен", "не согласна", "отказываюсь", "отказ"}),
+)
 
 
 async def _record_consent(turn: Turn, answer: str) -> None:
-    if answer == DECLINE:
+    if answer == NO:
         await turn.audit("consent:declined", version=turn.config.consent_version)
         return
     if turn.consent is None:
@@ -54,7 +53,7 @@ async def _record_consent(turn: Turn, answer: str) -> None:
 
 
 def _after_consent(turn: Turn) -> str | None:
-    return "region" if turn.values.get("consent") == ACCEPT else None
+    return "region" if turn.values.get("consent") == YES else None
 
 
 def _region_keyboard(turn: Turn) -> Keyboard:
@@ -81,7 +80,7 @@ async def _save_region(turn: Turn, code: str) -> None:
 
 
 async def _finish(turn: Turn) -> list[Reply]:
-    if turn.values.get("consent") != ACCEPT:
+    if turn.values.get("consent") != YES:
         return [Reply("consent.declined", buttons=menu_keyboard(has_consent=False))]
     region = turn.config.regions[turn.values["region"]]
     return [
@@ -100,8 +99,8 @@ ONBOARDING = Flow(
             name="consent",
             prompt="consent.ask",
             prompt_context=_consent_context,
-            keyboard=_consent_keyboard,
-            parse=_parse_consent,
+            keyboard=CONSENT_QUESTION.keyboard,
+            parse=CONSENT_QUESTION.parse,
             error="consent.invalid",
             effect=_record_consent,
             next=_after_consent,

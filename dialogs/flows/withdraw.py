@@ -2,31 +2,19 @@
 
 from __future__ import annotations
 
-from dialogs.flow import Flow, InvalidInput, Step, Turn, choice, normalized_text, step_button
+from dialogs.flow import YES, Flow, Step, Turn, YesNo
 from dialogs.menu import menu_keyboard
-from dialogs.types import Keyboard, Reply
+from dialogs.types import Reply
 
 NAME = "withdraw"
-YES, NO = "yes", "no"
-
-
-def _keyboard(_turn: Turn) -> Keyboard:
-    return (
-        (step_button("buttons.withdraw_confirm", NAME, "confirm", YES),),
-        (step_button("buttons.withdraw_keep", NAME, "confirm", NO),),
-    )
-
-
-def _parse(turn: Turn) -> str:
-    pressed = choice(turn, NAME, "confirm")
-    if pressed in (YES, NO):
-        return pressed
-    text = normalized_text(turn).strip(".!")
-    if text in {"да", "отозвать", "удалить"}:
-        return YES
-    if text in {"нет", "оставить"}:
-        return NO
-    raise InvalidInput()
+CONFIRM = YesNo(
+    flow=NAME,
+    step="confirm",
+    yes_label="buttons.withdraw_confirm",
+    no_label="buttons.withdraw_keep",
+    yes_words=frozenset({"да", "отозвать", "удалить"}),
+    no_words=frozenset({"нет", "оставить"}),
+)
 
 
 async def _finish(turn: Turn) -> list[Reply]:
@@ -44,8 +32,8 @@ WITHDRAW = Flow(
         Step(
             name="confirm",
             prompt="my_data.confirm_withdraw",
-            keyboard=_keyboard,
-            parse=_parse,
+            keyboard=CONFIRM.keyboard,
+            parse=CONFIRM.parse,
             error="my_data.invalid_confirm",
         ),
     ),
