@@ -19,11 +19,11 @@ from bot.middlewares import DatabaseSession, OrderAndTrack
 from bot.sender import Sender
 from bot.settings import Settings
 from bot.wiring import Parts, build_parts
+from dialogs.engine import COMMANDS
 
 log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = ["message", "callback_query"]
-COMMANDS = ("start", "menu", "help", "cancel")
 
 
 def build_bot(settings: Settings) -> Bot:

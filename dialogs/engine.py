@@ -23,7 +23,8 @@ from storage.models import utc_now
 # Longer input is cut before it reaches a parser; no step expects more (Telegram's own
 # message limit is 4096 characters).
 MAX_INPUT_CHARS = 4096
-COMMANDS = frozenset({"start", "help", "menu", "cancel"})
+# Commands the engine answers at any step, in the order Telegram shows them.
+COMMANDS = ("start", "menu", "help", "cancel")
 
 
 class Engine:
@@ -148,6 +149,7 @@ class Engine:
             return [self._my_data(turn)]
         if section == "withdraw":
             return self._start_flow(turn, WITHDRAW)
+        # Not built yet: say so plainly (README lists these sections as coming).
         return [Reply("menu.coming_soon", {"section": section}, buttons=(to_menu_row(),))]
 
     # --- flows ---------------------------------------------------------------------------

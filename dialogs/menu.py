@@ -15,8 +15,6 @@ SECTIONS = (
     "operator",
     "my_data",
 )
-# Sections whose flows are not built yet: they say so plainly (README lists them as coming).
-COMING_SOON = frozenset(SECTIONS) - {"my_data"}
 # What a citizen without consent may open: general information needs no personal data
 # (002 ¶14: information must not require registration or personal data).
 GUEST_SECTIONS = ("info", "consent", "help")
