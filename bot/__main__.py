@@ -66,7 +66,7 @@ async def _chat(settings: Settings) -> None:
     try:
         await chat(parts)
     finally:
-        await parts.db.dispose()
+        await parts.close()
 
 
 async def _polling(settings: Settings) -> None:

@@ -90,6 +90,8 @@ class DatabaseSettings(BaseModel):
 class RegionSettings(BaseModel):
     name: str
     timezone: str = "Europe/Moscow"
+    phone: str | None = None  # the centre's contact phone, told to citizens who ask
+    address: str | None = None
 
     @field_validator("timezone")
     @classmethod
@@ -116,6 +118,26 @@ class ConsentSettings(BaseModel):
     version: str = Field(min_length=1)
 
 
+class NluSettings(BaseModel):
+    enabled: bool = True  # false: the local matcher only (no Rasa process needed)
+    url: str = "http://127.0.0.1:5005"
+    token: SecretStr | None = None  # NLU__TOKEN, the Rasa server's --auth-token
+    timeout_seconds: float = Field(default=2.0, gt=0, le=10)
+    max_text_chars: int = Field(default=500, ge=20)
+    # Rasa's confidence at or above which the bot acts on the intent at once; between the two
+    # it asks the citizen to confirm; below it offers sections and the operator.
+    accept_confidence: float = Field(default=0.7, ge=0, le=1)
+    confirm_confidence: float = Field(default=0.4, ge=0, le=1)
+    breaker_failures: int = Field(default=3, ge=1)
+    breaker_reset_seconds: float = Field(default=15, gt=0)
+
+    @model_validator(mode="after")
+    def _ordered_thresholds(self) -> NluSettings:
+        if self.confirm_confidence > self.accept_confidence:
+            raise ValueError("confirm_confidence must not exceed accept_confidence")
+        return self
+
+
 class LoggingSettings(BaseModel):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
@@ -133,6 +155,7 @@ class Settings(BaseSettings):
     default_region: str
     working_hours: WorkingHours = WorkingHours()
     consent: ConsentSettings
+    nlu: NluSettings = NluSettings()
     logging: LoggingSettings = LoggingSettings()
 
     @model_validator(mode="after")

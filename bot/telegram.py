@@ -54,7 +54,7 @@ def build_dispatcher(parts: Parts, bot: Bot, drain_timeout: float) -> Dispatcher
     async def on_shutdown() -> None:
         # Polling has already confirmed these updates to Telegram: finish them before exit.
         await tracker.drain(drain_timeout)
-        await parts.db.dispose()
+        await parts.close()
 
     dispatcher.startup.register(on_startup)
     dispatcher.shutdown.register(on_shutdown)

@@ -10,6 +10,9 @@ from bot.settings import Settings
 from dialogs.engine import Engine
 from dialogs.flow import DialogConfig, Region
 from dialogs.render import Renderer
+from nlu.client import CircuitBreaker, NluClient
+from nlu.local_matcher import LocalMatcher
+from nlu.recognizer import Recognizer
 from storage.database import create_engine, create_session_factory
 from storage.migrate import upgrade
 
@@ -20,26 +23,56 @@ class Parts:
     renderer: Renderer
     db: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
+    recognizer: Recognizer
+
+    async def close(self) -> None:
+        await self.recognizer.close()
+        await self.db.dispose()
 
 
 def dialog_config(settings: Settings) -> DialogConfig:
     return DialogConfig(
         consent_version=settings.consent.version,
         regions={
-            code: Region(name=region.name, timezone=region.timezone)
+            code: Region(
+                name=region.name,
+                timezone=region.timezone,
+                phone=region.phone,
+                address=region.address,
+            )
             for code, region in settings.regions.items()
         },
         default_region=settings.default_region,
+        working_hours=(settings.working_hours.start, settings.working_hours.end),
+        accept_confidence=settings.nlu.accept_confidence,
+        confirm_confidence=settings.nlu.confirm_confidence,
     )
+
+
+def build_recognizer(settings: Settings) -> Recognizer:
+    """Rasa through the client when enabled; the local matcher behind it either way."""
+    nlu = settings.nlu
+    client = None
+    if nlu.enabled:
+        client = NluClient(
+            nlu.url,
+            nlu.token.get_secret_value() if nlu.token else None,
+            timeout_seconds=nlu.timeout_seconds,
+            max_text_chars=nlu.max_text_chars,
+            breaker=CircuitBreaker(nlu.breaker_failures, nlu.breaker_reset_seconds),
+        )
+    return Recognizer(client, LocalMatcher.from_file())
 
 
 async def build_parts(settings: Settings) -> Parts:
     """Migrate the database (idempotent) and build the engine, the renderer and sessions."""
     await upgrade(settings.database.url)
     db = create_engine(settings.database.url, echo=settings.database.echo)
+    recognizer = build_recognizer(settings)
     return Parts(
-        engine=Engine(dialog_config(settings)),
+        engine=Engine(dialog_config(settings), recognizer=recognizer),
         renderer=Renderer(),
         db=db,
         sessions=create_session_factory(db),
+        recognizer=recognizer,
     )

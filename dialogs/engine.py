@@ -7,24 +7,41 @@ replies, so a citizen is never told about something that was rolled back.
 from __future__ import annotations
 
 import copy
+import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from dialogs.flow import DialogConfig, Flow, InvalidInput, Step, Turn
+from dialogs.flow import DialogConfig, Flow, InvalidInput, Step, Turn, normalized_text
 from dialogs.flows import all_flows
 from dialogs.flows.onboarding import ONBOARDING
 from dialogs.flows.withdraw import WITHDRAW
+from dialogs.intents import (
+    ANSWER_OF_INTENT,
+    NO_WORDS,
+    OFFERABLE,
+    SECTION_OF_INTENT,
+    SMALL_TALK,
+    YES_WORDS,
+)
 from dialogs.menu import SECTIONS, menu_keyboard, to_menu_row
-from dialogs.ports import DialogStore
+from dialogs.ports import DialogStore, IntentRecognizer
 from dialogs.types import Button, Incoming, Keyboard, Reply
+from nlu.dates import parse_when
+from nlu.results import Understanding
 from storage.models import utc_now
+
+log = logging.getLogger(__name__)
 
 # Longer input is cut before it reaches a parser; no step expects more (Telegram's own
 # message limit is 4096 characters).
 MAX_INPUT_CHARS = 4096
 # Commands the engine answers at any step, in the order Telegram shows them.
 COMMANDS = ("start", "menu", "help", "cancel")
+# Intents whose text may name a day and time worth repeating back ("в пятницу в 10").
+DATED_INTENTS = frozenset({"book_appointment", "reschedule_interview", "confirm_interview"})
+ENTITY_NAMES = ("profession", "city", "salary", "case_number")
 
 
 class Engine:
@@ -33,10 +50,12 @@ class Engine:
         config: DialogConfig,
         flows: Mapping[str, Flow] | None = None,
         clock: Callable[[], datetime] = utc_now,
+        recognizer: IntentRecognizer | None = None,
     ) -> None:
         self._config = config
         self._flows = dict(flows) if flows is not None else all_flows()
         self._clock = clock
+        self._recognizer = recognizer
 
     async def handle(self, store: DialogStore, incoming: Incoming) -> list[Reply]:
         incoming = _sanitized(incoming)
@@ -53,9 +72,17 @@ class Engine:
             now=self._clock(),
             values=dict(saved.get("values", {})),
             history=list(saved.get("history", [])),
+            offer=saved.get("offer"),
         )
+        offered_before = turn.offer
         replies = await self._dispatch(turn)
-        new_slots = {"values": turn.values, "history": turn.history} if conversation.flow else {}
+        if turn.offer == offered_before:
+            turn.offer = None  # an offer stands for the next message only
+        new_slots: dict[str, Any] = {}
+        if conversation.flow:
+            new_slots = {"values": turn.values, "history": turn.history}
+        elif turn.offer:
+            new_slots = {"offer": turn.offer}
         if new_slots != saved:
             conversation.slots = new_slots
         return replies
@@ -74,7 +101,7 @@ class Engine:
             return await self._answer_step(turn)
         if not text:
             return [Reply("common.unsupported", buttons=menu_keyboard(turn.has_consent))]
-        return [Reply("common.not_understood", buttons=menu_keyboard(turn.has_consent))]
+        return await self._free_text(turn, text)
 
     async def _command(self, turn: Turn, command: str) -> list[Reply]:
         if command == "start":
@@ -104,6 +131,8 @@ class Engine:
         if kind == "menu":
             self._leave_flow(turn)
             return await self._section(turn, rest)
+        if kind == "intent" and rest in OFFERABLE:
+            return await self._act_on_intent(turn, rest, None)
         flow = self._active_flow(turn)
         step = self._active_step(turn)
         if (
@@ -127,7 +156,9 @@ class Engine:
         self._leave_flow(turn)
         return [self._menu(turn)]
 
-    async def _section(self, turn: Turn, section: str) -> list[Reply]:
+    async def _section(
+        self, turn: Turn, section: str, understood: Mapping[str, Any] | None = None
+    ) -> list[Reply]:
         if section == "help":
             return [Reply("common.help", buttons=menu_keyboard(turn.has_consent))]
         if section == "info":
@@ -150,7 +181,13 @@ class Engine:
         if section == "withdraw":
             return self._start_flow(turn, WITHDRAW)
         # Not built yet: say so plainly (README lists these sections as coming).
-        return [Reply("menu.coming_soon", {"section": section}, buttons=(to_menu_row(),))]
+        return [
+            Reply(
+                "menu.coming_soon",
+                {"section": section, "understood": understood or {}},
+                buttons=(to_menu_row(),),
+            )
+        ]
 
     # --- flows ---------------------------------------------------------------------------
 
@@ -169,6 +206,9 @@ class Engine:
         try:
             value = step.parse(turn)
         except InvalidInput as invalid:
+            request = await self._request_inside_step(turn, step)
+            if request is not None:
+                return request
             error = Reply(invalid.template or step.error, invalid.context)
             return [error, self._prompt(turn)]
         turn.values[step.name] = value
@@ -223,6 +263,144 @@ class Engine:
         except KeyError:
             return None  # a step removed by an upgrade: fall back to the menu
 
+    # --- free text ------------------------------------------------------------------------
+
+    async def _free_text(self, turn: Turn, text: str) -> list[Reply]:
+        if turn.offer is not None:
+            typed = normalized_text(turn).strip(".!")
+            if typed in YES_WORDS:
+                return await self._act_on_intent(turn, turn.offer, None)
+            if typed in NO_WORDS:
+                return [self._menu(turn)]
+        understanding = await self._understand(text)
+        if understanding is None:
+            return [Reply("common.not_understood", buttons=menu_keyboard(turn.has_consent))]
+        intent, confidence = understanding.intent, understanding.confidence
+        if understanding.source == "rasa" and intent is not None:
+            if turn.offer is not None and confidence >= self._config.accept_confidence:
+                if intent == "affirm":
+                    return await self._act_on_intent(turn, turn.offer, None)
+                if intent == "deny":
+                    return [self._menu(turn)]
+            if confidence >= self._config.accept_confidence:
+                return await self._act_on_intent(turn, intent, understanding)
+            if confidence >= self._config.confirm_confidence and intent in OFFERABLE:
+                turn.offer = intent
+                return [self._confirmation(intent)]
+        return [self._suggestions(turn, understanding)]
+
+    async def _request_inside_step(self, turn: Turn, step: Step) -> list[Reply] | None:
+        """Text a button step could not take may be a request of its own: act on it when the
+        NLU is sure, else let the step ask again (None)."""
+        text = (turn.incoming.text or "").strip()
+        if step.free_input or not text:
+            return None
+        understanding = await self._understand(text)
+        if (
+            understanding is None
+            or understanding.source != "rasa"
+            or understanding.intent is None
+            or understanding.confidence < self._config.accept_confidence
+        ):
+            return None
+        intent = understanding.intent
+        if intent == "cancel":
+            return self._cancel(turn)
+        if intent == "help":
+            return [Reply("common.help"), self._prompt(turn)]
+        if intent in ANSWER_OF_INTENT:
+            return [self._answer(turn, intent), self._prompt(turn)]
+        if intent in SECTION_OF_INTENT:
+            return await self._act_on_intent(turn, intent, understanding)
+        return None  # yes/no, greetings, small talk: the step's own question stands
+
+    async def _understand(self, text: str) -> Understanding | None:
+        if self._recognizer is None:
+            return None
+        try:
+            return await self._recognizer.understand(text)
+        except Exception:  # the citizen still gets an answer, from the menu
+            log.exception("intent recognition failed")
+            return None
+
+    async def _act_on_intent(
+        self, turn: Turn, intent: str, understanding: Understanding | None
+    ) -> list[Reply]:
+        if intent in SECTION_OF_INTENT:
+            self._leave_flow(turn)
+            section = SECTION_OF_INTENT[intent]
+            if section == "withdraw" and not turn.has_consent:
+                return [Reply("my_data.nothing_stored", buttons=menu_keyboard(False))]
+            return await self._section(
+                turn, section, self._understood(turn, intent, understanding)
+            )
+        if intent in ANSWER_OF_INTENT:
+            return [self._answer(turn, intent)]
+        if intent in SMALL_TALK:
+            return [Reply(SMALL_TALK[intent], buttons=menu_keyboard(turn.has_consent))]
+        if intent == "help":
+            return [Reply("common.help", buttons=menu_keyboard(turn.has_consent))]
+        if intent == "cancel":
+            return self._cancel(turn)
+        # "да" or "нет" with no question open
+        return [Reply("nlu.no_question", buttons=menu_keyboard(turn.has_consent))]
+
+    def _understood(
+        self, turn: Turn, intent: str, understanding: Understanding | None
+    ) -> dict[str, Any]:
+        """What the citizen's words already told us, repeated back so they see it was heard."""
+        if understanding is None:
+            return {}
+        understood: dict[str, Any] = {
+            name: value for name in ENTITY_NAMES if (value := understanding.entity(name))
+        }
+        if intent in DATED_INTENTS:
+            when = parse_when(turn.incoming.text or "", self._timezone(turn), turn.now)
+            if when is not None:
+                understood["day"] = when.day
+                understood["time"] = when.at
+        return understood
+
+    @staticmethod
+    def _confirmation(intent: str) -> Reply:
+        return Reply(
+            "nlu.confirm",
+            {"intent": intent},
+            buttons=(
+                (Button("buttons.intent_yes", f"intent:{intent}", {"intent": intent}),),
+                (Button("buttons.menu", "nav:menu"), Button("buttons.operator", "menu:operator")),
+            ),
+        )
+
+    def _suggestions(self, turn: Turn, understanding: Understanding) -> Reply:
+        offers = [intent for intent in understanding.suggestions if intent in OFFERABLE][:3]
+        rows: list[tuple[Button, ...]] = [
+            (Button("buttons.intent", f"intent:{intent}", {"intent": intent}),)
+            for intent in offers
+        ]
+        rows.append((Button("buttons.operator", "menu:operator"),))
+        rows.append(to_menu_row())
+        template = "nlu.suggest" if offers else "common.not_understood"
+        return Reply(template, {"has_consent": turn.has_consent}, tuple(rows))
+
+    def _answer(self, turn: Turn, intent: str) -> Reply:
+        region = self._config.regions.get(turn.citizen.region_code or "")
+        start, end = self._config.working_hours
+        context = {
+            "region": region,
+            "hours_start": start,
+            "hours_end": end,
+        }
+        return Reply(
+            ANSWER_OF_INTENT[intent],
+            context,
+            buttons=((Button("buttons.operator", "menu:operator"),), to_menu_row()),
+        )
+
+    def _timezone(self, turn: Turn) -> str:
+        region = self._config.regions.get(turn.citizen.region_code or "")
+        return region.timezone if region else self._config.default_timezone
+
     # --- screens -------------------------------------------------------------------------
 
     @staticmethod
@@ -235,7 +413,7 @@ class Engine:
         citizen = turn.citizen
         consent = turn.consent
         region = self._config.regions.get(citizen.region_code or "")
-        zone = ZoneInfo(region.timezone if region else self._config.default_timezone)
+        zone = ZoneInfo(self._timezone(turn))
         context = {
             "channel": citizen.channel,
             "external_id": citizen.external_id,

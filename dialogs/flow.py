@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
 from dialogs.ports import DialogStore
@@ -19,6 +19,8 @@ from storage.models import Citizen, Consent, Conversation
 class Region:
     name: str
     timezone: str
+    phone: str | None = None  # the centre's contact phone, shown by "контакты"
+    address: str | None = None
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,10 @@ class DialogConfig:
     consent_version: str
     regions: Mapping[str, Region]  # by region code, in menu order
     default_region: str
+    working_hours: tuple[time, time] = (time(9), time(18))
+    # Rasa confidence to act on an intent at once, and to ask "did you mean ...?" below that.
+    accept_confidence: float = 0.7
+    confirm_confidence: float = 0.4
 
     @property
     def default_timezone(self) -> str:
@@ -54,6 +60,7 @@ class Turn:
     now: datetime
     values: dict[str, Any] = field(default_factory=dict)  # answers of the active flow
     history: list[str] = field(default_factory=list)  # steps passed, for "back"
+    offer: str | None = None  # an intent offered last turn, accepted by a typed "да"
 
     @property
     def has_consent(self) -> bool:
@@ -91,6 +98,9 @@ class Step:
     keyboard: KeyboardFactory = _no_buttons
     prompt_context: ContextFactory = _no_context
     effect: Effect | None = None  # runs once the value is accepted (e.g. record consent)
+    # A step that takes free text (a name, a description) never sends it to the NLU; on a
+    # button step, text the parser rejects may still be a request ("позовите оператора").
+    free_input: bool = False
 
 
 @dataclass(frozen=True)

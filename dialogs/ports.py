@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from nlu.results import Understanding
 from storage.models import Citizen, Consent, Conversation
 
 
@@ -25,3 +26,10 @@ class DialogStore(Protocol):
     async def audit(
         self, actor: str, action: str, subject: str | None, details: dict[str, Any]
     ) -> None: ...
+
+
+class IntentRecognizer(Protocol):
+    """What the engine needs from the NLU. `nlu.recognizer.Recognizer` implements it."""
+
+    async def understand(self, text: str) -> Understanding:
+        """Never raises for an unavailable service: it answers from a local matcher instead."""

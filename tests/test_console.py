@@ -9,6 +9,8 @@ from bot.settings import load_settings
 from bot.wiring import Parts, dialog_config
 from dialogs.engine import Engine
 from dialogs.render import Renderer
+from nlu.local_matcher import LocalMatcher
+from nlu.recognizer import Recognizer
 from storage.database import create_engine, create_session_factory
 
 
@@ -24,6 +26,7 @@ async def test_consent_to_menu_in_the_console(db_url: str, monkeypatch) -> None:
         renderer=Renderer(),
         db=engine,
         sessions=create_session_factory(engine),
+        recognizer=Recognizer(None, LocalMatcher.from_file()),
     )
     # /start is sent automatically; [1] accepts consent, then the region by name, then my data.
     typed = io.StringIO("1\nМосква\n8\n")

@@ -179,7 +179,7 @@ async def test_sections_not_built_yet_say_so(chat: EngineChat) -> None:
     for section in ("applications", "vacancies", "interviews", "complaints", "status"):
         await chat.press(f"buttons.{section}")
         assert chat.templates() == ["menu.coming_soon"]
-        assert chat.last[0].context == {"section": section}
+        assert chat.last[0].context == {"section": section, "understood": {}}
         await chat.press("buttons.menu")
         assert chat.templates() == ["menu.main"]
 

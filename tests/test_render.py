@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from datetime import date, time
 from pathlib import Path
 
 import pytest
 from jinja2 import UndefinedError
 
+from dialogs.flow import Region
+from dialogs.intents import OFFERABLE
 from dialogs.menu import GUEST_SECTIONS, SECTIONS
 from dialogs.render import TEMPLATES_DIR, Renderer
 from dialogs.types import Button, Reply
@@ -68,6 +71,42 @@ def test_buttons_are_rendered_and_payload_limit_enforced() -> None:
 
 @pytest.mark.parametrize("section", sorted(set(SECTIONS) - {"my_data"}))
 def test_coming_soon_names_each_section(section: str) -> None:
-    text = Renderer().text("menu.coming_soon", {"section": section})
+    text = Renderer().text("menu.coming_soon", {"section": section, "understood": {}})
     assert "ещё готовится" in text
     assert "«»" not in text
+
+
+def test_coming_soon_repeats_what_the_citizen_said() -> None:
+    understood = {
+        "profession": "водитель",
+        "city": "Самара",
+        "salary": "60000",
+        "day": date(2026, 11, 27),
+        "time": time(10, 0),
+    }
+    text = Renderer().text("menu.coming_soon", {"section": "vacancies", "understood": understood})
+    assert (
+        "профессия: водитель; город: Самара; зарплата: от 60000 ₽; дата: 27.11.2026 в 10:00"
+        in text
+    )
+
+
+@pytest.mark.parametrize("intent", sorted(OFFERABLE))
+def test_every_offerable_intent_has_a_title(intent: str) -> None:
+    label = Renderer().text("buttons.intent", {"intent": intent})
+    assert label
+    assert label != "Главное меню"
+    assert Renderer().text("nlu.confirm", {"intent": intent}).endswith(f"«{label}»?")
+
+
+def test_contacts_show_the_regions_phone_when_configured() -> None:
+    renderer = Renderer()
+    context = {"hours_start": time(9), "hours_end": time(18)}
+    bare = renderer.text("info.contacts", {**context, "region": None})
+    assert "с 09:00 до 18:00" in bare
+    assert "Телефон" not in bare
+    region = Region("Самарская область", "Europe/Samara", phone="+7 846 000-00-00")
+    full = renderer.text("info.contacts", {**context, "region": region})
+    assert "Самарская область" in full
+    assert "Телефон: +7 846 000-00-00" in full
+    assert "Адрес:" not in full

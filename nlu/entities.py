@@ -1,0 +1,51 @@
+"""Turns entity spans as citizens write them into values the flows can use:
+"в самаре" -> "Самара", "водителя" -> "водитель", "70 тыс" -> "70000"."""
+
+from __future__ import annotations
+
+import re
+
+from nlu import case_numbers
+from nlu.lemmas import lemma, words
+from nlu.results import Entity
+
+_THOUSANDS = ("тыс", "тысяча", "т", "k", "к")
+_NUMBER = re.compile(r"\d[\d\s]*")
+
+
+def normalized(entity: Entity) -> Entity:
+    value = _normalize_value(entity.name, entity.text or entity.value)
+    return Entity(entity.name, value if value is not None else entity.value, entity.text)
+
+
+def _normalize_value(name: str, text: str) -> str | None:
+    if name == "city":
+        return " ".join(part.capitalize() for part in _head_lemma(text).split())
+    if name == "profession":
+        return _head_lemma(text)
+    if name == "salary":
+        return salary_roubles(text)
+    if name == "case_number":
+        return case_numbers.parse(text)
+    return None
+
+
+def _head_lemma(text: str) -> str:
+    """The first word as a lemma, the rest as written: "менеджера по продажам" keeps the words
+    that depend on the head ("менеджер по продажам")."""
+    parts = words(text)
+    if not parts:
+        return text.strip()
+    return " ".join([lemma(parts[0]), *parts[1:]])
+
+
+def salary_roubles(text: str) -> str | None:
+    """An amount in roubles as digits: "60000", "40 000", "70 тыс", "150 тысяч"."""
+    match = _NUMBER.search(text)
+    if match is None:
+        return None
+    amount = int(re.sub(r"\s", "", match.group()))
+    rest = text[match.end() :].strip().lower()
+    if rest and lemma(rest.split()[0].rstrip(".")) in _THOUSANDS:
+        amount *= 1000
+    return str(amount)

@@ -1,0 +1,51 @@
+"""Rasa first, the local matcher when Rasa is down or unsure. This is what the engine calls."""
+
+from __future__ import annotations
+
+from nlu import case_numbers
+from nlu.client import NluClient, NluUnavailable
+from nlu.entities import normalized
+from nlu.local_matcher import LocalMatcher
+from nlu.results import Entity, NluResult, Understanding
+
+
+class Recognizer:
+    def __init__(self, client: NluClient | None, matcher: LocalMatcher) -> None:
+        self._client = client
+        self._matcher = matcher
+
+    async def understand(self, text: str) -> Understanding:
+        result = await self._rasa(text)
+        if result is None:
+            return Understanding(
+                "local", entities=_local_entities(text), suggestions=self._matcher.suggest(text)
+            )
+        guess = result.best_guess()
+        return Understanding(
+            "rasa",
+            intent=guess[0] if guess else None,
+            confidence=guess[1] if guess else 0.0,
+            entities=tuple(normalized(entity) for entity in result.entities),
+            suggestions=self._matcher.suggest(text) if result.is_fallback else (),
+        )
+
+    async def _rasa(self, text: str) -> NluResult | None:
+        if self._client is None:
+            return None
+        try:
+            return await self._client.parse(text)
+        except NluUnavailable:
+            return None
+
+    async def close(self) -> None:
+        if self._client is not None:
+            await self._client.close()
+
+
+def _local_entities(text: str) -> tuple[Entity, ...]:
+    """Without Rasa the bot still reads the one entity a pattern can find."""
+    match = case_numbers.PATTERN.search(text)
+    number = case_numbers.parse(text)
+    if match is None or number is None:
+        return ()
+    return (Entity("case_number", number, match.group()),)

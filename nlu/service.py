@@ -1,0 +1,277 @@
+"""The Rasa side of the house, run from the bot's environment: create `.venv-rasa`, train the
+model when its inputs changed, start and stop `rasa run`, evaluate.
+
+Rasa 3.6 needs Python 3.10 and pins aiogram 2, SQLAlchemy 1.4 and pydantic 1, so it lives in
+its own virtual environment and its own process; the bot talks to it over HTTP only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PROJECT = ROOT / "nlu"
+VENV = ROOT / ".venv-rasa"
+RASA = VENV / "bin" / "rasa"
+INSTALL_STAMP = VENV / ".installed-stamp"
+MODEL = PROJECT / "models" / "nlu.tar.gz"
+FINGERPRINT = PROJECT / "models" / "nlu.fingerprint"
+HELDOUT = PROJECT / "heldout" / "test_nlu.yml"
+RESULTS = PROJECT / "results"
+# What the model is built from: a change to any of these retrains it.
+MODEL_INPUTS = (
+    "config.yml",
+    "domain.yml",
+    "data/**/*.yml",
+    "components/**/*.py",
+    "constraints.txt",
+)
+
+
+class SetupError(Exception):
+    """Something the Rasa side needs is missing; the message says what to do."""
+
+
+def rasa_env() -> dict[str, str]:
+    # Rasa runs in nlu/ and imports the custom components as `components.*` from there.
+    return {
+        **os.environ,
+        "RASA_TELEMETRY_ENABLED": "false",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+    }
+
+
+# --- the environment ---------------------------------------------------------------------
+
+
+def find_python310() -> str:
+    """RASA_PYTHON, else python3.10 on PATH, else a pyenv 3.10."""
+    candidates = [os.environ.get("RASA_PYTHON"), shutil.which("python3.10")]
+    candidates += sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.10.*/bin/python3.10")))
+    for candidate in candidates:
+        if candidate and os.access(candidate, os.X_OK):
+            return candidate
+    raise SetupError(
+        "Rasa 3.6 needs Python 3.10, and none was found. Install it (e.g. `pyenv install "
+        "3.10.13`, or your system's python3.10 package) or set RASA_PYTHON=/path/to/python3.10."
+    )
+
+
+def setup() -> None:
+    """Create .venv-rasa and install Rasa with the pinned versions; skip when up to date."""
+    requirements = PROJECT / "requirements.txt"
+    constraints = PROJECT / "constraints.txt"
+    wanted = _digest([requirements, constraints])
+    if INSTALL_STAMP.exists() and INSTALL_STAMP.read_text() == wanted:
+        return
+    python = find_python310()
+    print(f"==> creating {VENV.name} with {python} and installing Rasa (about 2 minutes)")
+    if not (VENV / "bin" / "python").exists():
+        subprocess.run([python, "-m", "venv", str(VENV)], check=True)
+    pip = [str(VENV / "bin" / "python"), "-m", "pip", "--disable-pip-version-check", "-q"]
+    subprocess.run([*pip, "install", "-r", str(requirements), "-c", str(constraints)], check=True)
+    INSTALL_STAMP.write_text(wanted)
+
+
+# --- training ------------------------------------------------------------------------------
+
+
+def model_inputs() -> list[Path]:
+    files: set[Path] = set()
+    for pattern in MODEL_INPUTS:
+        files.update(p for p in PROJECT.glob(pattern) if p.is_file())
+    return sorted(files)
+
+
+def _digest(files: list[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(str(path.relative_to(ROOT)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def train(force: bool = False) -> bool:
+    """Train when the data, config or components changed. True when it trained."""
+    fingerprint = _digest(model_inputs())
+    if (
+        not force
+        and MODEL.exists()
+        and FINGERPRINT.exists()
+        and FINGERPRINT.read_text() == fingerprint
+    ):
+        print("==> NLU model is up to date")
+        return False
+    _require_rasa()
+    print("==> training the NLU model (about a minute)")
+    started = time.monotonic()
+    log = RESULTS.parent / "models" / "train.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("wb") as out:
+        completed = subprocess.run(
+            [
+                str(RASA), "train", "nlu", "--config", "config.yml", "--nlu", "data",
+                "--out", "models", "--fixed-model-name", "nlu",
+            ],
+            cwd=PROJECT, env=rasa_env(), stdout=out, stderr=subprocess.STDOUT, check=False,
+        )  # fmt: skip
+    if completed.returncode != 0:
+        tail = log.read_text(errors="replace").splitlines()[-20:]
+        raise SetupError("rasa train failed:\n" + "\n".join(tail))
+    FINGERPRINT.write_text(fingerprint)
+    print(f"==> NLU model trained in {time.monotonic() - started:.0f} s")
+    return True
+
+
+def _require_rasa() -> None:
+    if not RASA.exists():
+        raise SetupError(f"{RASA} is missing: run `make nlu-setup` (or `python -m nlu setup`)")
+
+
+# --- the server ----------------------------------------------------------------------------
+
+
+def start_server(port: int, token: str, log_path: Path) -> subprocess.Popen[bytes]:
+    """Start `rasa run --enable-api` on 127.0.0.1 with the trained model, logging to a file."""
+    _require_rasa()
+    if not MODEL.exists():
+        raise SetupError(f"{MODEL} is missing: run `python -m nlu train`")
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log = log_path.open("ab")
+    command = [
+        str(RASA), "run", "--enable-api", "--interface", "127.0.0.1", "--port", str(port),
+        "--auth-token", token, "--model", str(MODEL), "--cors", "[]",
+    ]  # fmt: skip
+    try:
+        return subprocess.Popen(
+            [str(VENV / "bin" / "python"), "-c", _DIE_WITH_PARENT, *command],
+            cwd=PROJECT, env=rasa_env(), stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    finally:
+        log.close()
+
+
+# Runs in the child before it becomes Rasa: ask Linux to send SIGTERM when the parent dies
+# (prctl PR_SET_PDEATHSIG survives exec), so a killed bot or test run leaves no Rasa behind.
+_DIE_WITH_PARENT = """
+import ctypes, os, signal, sys
+try:
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)
+except OSError:
+    pass
+os.execv(sys.argv[1], sys.argv[1:])
+"""
+
+
+def is_ready(url: str, token: str) -> bool:
+    """True once the server answers /status with a loaded model."""
+    try:
+        with urllib.request.urlopen(f"{url}/status?token={token}", timeout=2) as response:
+            return response.status == 200 and b"model_file" in response.read()
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def wait_ready(
+    url: str,
+    token: str,
+    process: subprocess.Popen[bytes],
+    timeout: float = 180,
+    progress_every: float = 0,
+) -> float:
+    """Seconds it took the server to load its model; raises SetupError if it died or hung."""
+    started = time.monotonic()
+    last_report = started
+    while not is_ready(url, token):
+        if process.poll() is not None:
+            raise SetupError(f"rasa run exited with code {process.returncode}")
+        now = time.monotonic()
+        if now - started > timeout:
+            raise SetupError(f"rasa run did not load its model within {timeout:.0f} s")
+        if progress_every and now - last_report >= progress_every:
+            last_report = now
+            print(f"[nlu] Rasa is loading the model… {now - started:.0f} s", file=sys.stderr)
+        time.sleep(0.5)
+    return time.monotonic() - started
+
+
+def stop_server(process: subprocess.Popen[bytes], grace: float = 10) -> None:
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@contextlib.contextmanager
+def running_server(port: int, token: str, log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    process = start_server(port, token, log_path)
+    try:
+        yield process
+    finally:
+        stop_server(process)
+
+
+def serve(url: str, token: str, log_path: Path) -> int:
+    """Run Rasa in the foreground of this process until SIGTERM or SIGINT; report progress."""
+    port = urllib.parse.urlsplit(url).port or 5005
+    process = start_server(port, token, log_path)
+
+    def stop(_signum: int, _frame: object) -> None:
+        stop_server(process)
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    print(f"[nlu] starting Rasa on {url} (log: {log_path})", file=sys.stderr)
+    try:
+        took = wait_ready(url, token, process, progress_every=5)
+    except SetupError as error:
+        print(f"[nlu] {error}; the bot answers from its local matcher", file=sys.stderr)
+        stop_server(process)
+        return 1
+    print(f"[nlu] Rasa is ready ({took:.0f} s)", file=sys.stderr)
+    return process.wait()
+
+
+# --- evaluation ----------------------------------------------------------------------------
+
+
+def evaluate(folds: int = 5) -> dict[str, dict[str, object]]:
+    """5-fold cross-validation on the training data and a test on the held-out file, with
+    Rasa's own `rasa test nlu`; reports land in nlu/results/ (ignored by git)."""
+    _require_rasa()
+    runs = {
+        "cross-validation": [
+            "test", "nlu", "--nlu", "data", "--config", "config.yml", "--cross-validation",
+            "--folds", str(folds), "--out", "results/cross-validation",
+        ],
+        "held-out": [
+            "test", "nlu", "--nlu", str(HELDOUT.relative_to(PROJECT)), "--model",
+            str(MODEL.relative_to(PROJECT)), "--out", "results/held-out",
+        ],
+    }  # fmt: skip
+    reports: dict[str, dict[str, object]] = {}
+    for name, arguments in runs.items():
+        print(f"==> rasa {' '.join(arguments)}")
+        subprocess.run([str(RASA), *arguments], cwd=PROJECT, env=rasa_env(), check=True)
+        report_file = RESULTS / name / "intent_report.json"
+        reports[name] = json.loads(report_file.read_text())
+    return reports
