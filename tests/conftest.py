@@ -17,6 +17,8 @@ from dialogs.flow import DialogConfig, Region
 from storage.database import create_engine, create_session_factory
 from storage.migrate import upgrade
 
+pytest_plugins = ["tests.e2e_fixtures", "tests.rasa_fixtures"]
+
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 

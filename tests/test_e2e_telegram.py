@@ -4,60 +4,15 @@ The test plays a citizen and asserts on the exact requests the bot made."""
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
 
 import aiohttp
 import pytest
 
+from tests.e2e_fixtures import CITIZEN_ID, StartBot
 from tests.fake_telegram import FakeTelegram, buttons
 
 pytestmark = pytest.mark.e2e
-
-ROOT = Path(__file__).resolve().parent.parent
-CITIZEN_ID = 777001
-
-StartBot = Callable[..., Awaitable[asyncio.subprocess.Process]]
-
-
-@pytest.fixture
-async def telegram() -> AsyncIterator[FakeTelegram]:
-    fake = FakeTelegram()
-    await fake.start()
-    yield fake
-    await fake.stop()
-
-
-@pytest.fixture
-async def start_bot(
-    telegram: FakeTelegram, db_url: str, tmp_path: Path
-) -> AsyncIterator[StartBot]:
-    processes: list[asyncio.subprocess.Process] = []
-
-    async def start(**extra_env: str) -> asyncio.subprocess.Process:
-        env = {
-            **os.environ,
-            "BOT__TOKEN": telegram.token,
-            "BOT__API_SERVER": f"http://127.0.0.1:{telegram.port}",
-            "DATABASE__URL": db_url,
-            "ASSISTANT_CONFIG": str(ROOT / "config.yml"),
-            **extra_env,
-        }
-        log = open(tmp_path / f"bot-{len(processes)}.log", "wb")  # noqa: SIM115, ASYNC230
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "telegram", cwd=ROOT, env=env, stdout=log, stderr=log
-        )
-        processes.append(process)
-        return process
-
-    yield start
-    for process in processes:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
 
 
 async def test_consent_menu_my_data_withdraw(telegram: FakeTelegram, start_bot: StartBot) -> None:

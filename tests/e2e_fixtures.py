@@ -1,0 +1,57 @@
+"""Fixtures for end-to-end tests: the fake Bot API server and the real bot process."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import pytest
+
+from tests.fake_telegram import FakeTelegram
+
+ROOT = Path(__file__).resolve().parent.parent
+CITIZEN_ID = 777001  # the user FakeTelegram plays
+
+StartBot = Callable[..., Awaitable[asyncio.subprocess.Process]]
+
+
+@pytest.fixture
+async def telegram() -> AsyncIterator[FakeTelegram]:
+    fake = FakeTelegram()
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+async def start_bot(
+    telegram: FakeTelegram, db_url: str, tmp_path: Path
+) -> AsyncIterator[StartBot]:
+    processes: list[asyncio.subprocess.Process] = []
+
+    async def start(**extra_env: str) -> asyncio.subprocess.Process:
+        env = {
+            **os.environ,
+            "BOT__TOKEN": telegram.token,
+            "BOT__API_SERVER": f"http://127.0.0.1:{telegram.port}",
+            "DATABASE__URL": db_url,
+            "ASSISTANT_CONFIG": str(ROOT / "config.yml"),
+            # Rasa only where a test brings its own server; the rest use the local matcher.
+            "NLU__ENABLED": "false",
+            **extra_env,
+        }
+        log = open(tmp_path / f"bot-{len(processes)}.log", "wb")  # noqa: SIM115, ASYNC230
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "telegram", cwd=ROOT, env=env, stdout=log, stderr=log
+        )
+        processes.append(process)
+        return process
+
+    yield start
+    for process in processes:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
