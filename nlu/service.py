@@ -12,6 +12,7 @@ import glob
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -22,6 +23,8 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT = ROOT / "nlu"
@@ -63,12 +66,24 @@ def find_python310() -> str:
     candidates = [os.environ.get("RASA_PYTHON"), shutil.which("python3.10")]
     candidates += sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.10.*/bin/python3.10")))
     for candidate in candidates:
-        if candidate and os.access(candidate, os.X_OK):
+        if candidate and _is_python310(candidate):
             return candidate
     raise SetupError(
         "Rasa 3.6 needs Python 3.10, and none was found. Install it (e.g. `pyenv install "
         "3.10.13`, or your system's python3.10 package) or set RASA_PYTHON=/path/to/python3.10."
     )
+
+
+def _is_python310(path: str) -> bool:
+    # A pyenv shim named python3.10 exists even where that version is not selected: run it.
+    try:
+        probe = subprocess.run(
+            [path, "-c", "import sys; print(sys.version_info[:2] == (3, 10))"],
+            capture_output=True, text=True, timeout=30, check=False,
+        )  # fmt: skip
+    except OSError:
+        return False
+    return probe.stdout.strip() == "True"
 
 
 def setup() -> None:
@@ -252,6 +267,20 @@ def serve(url: str, token: str, log_path: Path) -> int:
 
 
 # --- evaluation ----------------------------------------------------------------------------
+
+_ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
+
+
+def heldout_examples() -> list[tuple[str, str]]:
+    """(text, intent) pairs of the held-out file, entity markup removed."""
+    data = yaml.safe_load(HELDOUT.read_text(encoding="utf-8"))
+    pairs = []
+    for block in data["nlu"]:
+        for line in block["examples"].splitlines():
+            text = line.strip().removeprefix("- ").strip()
+            if text:
+                pairs.append((_ANNOTATION.sub(r"\1", text), str(block["intent"])))
+    return pairs
 
 
 def evaluate(folds: int = 5) -> dict[str, dict[str, object]]:

@@ -70,3 +70,13 @@ class InMemoryStore:
         self, actor: str, action: str, subject: str | None, details: dict[str, Any]
     ) -> None:
         self.audit_log.append(AuditRecord(actor, action, subject, details))
+
+
+class FakeClock:
+    """A monotonic clock that moves only when a test sets `now`."""
+
+    def __init__(self, now: float = 0.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now

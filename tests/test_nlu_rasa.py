@@ -5,14 +5,12 @@ with Rasa stopped mid-run."""
 from __future__ import annotations
 
 import asyncio
-import re
 import signal
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
 
 import pytest
-import yaml
 
 from nlu import service
 from nlu.client import NluClient
@@ -26,19 +24,6 @@ from tests.rasa_fixtures import RasaServer
 pytestmark = pytest.mark.rasa
 
 MIN_HELDOUT_MACRO_F1 = 0.90  # the issue's gate
-ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
-
-
-def heldout_examples() -> list[tuple[str, str]]:
-    """(text, intent) pairs of the held-out file, entity markup removed."""
-    data = yaml.safe_load(service.HELDOUT.read_text(encoding="utf-8"))
-    pairs = []
-    for block in data["nlu"]:
-        for line in block["examples"].splitlines():
-            text = line.strip().removeprefix("- ").strip()
-            if text:
-                pairs.append((ANNOTATION.sub(r"\1", text), block["intent"]))
-    return pairs
 
 
 @pytest.fixture
@@ -52,7 +37,7 @@ async def recognizer(rasa_server: RasaServer) -> AsyncIterator[Recognizer]:
 async def test_heldout_macro_f1_meets_the_gate(rasa_server: RasaServer) -> None:
     client = NluClient(rasa_server.url, rasa_server.token, timeout_seconds=10)
     try:
-        examples = heldout_examples()
+        examples = service.heldout_examples()
         predicted = [(await client.parse(text)).intent for text, _ in examples]
     finally:
         await client.close()

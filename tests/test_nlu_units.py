@@ -15,14 +15,7 @@ from nlu.entities import normalized, salary_roubles
 from nlu.local_matcher import LocalMatcher
 from nlu.report import macro_f1_of
 from nlu.results import Entity, NluResult
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.fakes import FakeClock
 
 
 def test_breaker_opens_after_failures_in_a_row_then_lets_one_trial_through() -> None:
@@ -190,15 +183,20 @@ def test_training_fingerprint_covers_data_config_and_components() -> None:
     assert not any(name.startswith("heldout/") for name in inputs)  # never trained on
 
 
-def test_python310_is_found_or_the_error_says_what_to_install(
+def test_only_a_working_python310_is_taken_else_the_error_says_what_to_install(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
+    real = sorted(Path("~/.pyenv/versions").expanduser().glob("3.10.*/bin/python3.10"))
     monkeypatch.setenv("RASA_PYTHON", "")
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.setenv("HOME", str(tmp_path))
     with pytest.raises(service.SetupError, match="RASA_PYTHON"):
         service.find_python310()
-    fake = tmp_path / "python3.10"
-    fake.write_text("#!/bin/sh\n")
-    fake.chmod(0o755)
-    assert service.find_python310() == str(fake)
+    shim = tmp_path / "python3.10"  # like a pyenv shim where 3.10 is not selected
+    shim.write_text("#!/bin/sh\necho 'pyenv: python3.10: command not found' >&2\nexit 127\n")
+    shim.chmod(0o755)
+    with pytest.raises(service.SetupError):
+        service.find_python310()
+    if real:
+        monkeypatch.setenv("RASA_PYTHON", str(real[0]))
+        assert service.find_python310() == str(real[0])

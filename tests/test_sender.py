@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from bot.sender import MAX_TEXT, Pacer, split_text
+from tests.fakes import FakeClock
 
 
 def test_short_text_is_one_message() -> None:
@@ -24,16 +25,8 @@ def test_a_word_longer_than_the_limit_is_cut_hard() -> None:
     assert [len(p) for p in parts] == [4096, 4096, 808]
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_pacer_allows_a_short_burst_then_one_per_second_per_chat() -> None:
-    clock = FakeClock()
+    clock = FakeClock(100.0)
     pacer = Pacer(global_rate=1000, chat_rate=1.0, chat_burst=3, clock=clock)
     delays = [pacer._delay(1) for _ in range(5)]
     assert delays[:3] == pytest.approx([0, 0, 0], abs=0.01)
@@ -43,7 +36,7 @@ def test_pacer_allows_a_short_burst_then_one_per_second_per_chat() -> None:
 
 
 def test_pacer_global_rate() -> None:
-    clock = FakeClock()
+    clock = FakeClock(100.0)
     pacer = Pacer(global_rate=10, chat_rate=100, chat_burst=100, clock=clock)
     delays = [pacer._delay(chat) for chat in range(5)]
     assert delays == pytest.approx([0, 0.1, 0.2, 0.3, 0.4])
