@@ -17,6 +17,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -245,25 +246,40 @@ def running_server(port: int, token: str, log_path: Path) -> Iterator[subprocess
 
 
 def serve(url: str, token: str, log_path: Path) -> int:
-    """Run Rasa in the foreground of this process until SIGTERM or SIGINT; report progress."""
+    """Run Rasa until SIGTERM or SIGINT, reporting progress while it loads its model.
+
+    The signal handler only sets a flag: stopping the child from inside the handler could
+    re-enter Popen's wait and deadlock."""
     port = urllib.parse.urlsplit(url).port or 5005
+    stop = threading.Event()
+
+    def request_stop(_signum: int, _frame: object) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
     process = start_server(port, token, log_path)
-
-    def stop(_signum: int, _frame: object) -> None:
-        stop_server(process)
-        raise SystemExit(0)
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
     print(f"[nlu] starting Rasa on {url} (log: {log_path})", file=sys.stderr)
-    try:
-        took = wait_ready(url, token, process, progress_every=5)
-    except SetupError as error:
-        print(f"[nlu] {error}; the bot answers from its local matcher", file=sys.stderr)
-        stop_server(process)
+    started = last_report = time.monotonic()
+    ready = False
+    while not stop.is_set() and process.poll() is None:
+        if not ready and is_ready(url, token):
+            ready = True
+            took = time.monotonic() - started
+            print(f"[nlu] Rasa is ready ({took:.0f} s)", file=sys.stderr)
+        if not ready and time.monotonic() - last_report >= 10:
+            last_report = time.monotonic()
+            print(f"[nlu] Rasa is loading… {last_report - started:.0f} s", file=sys.stderr)
+        stop.wait(0.5)
+    if process.poll() is not None and not stop.is_set():
+        print(
+            f"[nlu] Rasa exited with code {process.returncode}; the bot answers from its "
+            f"local matcher (log: {log_path})",
+            file=sys.stderr,
+        )
         return 1
-    print(f"[nlu] Rasa is ready ({took:.0f} s)", file=sys.stderr)
-    return process.wait()
+    stop_server(process)
+    return 0
 
 
 # --- evaluation ----------------------------------------------------------------------------

@@ -28,13 +28,13 @@ class RasaServer:
         return {"NLU__ENABLED": "true", "NLU__URL": self.url, "NLU__TOKEN": self.token}
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
 
 
-def _require_rasa() -> None:
+def require_rasa() -> None:
     missing = [str(p) for p in (service.RASA, service.MODEL) if not p.exists()]
     if not missing:
         return
@@ -45,8 +45,8 @@ def _require_rasa() -> None:
 
 
 def _start(log_dir: Path) -> Iterator[RasaServer]:
-    _require_rasa()
-    port, token = _free_port(), secrets.token_urlsafe(16)
+    require_rasa()
+    port, token = free_port(), secrets.token_urlsafe(16)
     url = f"http://127.0.0.1:{port}"
     with service.running_server(port, token, log_dir / f"rasa-{port}.log") as process:
         service.wait_ready(url, token, process, timeout=300)

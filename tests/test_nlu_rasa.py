@@ -5,10 +5,14 @@ with Rasa stopped mid-run."""
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
+import subprocess
+import sys
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
@@ -17,9 +21,9 @@ from nlu.client import NluClient
 from nlu.local_matcher import LocalMatcher
 from nlu.recognizer import Recognizer
 from nlu.report import macro_f1_of
-from tests.e2e_fixtures import StartBot
+from tests.e2e_fixtures import ROOT, StartBot
 from tests.fake_telegram import FakeTelegram, buttons
-from tests.rasa_fixtures import RasaServer
+from tests.rasa_fixtures import RasaServer, free_port, require_rasa
 
 pytestmark = pytest.mark.rasa
 
@@ -144,3 +148,37 @@ async def test_with_rasa_stopped_the_citizen_is_answered_within_3_seconds(
     answer = (await telegram.wait_for("sendMessage", sent + 3, timeout=10))[-1]
     assert time.monotonic() - started < 3
     assert "Поиск вакансий" in buttons(answer)
+
+
+def test_serve_stops_a_ready_rasa_on_sigterm(tmp_path: Path) -> None:
+    """`make run` stops `python -m nlu serve` with SIGTERM when the bot exits; Rasa must go."""
+    require_rasa()
+    env = {
+        **os.environ,
+        "ASSISTANT_CONFIG": str(ROOT / "config.yml"),
+        "NLU__URL": f"http://127.0.0.1:{free_port()}",
+        "NLU__TOKEN": "test-token",
+    }
+    serve = subprocess.Popen(
+        [sys.executable, "-m", "nlu", "serve"], cwd=tmp_path, env=env, stderr=subprocess.PIPE
+    )
+    try:
+        assert serve.stderr is not None
+        assert b"starting Rasa" in serve.stderr.readline()
+        rasa_pids = _children(serve.pid)
+        # Stop it once it serves: the moment `make run` leaves after a chat.
+        for line in serve.stderr:
+            if b"Rasa is ready" in line:
+                break
+        assert rasa_pids
+        serve.send_signal(signal.SIGTERM)
+        assert serve.wait(timeout=30) == 0
+        assert not any(Path(f"/proc/{pid}").exists() for pid in rasa_pids)
+    finally:
+        if serve.poll() is None:
+            serve.kill()
+
+
+def _children(pid: int) -> list[int]:
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(child) for child in children.read_text().split()]
