@@ -32,7 +32,7 @@ nlu-model: $(RASA_STAMP)
 nlu-eval: nlu-model
 	@$(BIN)/python -m nlu eval
 
-# Rasa starts in the background (about half a minute) and stops when the bot exits; until it
+# Rasa starts in the background (about 50 s to load) and stops when the bot exits; until it
 # is ready the bot answers through its local matcher.
 run: $(STAMP) nlu-model
 	@echo "==> applying database migrations"
