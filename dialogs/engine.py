@@ -25,7 +25,7 @@ from dialogs.intents import (
     SMALL_TALK,
     YES_WORDS,
 )
-from dialogs.menu import SECTIONS, menu_keyboard, to_menu_row
+from dialogs.menu import SECTIONS, menu_keyboard, section_button, to_menu_row
 from dialogs.ports import DialogStore, IntentRecognizer
 from dialogs.types import Button, Incoming, Keyboard, Reply
 from nlu.dates import parse_when
@@ -72,12 +72,9 @@ class Engine:
             now=self._clock(),
             values=dict(saved.get("values", {})),
             history=list(saved.get("history", [])),
-            offer=saved.get("offer"),
+            offered=saved.get("offer"),
         )
-        offered_before = turn.offer
         replies = await self._dispatch(turn)
-        if turn.offer == offered_before:
-            turn.offer = None  # an offer stands for the next message only
         new_slots: dict[str, Any] = {}
         if conversation.flow:
             new_slots = {"values": turn.values, "history": turn.history}
@@ -266,27 +263,27 @@ class Engine:
     # --- free text ------------------------------------------------------------------------
 
     async def _free_text(self, turn: Turn, text: str) -> list[Reply]:
-        if turn.offer is not None:
-            typed = normalized_text(turn).strip(".!")
-            if typed in YES_WORDS:
-                return await self._act_on_intent(turn, turn.offer, None)
-            if typed in NO_WORDS:
+        typed = normalized_text(turn).strip(".!")
+        answers_offer = turn.offered is not None and typed in YES_WORDS | NO_WORDS
+        understanding = None if answers_offer else await self._understand(text)
+        sure = self._sure_intent(understanding)
+        if turn.offered is not None:
+            if typed in YES_WORDS or sure == "affirm":
+                return await self._act_on_intent(turn, turn.offered, None)
+            if typed in NO_WORDS or sure == "deny":
                 return [self._menu(turn)]
-        understanding = await self._understand(text)
         if understanding is None:
             return [Reply("common.not_understood", buttons=menu_keyboard(turn.has_consent))]
-        intent, confidence = understanding.intent, understanding.confidence
-        if understanding.source == "rasa" and intent is not None:
-            if turn.offer is not None and confidence >= self._config.accept_confidence:
-                if intent == "affirm":
-                    return await self._act_on_intent(turn, turn.offer, None)
-                if intent == "deny":
-                    return [self._menu(turn)]
-            if confidence >= self._config.accept_confidence:
-                return await self._act_on_intent(turn, intent, understanding)
-            if confidence >= self._config.confirm_confidence and intent in OFFERABLE:
-                turn.offer = intent
-                return [self._confirmation(intent)]
+        if sure is not None:
+            return await self._act_on_intent(turn, sure, understanding)
+        guess = understanding.intent
+        if (
+            understanding.source == "rasa"
+            and guess in OFFERABLE
+            and understanding.confidence >= self._config.confirm_confidence
+        ):
+            turn.offer = guess
+            return [self._confirmation(guess)]
         return [self._suggestions(turn, understanding)]
 
     async def _request_inside_step(self, turn: Turn, step: Step) -> list[Reply] | None:
@@ -296,14 +293,9 @@ class Engine:
         if step.free_input or not text:
             return None
         understanding = await self._understand(text)
-        if (
-            understanding is None
-            or understanding.source != "rasa"
-            or understanding.intent is None
-            or understanding.confidence < self._config.accept_confidence
-        ):
+        intent = self._sure_intent(understanding)
+        if intent is None:
             return None
-        intent = understanding.intent
         if intent == "cancel":
             return self._cancel(turn)
         if intent == "help":
@@ -313,6 +305,16 @@ class Engine:
         if intent in SECTION_OF_INTENT:
             return await self._act_on_intent(turn, intent, understanding)
         return None  # yes/no, greetings, small talk: the step's own question stands
+
+    def _sure_intent(self, understanding: Understanding | None) -> str | None:
+        """Rasa's intent when it is confident enough to act on without asking."""
+        if (
+            understanding is None
+            or understanding.source != "rasa"
+            or understanding.confidence < self._config.accept_confidence
+        ):
+            return None
+        return understanding.intent
 
     async def _understand(self, text: str) -> Understanding | None:
         if self._recognizer is None:
@@ -368,7 +370,7 @@ class Engine:
             {"intent": intent},
             buttons=(
                 (Button("buttons.intent_yes", f"intent:{intent}", {"intent": intent}),),
-                (Button("buttons.menu", "nav:menu"), Button("buttons.operator", "menu:operator")),
+                (*to_menu_row(), section_button("operator")),
             ),
         )
 
@@ -378,7 +380,7 @@ class Engine:
             (Button("buttons.intent", f"intent:{intent}", {"intent": intent}),)
             for intent in offers
         ]
-        rows.append((Button("buttons.operator", "menu:operator"),))
+        rows.append((section_button("operator"),))
         rows.append(to_menu_row())
         template = "nlu.suggest" if offers else "common.not_understood"
         return Reply(template, {"has_consent": turn.has_consent}, tuple(rows))
@@ -394,7 +396,7 @@ class Engine:
         return Reply(
             ANSWER_OF_INTENT[intent],
             context,
-            buttons=((Button("buttons.operator", "menu:operator"),), to_menu_row()),
+            buttons=((section_button("operator"),), to_menu_row()),
         )
 
     def _timezone(self, turn: Turn) -> str:

@@ -60,7 +60,8 @@ class Turn:
     now: datetime
     values: dict[str, Any] = field(default_factory=dict)  # answers of the active flow
     history: list[str] = field(default_factory=list)  # steps passed, for "back"
-    offer: str | None = None  # an intent offered last turn, accepted by a typed "да"
+    offered: str | None = None  # an intent offered on the previous turn: a typed "да" takes it
+    offer: str | None = None  # an intent offered on this turn, kept for the next one only
 
     @property
     def has_consent(self) -> bool:

@@ -253,3 +253,15 @@ async def test_an_unknown_intent_button_is_expired(chat: EngineChat) -> None:
     await consented(chat)
     await chat.press_payload("intent:greet")
     assert chat.templates()[0] == "common.button_expired"
+
+
+async def test_the_same_offer_made_twice_is_still_open(
+    chat: EngineChat, recognizer: ScriptedRecognizer
+) -> None:
+    await consented(chat)
+    recognizer.answers["жалобу хочу наверно"] = rasa("file_complaint", 0.55)
+    await chat.send("жалобу хочу наверно")
+    await chat.send("жалобу хочу наверно")
+    assert chat.templates() == ["nlu.confirm"]
+    await chat.send("да")
+    assert chat.last[0].context["section"] == "complaints"
