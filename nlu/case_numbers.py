@@ -18,11 +18,17 @@ def format_number(kind_letter: str, year: int, sequence: int) -> str:
     return f"{kind_letter}-{year:04d}-{sequence:06d}"
 
 
-def parse(text: str) -> str | None:
-    """The first registration number in the text, canonical; None when there is none."""
+def search(text: str) -> tuple[str, str] | None:
+    """The first registration number in the text: (as written, canonical), or None."""
     match = PATTERN.search(text)
     if match is None:
         return None
     letter = match.group(1).upper()
     letter = _LATIN_TO_KIND.get(letter, letter)
-    return format_number(letter, int(match.group(2)), int(match.group(3)))
+    return match.group(), format_number(letter, int(match.group(2)), int(match.group(3)))
+
+
+def parse(text: str) -> str | None:
+    """The first registration number in the text, canonical; None when there is none."""
+    found = search(text)
+    return found[1] if found else None

@@ -31,7 +31,3 @@ def words(text: str) -> list[str]:
         for token in razdel.tokenize(text)
         if any(ch.isalnum() for ch in token.text)
     ]
-
-
-def lemmas(text: str) -> list[str]:
-    return [lemma(word) for word in words(text)]

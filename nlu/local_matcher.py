@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 from rapidfuzz import fuzz, process
 
-from nlu.lemmas import lemmas, words
+from nlu.lemmas import lemma, words
 
 KEYWORDS_FILE = Path(__file__).with_name("keywords.yml")
 # Below this similarity (0-100) a word is not taken for a keyword. 80 lets one wrong letter
@@ -37,7 +37,8 @@ class LocalMatcher:
 
     def suggest(self, text: str, limit: int = 3) -> tuple[str, ...]:
         """Intents that the text points to, most likely first; empty when nothing fits."""
-        candidates = set(lemmas(text)) | set(words(text))
+        written = words(text)
+        candidates = set(written) | {lemma(word) for word in written}
         if not candidates:
             return ()
         scores: dict[str, int] = {}

@@ -44,8 +44,8 @@ class Recognizer:
 
 def _local_entities(text: str) -> tuple[Entity, ...]:
     """Without Rasa the bot still reads the one entity a pattern can find."""
-    match = case_numbers.PATTERN.search(text)
-    number = case_numbers.parse(text)
-    if match is None or number is None:
+    found = case_numbers.search(text)
+    if found is None:
         return ()
-    return (Entity("case_number", number, match.group()),)
+    written, number = found
+    return (Entity("case_number", number, written),)

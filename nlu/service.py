@@ -203,24 +203,15 @@ def is_ready(url: str, token: str) -> bool:
 
 
 def wait_ready(
-    url: str,
-    token: str,
-    process: subprocess.Popen[bytes],
-    timeout: float = 180,
-    progress_every: float = 0,
+    url: str, token: str, process: subprocess.Popen[bytes], timeout: float = 180
 ) -> float:
     """Seconds it took the server to load its model; raises SetupError if it died or hung."""
     started = time.monotonic()
-    last_report = started
     while not is_ready(url, token):
         if process.poll() is not None:
             raise SetupError(f"rasa run exited with code {process.returncode}")
-        now = time.monotonic()
-        if now - started > timeout:
+        if time.monotonic() - started > timeout:
             raise SetupError(f"rasa run did not load its model within {timeout:.0f} s")
-        if progress_every and now - last_report >= progress_every:
-            last_report = now
-            print(f"[nlu] Rasa is loading the model… {now - started:.0f} s", file=sys.stderr)
         time.sleep(0.5)
     return time.monotonic() - started
 
