@@ -1,0 +1,48 @@
+"""The Russian production calendar (производственный календарь) of one region.
+
+Federal holidays, transferred days off and working Saturdays come from the `holidays` library,
+which follows the government's decrees on transferred days. What a region adds (a local holiday,
+a decree published after the library's release) is an administrator's override in the database,
+passed in here as `overrides`: day -> working or not.
+"""
+
+from __future__ import annotations
+
+import calendar as stdlib_calendar
+from collections.abc import Mapping
+from datetime import date, timedelta
+from functools import lru_cache
+
+import holidays
+
+SATURDAY = 5
+
+
+@lru_cache(maxsize=32)
+def _federal(year: int) -> tuple[frozenset[date], frozenset[date]]:
+    """(days off that are not weekends or are holidays, working weekend days) of one year."""
+    russia = holidays.country_holidays("RU", years=year)
+    return frozenset(russia), frozenset(russia.weekend_workdays)
+
+
+class WorkingCalendar:
+    def __init__(self, overrides: Mapping[date, bool] | None = None) -> None:
+        self._overrides = dict(overrides or {})
+
+    def is_working(self, day: date) -> bool:
+        if day in self._overrides:
+            return self._overrides[day]
+        days_off, working_weekends = _federal(day.year)
+        if day in working_weekends:
+            return True
+        return day.weekday() < SATURDAY and day not in days_off
+
+    def next_working(self, day: date) -> date:
+        """The day itself when it is a working day, else the first working day after it."""
+        while not self.is_working(day):
+            day += timedelta(days=1)
+        return day
+
+    def working_days_in(self, year: int, month: int) -> int:
+        last = stdlib_calendar.monthrange(year, month)[1]
+        return sum(self.is_working(date(year, month, d)) for d in range(1, last + 1))

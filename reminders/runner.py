@@ -1,0 +1,262 @@
+"""Delivers due reminders, exactly once across processes.
+
+The `reminders` table is the truth. APScheduler (in memory, one scheduler per process, as its
+FAQ requires) only wakes the delivery loop: one date job per pending reminder known at start,
+and a periodic sweep that picks up what other processes created or what fell due while this
+one was down. APScheduler's own misfire handling would silently skip a job late by more than a
+second, so the jobs carry no state worth keeping: a missed wake-up is caught by the sweep.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from reminders.planning import QuietHours
+from reminders.ports import Delivery, Notifier
+from reminders.regions import Regions
+from reminders.rules import Rule, catalogue
+from reminders.store import (
+    Claimed,
+    claim_due,
+    finish,
+    mark_unreachable,
+    pending_due_times,
+    postpone,
+    raise_alert,
+)
+from storage.models import utc_now
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RunnerSettings:
+    sweep_seconds: float = 30
+    lease_seconds: float = 300  # a claim older than this is free again (a crashed process)
+    batch: int = 50  # reminders claimed at a time; the sender paces them
+    max_attempts: int = 5
+    retry_seconds: float = 60  # first retry after a failed send; doubles each attempt
+
+
+def watchdog_kind(before: int) -> str:
+    return "due_soon" if before > 0 else "due_today" if before == 0 else "overdue"
+
+
+class ReminderRunner:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        notifier: Notifier,
+        regions: Regions,
+        quiet: QuietHours,
+        *,
+        settings: RunnerSettings | None = None,
+        rules: Mapping[str, Rule] | None = None,
+        now: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self._sessions = sessions
+        self._notifier = notifier
+        self._regions = regions
+        self._quiet = quiet
+        self._settings = settings or RunnerSettings()
+        self._rules = rules if rules is not None else catalogue()
+        self._now = now
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._scheduler = AsyncIOScheduler(timezone=UTC)
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._worker: asyncio.Task[None] | None = None
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    async def start(self) -> int:
+        """Schedule every pending reminder and start the sweep; returns how many were
+        scheduled."""
+        self._scheduler.start()
+        scheduled = await self.schedule_pending()
+        self._scheduler.add_job(
+            self._sweep,
+            IntervalTrigger(seconds=self._settings.sweep_seconds, timezone=UTC),
+            id="reminders-sweep",
+            next_run_time=datetime.now(UTC),
+            misfire_grace_time=None,
+            coalesce=True,
+        )
+        self._worker = asyncio.create_task(self._work(), name="reminders")
+        log.info("reminders: %d pending scheduled; this process is %s", scheduled, self.owner)
+        return scheduled
+
+    async def stop(self, timeout: float = 10) -> None:
+        """Finish the sends under way (their outcome is recorded), then stop."""
+        self._stopping = True
+        self._wake.set()
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+        if self._worker is not None:
+            try:
+                await asyncio.wait_for(self._worker, timeout)
+            except TimeoutError:
+                log.warning("reminders: sends still running at shutdown were abandoned")
+
+    async def schedule_pending(self, until: datetime | None = None) -> int:
+        async with self._sessions() as session:
+            rows = await pending_due_times(session, until)
+        for reminder_id, due_at in rows:
+            self._schedule(reminder_id, due_at)
+        return len(rows)
+
+    def _schedule(self, reminder_id: int, due_at: datetime) -> None:
+        self._scheduler.add_job(
+            self._wake_up,
+            DateTrigger(run_date=due_at, timezone=UTC),
+            id=f"reminder:{reminder_id}",
+            replace_existing=True,
+            misfire_grace_time=None,  # late is better than never: the row decides if expired
+            coalesce=True,
+        )
+
+    async def _wake_up(self) -> None:
+        self._wake.set()
+
+    async def _sweep(self) -> None:
+        """Wake the loop, and schedule what other processes added for the next interval."""
+        self._wake.set()
+        horizon = self._now() + timedelta(seconds=self._settings.sweep_seconds)
+        try:
+            await self.schedule_pending(until=horizon)
+        except Exception:  # the database is away; the next sweep tries again
+            log.exception("reminders: sweep failed")
+
+    async def _work(self) -> None:
+        while not self._stopping:
+            await self._wake.wait()
+            self._wake.clear()
+            try:
+                await self.deliver_due()
+            except Exception:
+                log.exception("reminders: delivery round failed; the next sweep retries")
+
+    # --- delivery --------------------------------------------------------------------------
+
+    async def deliver_due(self) -> int:
+        """Deliver everything due now; returns how many reminders were handled. Claims keep
+        about one batch in flight so that the sender's pace, not the claims, sets the rate."""
+        batch = self._settings.batch
+        in_flight: set[asyncio.Task[None]] = set()
+        exhausted = False
+        handled = 0
+        while True:
+            if not exhausted and not self._stopping and len(in_flight) <= batch // 2:
+                wanted = batch - len(in_flight)
+                claimed = await self._claim(wanted)
+                exhausted = len(claimed) < wanted
+                in_flight |= {asyncio.create_task(self._handle(item)) for item in claimed}
+            if not in_flight:
+                return handled
+            done, in_flight = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
+            handled += len(done)
+
+    async def _claim(self, limit: int) -> list[Claimed]:
+        lease = timedelta(seconds=self._settings.lease_seconds)
+        async with self._sessions() as session:
+            claimed = await claim_due(session, self._now(), limit, self.owner, lease)
+            await session.commit()
+        return claimed
+
+    async def _handle(self, item: Claimed) -> None:
+        try:
+            await self._handle_one(item)
+        except Exception as exc:
+            log.exception("reminders: reminder %s failed", item.id)
+            async with self._sessions() as session:
+                await finish(session, item.id, self.owner, "failed", error=repr(exc)[:256])
+                raise_alert(session, "reminder_failed", item)
+                await session.commit()
+
+    async def _handle_one(self, item: Claimed) -> None:
+        now = self._now()
+        if item.audience == "staff":
+            async with self._sessions() as session:
+                if await finish(session, item.id, self.owner, "sent", sent_at=now):
+                    raise_alert(session, watchdog_kind(item.before), item)
+                await session.commit()
+            return
+        if item.unreachable:
+            await self._close(item, "cancelled", "the citizen has blocked the bot")
+            return
+        rule = self._rules.get(item.rule)
+        if rule is None:
+            await self._close(item, "failed", f"no rule {item.rule!r} in the catalogue")
+            return
+        local = now.astimezone(self._regions.zone(item.region_code))
+        allowed = self._quiet.next_allowed(local).astimezone(UTC)
+        if now > item.expires_at or allowed > item.expires_at:
+            await self._close(item, "expired", None, alert="reminder_expired")
+            return
+        if allowed > now:  # quiet hours in the citizen's region: wait for the morning
+            await self._postpone(item, allowed)
+            return
+        result = await self._notifier.notify(item.chat_id, rule.template, self._context(item))
+        async with self._sessions() as session:
+            if result is Delivery.SENT:
+                await finish(session, item.id, self.owner, "sent", sent_at=now, attempted=True)
+            elif result is Delivery.BLOCKED:
+                await finish(
+                    session, item.id, self.owner, "failed", error="blocked", attempted=True
+                )
+                await mark_unreachable(session, item.citizen_id, now)
+            else:
+                retry_at = now + timedelta(seconds=self._settings.retry_seconds * 2**item.attempts)
+                if item.attempts + 1 >= self._settings.max_attempts or retry_at > item.expires_at:
+                    status = "failed" if retry_at <= item.expires_at else "expired"
+                    await finish(
+                        session, item.id, self.owner, status, error="not delivered", attempted=True
+                    )
+                    raise_alert(session, f"reminder_{status}", item)
+                else:
+                    await postpone(
+                        session,
+                        item.id,
+                        self.owner,
+                        retry_at,
+                        error="not delivered",
+                        attempted=True,
+                    )
+                    self._schedule(item.id, retry_at)
+            await session.commit()
+
+    def _context(self, item: Claimed) -> dict[str, Any]:
+        return {
+            **item.context,
+            "deadline": item.deadline_on,
+            "before": item.before,
+            "late": item.before < 0,
+        }
+
+    async def _close(
+        self, item: Claimed, status: str, error: str | None, alert: str | None = None
+    ) -> None:
+        async with self._sessions() as session:
+            closed = await finish(session, item.id, self.owner, status, error=error)
+            if closed and alert is not None:
+                raise_alert(session, alert, item)
+            await session.commit()
+
+    async def _postpone(self, item: Claimed, due_at: datetime) -> None:
+        async with self._sessions() as session:
+            await postpone(session, item.id, self.owner, due_at)
+            await session.commit()
+        self._schedule(item.id, due_at)

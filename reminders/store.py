@@ -1,0 +1,289 @@
+"""Reminder rows on SQLAlchemy: planning and cancelling (for flows), claiming and recording
+outcomes (for the runner). Functions take the caller's session and never commit."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from reminders.calendar import WorkingCalendar
+from reminders.planning import Deadline, QuietHours, plan
+from reminders.regions import Regions
+from reminders.rules import Rule, catalogue
+from storage.models import CalendarDay, Citizen, Reminder, StaffAlert, utc_now
+
+
+async def region_calendar(session: AsyncSession, region_code: str) -> WorkingCalendar:
+    rows = await session.execute(
+        select(CalendarDay.day, CalendarDay.is_working).where(
+            CalendarDay.region_code == region_code
+        )
+    )
+    return WorkingCalendar(dict(rows.tuples().all()))
+
+
+async def set_calendar_day(
+    session: AsyncSession,
+    region_code: str,
+    day: date,
+    is_working: bool | None,
+    *,
+    changed_by: str,
+    note: str | None = None,
+) -> None:
+    """Override one day of a region's calendar; `None` removes the override."""
+    row = await session.scalar(
+        select(CalendarDay).where(CalendarDay.region_code == region_code, CalendarDay.day == day)
+    )
+    if is_working is None:
+        if row is not None:
+            await session.delete(row)
+        return
+    if row is None:
+        row = CalendarDay(region_code=region_code, day=day)
+        session.add(row)
+    row.is_working = is_working
+    row.note = note
+    row.changed_by = changed_by
+
+
+class SqlReminderBook:
+    """What flows use to set and clear reminders (structurally `dialogs.ports.ReminderBook`)."""
+
+    def __init__(
+        self,
+        session: AsyncSession,
+        regions: Regions,
+        quiet: QuietHours,
+        rules: Mapping[str, Rule] | None = None,
+    ) -> None:
+        self._session = session
+        self._regions = regions
+        self._quiet = quiet
+        self._rules = rules if rules is not None else catalogue()
+
+    async def schedule(
+        self,
+        citizen: Citizen,
+        rule_id: str,
+        key: str,
+        event_at: datetime,
+        context: Mapping[str, Any] | None = None,
+    ) -> Deadline:
+        """Compute the deadline of `rule_id` for an event and store its reminders; a second
+        call for the same key and rule replaces the first one's pending reminders."""
+        rule = self._rules[rule_id]
+        region = self._regions.code(citizen.region_code)
+        calendar = await region_calendar(self._session, region)
+        term, planned = plan(rule, event_at, self._regions.zone(region), calendar, self._quiet)
+        await self.cancel(key, rule_id)
+        for item in planned:
+            self._session.add(
+                Reminder(
+                    citizen_id=citizen.id,
+                    rule=rule_id,
+                    key=key,
+                    audience=item.audience,
+                    before=item.before,
+                    deadline_on=term.last_day,
+                    due_at=item.due_at,
+                    expires_at=item.expires_at,
+                    status="pending",
+                    attempts=0,
+                    context=dict(context or {}),
+                )
+            )
+        await self._session.flush()
+        return term
+
+    async def cancel(self, key: str, rule_id: str | None = None) -> int:
+        """The citizen (or staff) did what `key` was about: drop its pending reminders and
+        close its open watchdog items. Returns how many reminders were cancelled."""
+        now = utc_now()
+        reminders = update(Reminder).where(Reminder.key == key, Reminder.status == "pending")
+        alerts = update(StaffAlert).where(StaffAlert.key == key, StaffAlert.resolved_at.is_(None))
+        if rule_id is not None:
+            reminders = reminders.where(Reminder.rule == rule_id)
+            alerts = alerts.where(StaffAlert.rule == rule_id)
+        result = await self._session.execute(
+            reminders.values(status="cancelled", claimed_until=None),
+            execution_options={"synchronize_session": False},
+        )
+        await self._session.execute(
+            alerts.values(resolved_at=now), execution_options={"synchronize_session": False}
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+
+# --- the runner's side ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    citizen_id: int
+    chat_id: int
+    region_code: str | None
+    unreachable: bool
+    rule: str
+    key: str
+    audience: str
+    before: int
+    deadline_on: date
+    due_at: datetime
+    expires_at: datetime
+    attempts: int
+    context: dict[str, Any]
+
+
+def _claimable(now: datetime) -> Any:
+    return (
+        (Reminder.status == "pending")
+        & (Reminder.due_at <= now)
+        & or_(Reminder.claimed_until.is_(None), Reminder.claimed_until < now)
+    )
+
+
+async def claim_due(
+    session: AsyncSession, now: datetime, limit: int, owner: str, lease: timedelta
+) -> list[Claimed]:
+    """Take up to `limit` due reminders for this process. The UPDATE re-checks the claim
+    condition, so two processes never both win a row; on PostgreSQL the candidates are
+    locked with SKIP LOCKED so a second process takes other rows instead of waiting."""
+    candidates = (
+        select(Reminder.id)
+        .where(_claimable(now))
+        .order_by(Reminder.due_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    claimed = await session.execute(
+        update(Reminder)
+        .where(Reminder.id.in_(candidates.scalar_subquery()), _claimable(now))
+        .values(claimed_until=now + lease, claimed_by=owner)
+        .returning(Reminder.id),
+        execution_options={"synchronize_session": False},
+    )
+    ids = list(claimed.scalars())
+    if not ids:
+        return []
+    rows = await session.execute(
+        select(Reminder, Citizen)
+        .join(Citizen, Citizen.id == Reminder.citizen_id)
+        .where(Reminder.id.in_(ids))
+        .order_by(Reminder.due_at)
+    )
+    return [
+        Claimed(
+            id=reminder.id,
+            citizen_id=citizen.id,
+            chat_id=citizen.chat_id,
+            region_code=citizen.region_code,
+            unreachable=citizen.unreachable_at is not None,
+            rule=reminder.rule,
+            key=reminder.key,
+            audience=reminder.audience,
+            before=reminder.before,
+            deadline_on=reminder.deadline_on,
+            due_at=reminder.due_at,
+            expires_at=reminder.expires_at,
+            attempts=reminder.attempts,
+            context=dict(reminder.context),
+        )
+        for reminder, citizen in rows.tuples()
+    ]
+
+
+async def finish(
+    session: AsyncSession,
+    reminder_id: int,
+    owner: str,
+    status: str,
+    *,
+    error: str | None = None,
+    sent_at: datetime | None = None,
+    attempted: bool = False,
+) -> bool:
+    """Record the outcome of a claimed reminder; False if the claim was lost meanwhile."""
+    values: dict[str, Any] = {"status": status, "claimed_until": None, "last_error": error}
+    if sent_at is not None:
+        values["sent_at"] = sent_at
+    if attempted:
+        values["attempts"] = Reminder.attempts + 1
+    result = await session.execute(
+        update(Reminder)
+        .where(Reminder.id == reminder_id, Reminder.claimed_by == owner)
+        .values(**values),
+        execution_options={"synchronize_session": False},
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def postpone(
+    session: AsyncSession,
+    reminder_id: int,
+    owner: str,
+    due_at: datetime,
+    *,
+    error: str | None = None,
+    attempted: bool = False,
+) -> None:
+    """Give a claimed reminder back, due again at `due_at` (quiet hours, a failed attempt)."""
+    values: dict[str, Any] = {"due_at": due_at, "claimed_until": None, "last_error": error}
+    if attempted:
+        values["attempts"] = Reminder.attempts + 1
+    await session.execute(
+        update(Reminder)
+        .where(Reminder.id == reminder_id, Reminder.claimed_by == owner)
+        .values(**values),
+        execution_options={"synchronize_session": False},
+    )
+
+
+def raise_alert(session: AsyncSession, kind: str, item: Claimed) -> None:
+    session.add(
+        StaffAlert(
+            kind=kind,
+            citizen_id=item.citizen_id,
+            rule=item.rule,
+            key=item.key,
+            deadline_on=item.deadline_on,
+            reminder_id=item.id,
+        )
+    )
+
+
+async def mark_unreachable(session: AsyncSession, citizen_id: int, now: datetime) -> None:
+    """Telegram answered 403: the citizen blocked the bot. Nothing more can reach them, so
+    their pending messages are cancelled; staff see it on the desk."""
+    await session.execute(
+        update(Citizen).where(Citizen.id == citizen_id).values(unreachable_at=now),
+        execution_options={"synchronize_session": False},
+    )
+    await session.execute(
+        update(Reminder)
+        .where(
+            Reminder.citizen_id == citizen_id,
+            Reminder.status == "pending",
+            Reminder.audience == "citizen",
+        )
+        .values(status="cancelled", claimed_until=None, last_error="blocked by the citizen"),
+        execution_options={"synchronize_session": False},
+    )
+    session.add(StaffAlert(kind="citizen_unreachable", citizen_id=citizen_id))
+
+
+async def pending_due_times(
+    session: AsyncSession, until: datetime | None = None
+) -> Sequence[tuple[int, datetime]]:
+    """(id, due time) of pending reminders, earliest first; up to `until` when given."""
+    query = select(Reminder.id, Reminder.due_at).where(Reminder.status == "pending")
+    if until is not None:
+        query = query.where(Reminder.due_at <= until)
+    rows = await session.execute(query.order_by(Reminder.due_at))
+    return list(rows.tuples())
