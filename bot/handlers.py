@@ -14,6 +14,8 @@ from bot.sender import Sender
 from dialogs.engine import Engine
 from dialogs.render import Renderer
 from dialogs.types import Incoming, Reply
+from reminders.store import mark_unreachable
+from storage.models import utc_now
 from storage.repositories import SqlDialogStore
 
 log = logging.getLogger(__name__)
@@ -27,6 +29,7 @@ def get_router(engine: Engine, renderer: Renderer, sender: Sender) -> Router:
         await session.commit()  # only what was committed is announced to the citizen
         for reply in replies:
             if not await sender.send(incoming.chat_id, renderer.reply(reply)):
+                await _blocked(session, incoming)
                 break
 
     @router.message(F.chat.type == "private")
@@ -61,6 +64,14 @@ def get_router(engine: Engine, renderer: Renderer, sender: Sender) -> Router:
             log.exception("could not tell chat %s about the error", chat.id)
 
     return router
+
+
+async def _blocked(session: AsyncSession, incoming: Incoming) -> None:
+    """Telegram answered 403: the citizen blocked the bot right after writing to it."""
+    store = SqlDialogStore(session)
+    citizen = await store.citizen(incoming.channel, incoming.external_id, incoming.chat_id)
+    await mark_unreachable(session, citizen.id, utc_now())
+    await session.commit()
 
 
 async def _mark_chosen(bot: Bot, renderer: Renderer, message: Message, payload: str) -> None:

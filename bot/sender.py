@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from collections.abc import Callable
 
@@ -55,8 +56,13 @@ def keyboard(rows: tuple[tuple[RenderedButton, ...], ...]) -> InlineKeyboardMark
 
 
 class Pacer:
-    """Token buckets: a global one and one per chat (a burst of a few replies is allowed,
-    then one per second)."""
+    """Send times for outgoing messages.
+
+    Globally, sends take slots on a grid of 1/`global_rate` seconds, so no 1-second window
+    holds more than `global_rate` sends whatever mix of chats they go to. Per chat, a token
+    bucket allows a short burst (a reply of a few messages), then one per second; a chat that
+    got `429 retry_after` is held for that long without holding up the others.
+    """
 
     def __init__(
         self,
@@ -69,7 +75,7 @@ class Pacer:
         self._chat_rate = chat_rate
         self._chat_burst = chat_burst
         self._clock = clock
-        self._global_next = 0.0
+        self._taken: set[int] = set()  # grid slots reserved for sends not yet made
         self._chats: dict[int, tuple[float, float]] = {}  # chat -> (tokens, at)
         self._lock = asyncio.Lock()
 
@@ -77,14 +83,27 @@ class Pacer:
         now = self._clock()
         tokens, at = self._chats.get(chat_id, (self._chat_burst, now))
         tokens = min(self._chat_burst, tokens + (now - at) * self._chat_rate)
-        chat_wait = 0.0 if tokens >= 1 else (1 - tokens) / self._chat_rate
-        global_wait = max(0.0, self._global_next - now)
-        wait = max(chat_wait, global_wait)
-        self._chats[chat_id] = (tokens + wait * self._chat_rate - 1, now + wait)
-        self._global_next = max(self._global_next, now) + 1 / self._global_rate
+        chat_ready = now if tokens >= 1 else now + (1 - tokens) / self._chat_rate
+        slot = math.ceil(round(chat_ready * self._global_rate, 6))
+        while slot in self._taken:
+            slot += 1
+        self._taken.add(slot)
+        start = slot / self._global_rate
+        self._chats[chat_id] = (tokens + (start - now) * self._chat_rate - 1, start)
+        self._forget_past(now)
+        return max(0.0, start - now)
+
+    def hold(self, chat_id: int, seconds: float) -> None:
+        """Telegram said 429 for this chat: nothing more to it for `seconds`."""
+        now = self._clock()
+        self._chats[chat_id] = (1 - seconds * self._chat_rate, now)
+
+    def _forget_past(self, now: float) -> None:
+        if len(self._taken) > 4 * self._global_rate:
+            current = math.floor(now * self._global_rate)
+            self._taken = {slot for slot in self._taken if slot >= current}
         if len(self._chats) > 10_000:  # forget chats that have long been quiet
             self._chats = {c: v for c, v in self._chats.items() if now - v[1] < 60}
-        return wait
 
     async def wait(self, chat_id: int) -> None:
         async with self._lock:
@@ -119,7 +138,7 @@ class Sender:
                 if attempt == MAX_RETRIES:
                     raise
                 log.warning("429 for chat %s, retrying after %s s", chat_id, exc.retry_after)
-                await asyncio.sleep(exc.retry_after)
+                self._pacer.hold(chat_id, exc.retry_after)
             except TelegramForbiddenError:
                 log.info("chat %s has blocked the bot", chat_id)
                 return False

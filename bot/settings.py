@@ -138,6 +138,24 @@ class NluSettings(BaseModel):
         return self
 
 
+class QuietHoursSettings(BaseModel):
+    """No reminder reaches a citizen between start and end, local time; equal values switch
+    quiet hours off."""
+
+    start: time = time(21, 0)
+    end: time = time(9, 0)
+
+
+class ReminderSettings(BaseModel):
+    enabled: bool = True
+    quiet_hours: QuietHoursSettings = QuietHoursSettings()
+    sweep_seconds: float = Field(default=30, gt=0)
+    lease_seconds: float = Field(default=300, ge=30)
+    batch: int = Field(default=50, ge=1, le=500)
+    max_attempts: int = Field(default=5, ge=1)
+    retry_seconds: float = Field(default=60, gt=0)
+
+
 class LoggingSettings(BaseModel):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
@@ -156,6 +174,7 @@ class Settings(BaseSettings):
     working_hours: WorkingHours = WorkingHours()
     consent: ConsentSettings
     nlu: NluSettings = NluSettings()
+    reminders: ReminderSettings = ReminderSettings()
     logging: LoggingSettings = LoggingSettings()
 
     @model_validator(mode="after")

@@ -16,10 +16,12 @@ from aiohttp import web
 
 from bot.handlers import get_router
 from bot.middlewares import DatabaseSession, OrderAndTrack
+from bot.notifier import TelegramNotifier
 from bot.sender import Sender
 from bot.settings import Settings
 from bot.wiring import Parts, build_parts
 from dialogs.engine import COMMANDS
+from reminders.runner import ReminderRunner
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +44,10 @@ def build_dispatcher(parts: Parts, bot: Bot, drain_timeout: float) -> Dispatcher
     tracker = OrderAndTrack()
     dispatcher.update.outer_middleware(tracker)
     dispatcher.update.outer_middleware(DatabaseSession(parts.sessions))
-    dispatcher.include_router(get_router(parts.engine, parts.renderer, Sender(bot)))
+    # One sender for replies and reminders alike: Telegram's limits are per bot.
+    sender = Sender(bot)
+    dispatcher.include_router(get_router(parts.engine, parts.renderer, sender))
+    runner = build_runner(parts, sender)
 
     async def on_startup(bot: Bot) -> None:
         commands = [
@@ -50,15 +55,31 @@ def build_dispatcher(parts: Parts, bot: Bot, drain_timeout: float) -> Dispatcher
             for name in COMMANDS
         ]
         await bot.set_my_commands(commands)
+        if runner is not None:
+            await runner.start()
 
     async def on_shutdown() -> None:
         # Polling has already confirmed these updates to Telegram: finish them before exit.
         await tracker.drain(drain_timeout)
+        if runner is not None:
+            await runner.stop(drain_timeout)
         await parts.close()
 
     dispatcher.startup.register(on_startup)
     dispatcher.shutdown.register(on_shutdown)
     return dispatcher
+
+
+def build_runner(parts: Parts, sender: Sender) -> ReminderRunner | None:
+    if parts.reminders is None:
+        return None
+    return ReminderRunner(
+        parts.sessions,
+        TelegramNotifier(sender, parts.renderer),
+        parts.regions,
+        parts.quiet_hours,
+        settings=parts.reminders,
+    )
 
 
 async def run_polling(settings: Settings, parts: Parts) -> None:

@@ -13,6 +13,9 @@ from dialogs.render import Renderer
 from nlu.client import CircuitBreaker, NluClient
 from nlu.local_matcher import LocalMatcher
 from nlu.recognizer import Recognizer
+from reminders.planning import QuietHours
+from reminders.regions import Regions
+from reminders.runner import RunnerSettings
 from storage.database import create_engine, create_session_factory
 from storage.migrate import upgrade
 
@@ -24,6 +27,9 @@ class Parts:
     db: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     recognizer: Recognizer
+    regions: Regions
+    quiet_hours: QuietHours
+    reminders: RunnerSettings | None  # None: this process sends no reminders
 
     async def close(self) -> None:
         await self.recognizer.close()
@@ -46,6 +52,19 @@ def dialog_config(settings: Settings) -> DialogConfig:
         working_hours=(settings.working_hours.start, settings.working_hours.end),
         accept_confidence=settings.nlu.accept_confidence,
         confirm_confidence=settings.nlu.confirm_confidence,
+    )
+
+
+def reminder_settings(settings: Settings) -> RunnerSettings | None:
+    config = settings.reminders
+    if not config.enabled:
+        return None
+    return RunnerSettings(
+        sweep_seconds=config.sweep_seconds,
+        lease_seconds=config.lease_seconds,
+        batch=config.batch,
+        max_attempts=config.max_attempts,
+        retry_seconds=config.retry_seconds,
     )
 
 
@@ -75,4 +94,12 @@ async def build_parts(settings: Settings) -> Parts:
         db=db,
         sessions=create_session_factory(db),
         recognizer=recognizer,
+        regions=Regions.of(
+            {code: region.timezone for code, region in settings.regions.items()},
+            settings.default_region,
+        ),
+        quiet_hours=QuietHours(
+            settings.reminders.quiet_hours.start, settings.reminders.quiet_hours.end
+        ),
+        reminders=reminder_settings(settings),
     )

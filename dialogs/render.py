@@ -8,7 +8,7 @@ variable into an error instead of an empty gap in a message to a citizen.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,10 @@ def format_datetime(value: datetime) -> str:
     return value.strftime("%d.%m.%Y %H:%M")
 
 
+def format_date(value: date) -> str:
+    return value.strftime("%d.%m.%Y")
+
+
 def template_path(key: str) -> str:
     return key.replace(".", "/") + ".j2"
 
@@ -39,6 +43,7 @@ class Renderer:
             lstrip_blocks=True,
         )
         self._env.filters["datetime"] = format_datetime
+        self._env.filters["date"] = format_date
 
     def text(self, key: str, context: Mapping[str, Any] | None = None) -> str:
         template = self._env.get_template(template_path(key))

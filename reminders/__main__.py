@@ -23,7 +23,6 @@ from storage.database import create_engine, create_session_factory
 from storage.migrate import upgrade
 from storage.models import AuditEvent
 
-MONTHS = "янв фев мар апр май июн июл авг сен окт ноя дек".split()
 DAY_STATES = {"off": False, "working": True, "clear": None}
 
 
@@ -120,8 +119,8 @@ def _print_year(year: int, calendar: WorkingCalendar) -> None:
     for month in range(1, 13):
         days = calendar.working_days_in(year, month)
         total += days
-        print(f"{year}-{month:02d} {MONTHS[month - 1]} {days:>3}")
-    print(f"{year} итого {total:>3}")
+        print(f"{year}-{month:02d} {days:>3}")
+    print(f"total   {total:>3}")
 
 
 if __name__ == "__main__":

@@ -5,11 +5,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import AuditEvent, Citizen, Consent, Conversation, ProcessedUpdate, utc_now
+from storage.models import (
+    AuditEvent,
+    Citizen,
+    Consent,
+    Conversation,
+    ProcessedUpdate,
+    Reminder,
+    utc_now,
+)
 
 
 class SqlDialogStore:
@@ -29,6 +37,8 @@ class SqlDialogStore:
             await self._session.flush()
         elif citizen.chat_id != chat_id:
             citizen.chat_id = chat_id
+        if citizen.unreachable_at is not None:  # they wrote, so they unblocked the bot
+            citizen.unreachable_at = None
         return citizen
 
     async def conversation(self, citizen: Citizen) -> Conversation:
@@ -70,6 +80,13 @@ class SqlDialogStore:
         citizen.display_name = None
         citizen.username = None
         citizen.erased_at = now
+        # Nothing may be sent on the basis of the withdrawn consent.
+        await self._session.execute(
+            update(Reminder)
+            .where(Reminder.citizen_id == citizen.id, Reminder.status == "pending")
+            .values(status="cancelled", claimed_until=None, last_error="consent withdrawn"),
+            execution_options={"synchronize_session": False},
+        )
         conversation = await self.conversation(citizen)
         conversation.slots = {}
         conversation.flow = None

@@ -11,6 +11,8 @@ from dialogs.engine import Engine
 from dialogs.render import Renderer
 from nlu.local_matcher import LocalMatcher
 from nlu.recognizer import Recognizer
+from reminders.planning import QuietHours
+from reminders.regions import Regions
 from storage.database import create_engine, create_session_factory
 
 
@@ -27,6 +29,9 @@ async def test_consent_to_menu_in_the_console(db_url: str, monkeypatch) -> None:
         db=engine,
         sessions=create_session_factory(engine),
         recognizer=Recognizer(None, LocalMatcher.from_file()),
+        regions=Regions.of({"63": "Europe/Samara"}, "63"),
+        quiet_hours=QuietHours(),
+        reminders=None,
     )
     # /start is sent automatically; [1] accepts consent, then the region by name, then my data.
     typed = io.StringIO("1\nМосква\n8\n")
