@@ -24,7 +24,7 @@ async def region_calendar(session: AsyncSession, region_code: str) -> WorkingCal
             CalendarDay.region_code == region_code
         )
     )
-    return WorkingCalendar(dict(rows.tuples().all()))
+    return WorkingCalendar(dict(rows.all()))
 
 
 async def set_calendar_day(
@@ -195,7 +195,7 @@ async def claim_due(
             attempts=reminder.attempts,
             context=dict(reminder.context),
         )
-        for reminder, citizen in rows.tuples()
+        for reminder, citizen in rows.all()
     ]
 
 
@@ -286,4 +286,4 @@ async def pending_due_times(
     if until is not None:
         query = query.where(Reminder.due_at <= until)
     rows = await session.execute(query.order_by(Reminder.due_at))
-    return list(rows.tuples())
+    return [(reminder_id, due_at) for reminder_id, due_at in rows.all()]
