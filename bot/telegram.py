@@ -17,8 +17,8 @@ from aiohttp import web
 from bot.handlers import get_router
 from bot.middlewares import DatabaseSession, OrderAndTrack
 from bot.notifier import TelegramNotifier
-from bot.sender import Sender
-from bot.settings import Settings
+from bot.sender import Pacer, Sender
+from bot.settings import BotSettings, Settings
 from bot.wiring import Parts, build_parts
 from dialogs.engine import COMMANDS
 from reminders.runner import ReminderRunner
@@ -39,13 +39,13 @@ def build_bot(settings: Settings) -> Bot:
     )
 
 
-def build_dispatcher(parts: Parts, bot: Bot, drain_timeout: float) -> Dispatcher:
+def build_dispatcher(parts: Parts, bot: Bot, settings: BotSettings) -> Dispatcher:
     dispatcher = Dispatcher()
     tracker = OrderAndTrack()
     dispatcher.update.outer_middleware(tracker)
     dispatcher.update.outer_middleware(DatabaseSession(parts.sessions))
     # One sender for replies and reminders alike: Telegram's limits are per bot.
-    sender = Sender(bot)
+    sender = Sender(bot, Pacer(global_rate=settings.messages_per_second))
     dispatcher.include_router(get_router(parts.engine, parts.renderer, sender))
     runner = build_runner(parts, sender)
 
@@ -60,9 +60,9 @@ def build_dispatcher(parts: Parts, bot: Bot, drain_timeout: float) -> Dispatcher
 
     async def on_shutdown() -> None:
         # Polling has already confirmed these updates to Telegram: finish them before exit.
-        await tracker.drain(drain_timeout)
+        await tracker.drain(settings.drain_timeout_seconds)
         if runner is not None:
-            await runner.stop(drain_timeout)
+            await runner.stop(settings.drain_timeout_seconds)
         await parts.close()
 
     dispatcher.startup.register(on_startup)
@@ -84,7 +84,7 @@ def build_runner(parts: Parts, sender: Sender) -> ReminderRunner | None:
 
 async def run_polling(settings: Settings, parts: Parts) -> None:
     bot = build_bot(settings)
-    dispatcher = build_dispatcher(parts, bot, settings.bot.drain_timeout_seconds)
+    dispatcher = build_dispatcher(parts, bot, settings.bot)
     await bot.delete_webhook(drop_pending_updates=False)
     log.info("polling %s", settings.bot.api_server)
     await dispatcher.start_polling(bot, allowed_updates=ALLOWED_UPDATES, handle_signals=True)
@@ -96,7 +96,7 @@ def webhook_app(settings: Settings, parts: Parts, bot: Bot) -> web.Application:
         raise ValueError("bot.webhook.url and bot.webhook.secret are required for webhook mode")
     secret = webhook.secret.get_secret_value()
     url = webhook.url
-    dispatcher = build_dispatcher(parts, bot, settings.bot.drain_timeout_seconds)
+    dispatcher = build_dispatcher(parts, bot, settings.bot)
 
     async def register_webhook(bot: Bot) -> None:
         await bot.set_webhook(url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)

@@ -162,7 +162,8 @@ class ReminderRunner:
             if not exhausted and not self._stopping and len(in_flight) <= batch // 2:
                 wanted = batch - len(in_flight)
                 claimed = await self._claim(wanted)
-                exhausted = len(claimed) < wanted
+                # Fewer than wanted may only mean another process holds the rest for now.
+                exhausted = not claimed
                 in_flight |= {asyncio.create_task(self._handle(item)) for item in claimed}
             if not in_flight:
                 return handled
@@ -210,6 +211,7 @@ class ReminderRunner:
             await self._postpone(item, allowed)
             return
         result = await self._notifier.notify(item.chat_id, rule.template, self._context(item))
+        now = self._now()  # the sender may have waited for its turn
         async with self._sessions() as session:
             if result is Delivery.SENT:
                 await finish(session, item.id, self.owner, "sent", sent_at=now, attempted=True)

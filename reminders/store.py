@@ -154,17 +154,25 @@ async def claim_due(
 ) -> list[Claimed]:
     """Take up to `limit` due reminders for this process. The UPDATE re-checks the claim
     condition, so two processes never both win a row; on PostgreSQL the candidates are
-    locked with SKIP LOCKED so a second process takes other rows instead of waiting."""
-    candidates = (
+    locked with SKIP LOCKED so a second process takes other rows instead of waiting.
+
+    The candidates are selected by a statement of their own: inside `UPDATE ... WHERE id IN
+    (SELECT ... LIMIT n FOR UPDATE SKIP LOCKED)` PostgreSQL may run the subquery more than
+    once and claim far more than n rows (measured: one process took all 500 of a batch-50
+    claim)."""
+    candidates = await session.scalars(
         select(Reminder.id)
         .where(_claimable(now))
         .order_by(Reminder.due_at)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
+    candidate_ids = list(candidates)
+    if not candidate_ids:
+        return []
     claimed = await session.execute(
         update(Reminder)
-        .where(Reminder.id.in_(candidates.scalar_subquery()), _claimable(now))
+        .where(Reminder.id.in_(candidate_ids), _claimable(now))
         .values(claimed_until=now + lease, claimed_by=owner)
         .returning(Reminder.id),
         execution_options={"synchronize_session": False},

@@ -23,6 +23,7 @@ JSON_FIELDS = {"reply_markup", "allowed_updates", "commands", "entities"}
 class Request:
     method: str
     params: dict[str, Any]
+    at: float = field(default_factory=time.monotonic)  # when it arrived
 
 
 @dataclass
@@ -41,6 +42,10 @@ class FakeTelegram:
     requests: list[Request] = field(default_factory=list)
     send_delay: float = 0.0  # seconds sendMessage takes to answer (to catch a bot mid-handler)
     failing_sends: int = 0  # how many next sendMessage calls answer 500
+    blocked_chats: set[int] = field(default_factory=set)  # sendMessage to them answers 403
+    # Like Telegram: more sendMessage calls than this within one second answer 429.
+    rate_limit: int | None = None
+    too_many: int = 0  # how many 429 answers were given
     _updates: list[dict[str, Any]] = field(default_factory=list)
     _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
     _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -74,12 +79,10 @@ class FakeTelegram:
         params = await _params(request)
         self.requests.append(Request(method, params))
         self._changed.set()
-        if method == "sendMessage" and self.failing_sends > 0:
-            self.failing_sends -= 1
-            return web.json_response(
-                {"ok": False, "error_code": 500, "description": "Internal Server Error"},
-                status=500,
-            )
+        if method == "sendMessage":
+            refusal = self._refusal(params)
+            if refusal is not None:
+                return refusal
         handler = getattr(self, f"_api_{method}", None)
         if handler is None:
             return web.json_response(
@@ -87,6 +90,22 @@ class FakeTelegram:
             )
         result = await handler(params)
         return web.json_response({"ok": True, "result": result})
+
+    def _refusal(self, params: dict[str, Any]) -> web.Response | None:
+        if self.failing_sends > 0:
+            self.failing_sends -= 1
+            return _error(500, "Internal Server Error")
+        if int(params.get("chat_id", 0)) in self.blocked_chats:
+            return _error(403, "Forbidden: bot was blocked by the user")
+        if self.rate_limit is not None:
+            now = time.monotonic()
+            recent = [
+                r for r in self.requests[-(self.rate_limit + 1) :] if r.method == "sendMessage"
+            ]
+            if len(recent) > self.rate_limit and now - recent[0].at < 1.0:
+                self.too_many += 1
+                return _error(429, "Too Many Requests: retry after 1", {"retry_after": 1})
+        return None
 
     async def _api_getMe(self, _params: dict[str, Any]) -> Any:  # noqa: N802
         return BOT_USER
@@ -198,6 +217,13 @@ class FakeTelegram:
                 )
             await asyncio.sleep(0.05)
         return self.sent(method)
+
+
+def _error(code: int, description: str, parameters: dict[str, Any] | None = None) -> web.Response:
+    body: dict[str, Any] = {"ok": False, "error_code": code, "description": description}
+    if parameters is not None:
+        body["parameters"] = parameters
+    return web.json_response(body, status=code)
 
 
 def buttons(params: dict[str, Any]) -> list[str]:
