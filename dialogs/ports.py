@@ -3,9 +3,12 @@ flow tests use an in-memory fake."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import datetime
 from typing import Any, Protocol
 
 from nlu.results import Understanding
+from reminders.planning import Deadline
 from storage.models import Citizen, Consent, Conversation
 
 
@@ -33,3 +36,23 @@ class IntentRecognizer(Protocol):
 
     async def understand(self, text: str) -> Understanding:
         """Never raises for an unavailable service: it answers from a local matcher instead."""
+
+
+class ReminderBook(Protocol):
+    """How flows set and clear deadlines' reminders. `reminders.store.SqlReminderBook`
+    implements it on the flow's own session, so a reminder exists exactly when the step that
+    made it is committed."""
+
+    async def schedule(
+        self,
+        citizen: Citizen,
+        rule_id: str,
+        key: str,
+        event_at: datetime,
+        context: Mapping[str, Any] | None = None,
+    ) -> Deadline:
+        """The deadline of the catalogue rule `rule_id` for an event, with its reminders and
+        watchdog items stored under `key` (e.g. complaint:42)."""
+
+    async def cancel(self, key: str, rule_id: str | None = None) -> int:
+        """The citizen did what `key` was about: its pending reminders are dropped."""

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from dialogs.ports import ReminderBook
 from reminders.planning import QuietHours
 from reminders.ports import Delivery
 from reminders.regions import Regions
@@ -242,7 +243,7 @@ async def test_the_book_plans_replaces_and_cancels(
     async with sessions() as session:
         citizen = await session.get(Citizen, citizen_id)
         assert citizen is not None
-        book = SqlReminderBook(session, REGIONS, QuietHours())
+        book: ReminderBook = SqlReminderBook(session, REGIONS, QuietHours())
         term = await book.schedule(citizen, "complaint_answer", "complaint:7", registered)
         again = await book.schedule(citizen, "complaint_answer", "complaint:7", registered)
         await session.commit()

@@ -40,3 +40,28 @@ def test_pacer_global_rate() -> None:
     pacer = Pacer(global_rate=10, chat_rate=100, chat_burst=100, clock=clock)
     delays = [pacer._delay(chat) for chat in range(5)]
     assert delays == pytest.approx([0, 0.1, 0.2, 0.3, 0.4])
+
+
+def _busiest_second(times: list[float]) -> int:
+    times = sorted(times)
+    return max(sum(1 for t in times[i:] if t < start + 1.0) for i, start in enumerate(times))
+
+
+def test_pacer_never_puts_more_than_the_rate_in_any_second() -> None:
+    clock = FakeClock(100.0)
+    pacer = Pacer(global_rate=25, clock=clock)
+    send_times = []
+    for n in range(300):
+        chat = n % 40 if n % 3 else 7  # a mix of many chats and one busy chat
+        send_times.append(clock() + pacer._delay(chat))
+        if n % 10 == 0:
+            clock.now += 0.05
+    assert _busiest_second(send_times) == 25
+
+
+def test_pacer_holds_a_chat_after_429_but_not_the_others() -> None:
+    clock = FakeClock(100.0)
+    pacer = Pacer(global_rate=1000, clock=clock)
+    pacer.hold(1, 5.0)
+    assert pacer._delay(1) == pytest.approx(5.0, abs=0.01)
+    assert pacer._delay(2) < 0.01
