@@ -10,6 +10,7 @@ import asyncio
 import logging
 import math
 import time
+from collections import deque
 from collections.abc import Callable
 
 from aiogram import Bot
@@ -58,20 +59,30 @@ def keyboard(rows: tuple[tuple[RenderedButton, ...], ...]) -> InlineKeyboardMark
 class Pacer:
     """Send times for outgoing messages.
 
-    Globally, sends take slots on a grid of 1/`global_rate` seconds, so no 1-second window
-    holds more than `global_rate` sends whatever mix of chats they go to. Per chat, a token
-    bucket allows a short burst (a reply of a few messages), then one per second; a chat that
-    got `429 retry_after` is held for that long without holding up the others.
+    Globally, sends take slots on a grid of 1/`global_rate` seconds, whatever mix of chats
+    they go to. Slots are only a plan: when the event loop stalls, several planned sends wake
+    together, so just before each send the window of the last second's actual sends is checked
+    too, and no second ever holds more than `window_limit` (Telegram answers 429 beyond about
+    30). Per chat, a token bucket allows a short burst (a reply of a few messages), then one
+    per second; a chat that got `429 retry_after` is held for that long, the others are not.
     """
 
     def __init__(
         self,
-        global_rate: float = 25.0,
+        global_rate: float = 24.2,
         chat_rate: float = 1.0,
         chat_burst: float = 3.0,
         clock: Callable[[], float] = time.monotonic,
+        *,
+        window_limit: int = 25,
+        # A little over a second: the sends' own jitter on the way to Telegram must not put
+        # the 26th message into the first one's second.
+        window_seconds: float = 1.03,
     ) -> None:
         self._global_rate = global_rate
+        self._window_limit = window_limit
+        self._window_seconds = window_seconds
+        self._sent: deque[float] = deque(maxlen=window_limit)  # the latest actual sends
         self._chat_rate = chat_rate
         self._chat_burst = chat_burst
         self._clock = clock
@@ -105,10 +116,24 @@ class Pacer:
         if len(self._chats) > 10_000:  # forget chats that have long been quiet
             self._chats = {c: v for c, v in self._chats.items() if now - v[1] < 60}
 
+    def _window_wait(self) -> float:
+        """0 and the send recorded when the last second has room; else how long to wait."""
+        now = self._clock()
+        if len(self._sent) == self._window_limit and now - self._sent[0] < self._window_seconds:
+            return self._sent[0] + self._window_seconds - now
+        self._sent.append(now)
+        return 0.0
+
     async def wait(self, chat_id: int) -> None:
         async with self._lock:
             delay = self._delay(chat_id)
         if delay > 0:
+            await asyncio.sleep(delay)
+        while True:
+            async with self._lock:
+                delay = self._window_wait()
+            if delay == 0:
+                return
             await asyncio.sleep(delay)
 
 

@@ -53,7 +53,7 @@ class BotSettings(BaseModel):
     webhook: WebhookSettings = WebhookSettings()
     drain_timeout_seconds: float = Field(default=30, gt=0)
     # Telegram allows about 30 messages/s per bot; processes sharing one token share it.
-    messages_per_second: float = Field(default=25, gt=0, le=30)
+    messages_per_second: float = Field(default=24.2, gt=0, le=30)
 
     @field_validator("token")
     @classmethod
