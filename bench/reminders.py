@@ -1,15 +1,16 @@
 """Reminder delivery and start-up scheduling.
 
     .venv/bin/python -m bench.reminders deliver [--count 10000] [--url ...]
-    .venv/bin/python -m bench.reminders schedule [--count 100000] [--url ...]
+    .venv/bin/python -m bench.reminders schedule [--count 100000] [--moments N] [--url ...]
 
 `deliver` puts `count` reminders due now (one per citizen) in a fresh database and lets the
 runner send them through the real sender (aiogram, the pacer) to the local fake Bot API, which
 answers 429 like Telegram when more than 30 messages arrive within a second. It prints the
 sustained rate, the busiest 1-second window at the server and the number of 429 answers.
 
-`schedule` stores `count` pending reminders due over the next 30 days and times the runner's
-start-up (one APScheduler job each) and the memory it takes. Without --url both use a fresh
+`schedule` stores `count` pending reminders due over the next 30 days, at `moments` distinct
+times (default: all different, the worst case), and times the runner's start-up (one
+APScheduler job per distinct moment) and the memory it takes. Without --url both use a fresh
 SQLite file. They print figures and assert nothing.
 """
 
@@ -161,12 +162,13 @@ def _rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-async def schedule(url: str, count: int) -> None:
+async def schedule(url: str, count: int, moments: int) -> None:
     await upgrade(url)
     db = create_engine(url)
     sessions = create_session_factory(db)
     tomorrow = datetime.now(UTC) + timedelta(days=1)
-    due = [tomorrow + timedelta(seconds=i * 30 * 86400 // count) for i in range(count)]
+    spacing = timedelta(days=30) / moments  # over the next 30 days
+    due = [tomorrow + spacing * (i % moments) for i in range(count)]
     await _store(sessions, count, due)
     runner = ReminderRunner(sessions, _Silent(), REGIONS, NO_QUIET_HOURS)
     before = _rss_mib()
@@ -174,7 +176,7 @@ async def schedule(url: str, count: int) -> None:
     scheduled = await runner.start()
     elapsed = time.monotonic() - started
     after = _rss_mib()
-    print(f"pending reminders        {count}")
+    print(f"pending reminders        {count}, due at {moments} distinct moments")
     print(f"scheduled at start-up    {scheduled} jobs in {elapsed:.2f} s")
     print(f"memory                   +{after - before:.0f} MiB RSS ({after:.0f} MiB in all)")
     await runner.stop()
@@ -191,6 +193,7 @@ def main() -> None:
     parser.add_argument("what", choices=("deliver", "schedule"))
     parser.add_argument("--count", type=int)
     parser.add_argument("--rate", type=float, default=24.2, help="the sender's messages/s")
+    parser.add_argument("--moments", type=int, help="distinct due times (default: --count)")
     parser.add_argument("--url", help="database URL (default: a fresh SQLite file)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
@@ -198,7 +201,8 @@ def main() -> None:
         if args.what == "deliver":
             asyncio.run(deliver(url, args.count or 10_000, args.rate))
         else:
-            asyncio.run(schedule(url, args.count or 100_000))
+            count = args.count or 100_000
+            asyncio.run(schedule(url, count, args.moments or count))
 
 
 if __name__ == "__main__":

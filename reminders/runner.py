@@ -1,10 +1,11 @@
 """Delivers due reminders, exactly once across processes.
 
 The `reminders` table is the truth. APScheduler (in memory, one scheduler per process, as its
-FAQ requires) only wakes the delivery loop: one date job per pending reminder known at start,
-and a periodic sweep that picks up what other processes created or what fell due while this
-one was down. APScheduler's own misfire handling would silently skip a job late by more than a
-second, so the jobs carry no state worth keeping: a missed wake-up is caught by the sweep.
+FAQ requires) only wakes the delivery loop: one date job per moment at which pending reminders
+fall due (reminders due at the same moment share it), all scheduled at start, and a periodic
+sweep that picks up what other processes created or what fell due while this one was down.
+APScheduler's own misfire handling would silently skip a job late by more than a second, so
+the jobs carry no state worth keeping: a missed wake-up is caught by the sweep.
 """
 
 from __future__ import annotations
@@ -77,24 +78,28 @@ class ReminderRunner:
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._scheduler = AsyncIOScheduler(timezone=UTC)
         self._wake = asyncio.Event()
+        self._moments: set[datetime] = set()  # due times that have a wake-up job
+        self._sweeping: asyncio.Task[Any] | None = None
         self._stopping = False
         self._worker: asyncio.Task[None] | None = None
 
     # --- lifecycle -------------------------------------------------------------------------
 
     async def start(self) -> int:
-        """Schedule every pending reminder and start the sweep; returns how many were
-        scheduled."""
-        self._scheduler.start()
+        """Schedule every pending reminder and start the sweep; returns how many wake-up
+        moments were scheduled."""
+        # Jobs added before start() go into the job store in one pass; added to a running
+        # scheduler, each would wake it up once.
         scheduled = await self.schedule_pending()
         self._scheduler.add_job(
             self._sweep,
             IntervalTrigger(seconds=self._settings.sweep_seconds, timezone=UTC),
             id="reminders-sweep",
-            next_run_time=datetime.now(UTC),
             misfire_grace_time=None,
             coalesce=True,
         )
+        self._scheduler.start()
+        self._wake.set()  # what fell due while the process was down goes out at once
         self._worker = asyncio.create_task(self._work(), name="reminders")
         log.info("reminders: %d pending scheduled; this process is %s", scheduled, self.owner)
         return scheduled
@@ -105,40 +110,52 @@ class ReminderRunner:
         self._wake.set()
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
-        if self._worker is not None:
-            try:
-                await asyncio.wait_for(self._worker, timeout)
-            except TimeoutError:
+        # A job task the scheduler has just created has not run yet: let it start and see
+        # that we are stopping, rather than be cancelled when the event loop closes.
+        await asyncio.sleep(0)
+        running = [task for task in (self._worker, self._sweeping) if task is not None]
+        if running:
+            _, unfinished = await asyncio.wait(running, timeout=timeout)
+            if unfinished:
                 log.warning("reminders: sends still running at shutdown were abandoned")
 
     async def schedule_pending(self, until: datetime | None = None) -> int:
+        """Make sure a wake-up is scheduled for every moment pending reminders fall due
+        (up to `until`); returns how many new moments were scheduled."""
         async with self._sessions() as session:
-            rows = await pending_due_times(session, until)
-        for reminder_id, due_at in rows:
-            self._schedule(reminder_id, due_at)
-        return len(rows)
+            moments = await pending_due_times(session, until)
+        return sum(self._schedule(due_at) for due_at in moments)
 
-    def _schedule(self, reminder_id: int, due_at: datetime) -> None:
+    def _schedule(self, due_at: datetime) -> bool:
+        if due_at in self._moments:
+            return False
+        self._moments.add(due_at)
         self._scheduler.add_job(
             self._wake_up,
             DateTrigger(run_date=due_at, timezone=UTC),
-            id=f"reminder:{reminder_id}",
-            replace_existing=True,
+            args=(due_at,),
             misfire_grace_time=None,  # late is better than never: the row decides if expired
             coalesce=True,
         )
+        return True
 
-    async def _wake_up(self) -> None:
+    async def _wake_up(self, moment: datetime) -> None:
+        self._moments.discard(moment)
         self._wake.set()
 
     async def _sweep(self) -> None:
         """Wake the loop, and schedule what other processes added for the next interval."""
         self._wake.set()
+        if self._stopping:
+            return
+        self._sweeping = asyncio.current_task()
         horizon = self._now() + timedelta(seconds=self._settings.sweep_seconds)
         try:
             await self.schedule_pending(until=horizon)
         except Exception:  # the database is away; the next sweep tries again
             log.exception("reminders: sweep failed")
+        finally:
+            self._sweeping = None
 
     async def _work(self) -> None:
         while not self._stopping:
@@ -237,7 +254,7 @@ class ReminderRunner:
                         error="not delivered",
                         attempted=True,
                     )
-                    self._schedule(item.id, retry_at)
+                    self._schedule(retry_at)
             await session.commit()
 
     def _context(self, item: Claimed) -> dict[str, Any]:
@@ -261,4 +278,4 @@ class ReminderRunner:
         async with self._sessions() as session:
             await postpone(session, item.id, self.owner, due_at)
             await session.commit()
-        self._schedule(item.id, due_at)
+        self._schedule(due_at)

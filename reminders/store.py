@@ -16,6 +16,7 @@ from reminders.planning import Deadline, QuietHours, plan
 from reminders.regions import Regions
 from reminders.rules import Rule, catalogue
 from storage.models import CalendarDay, Citizen, Reminder, StaffAlert, utc_now
+from storage.repositories import cancel_reminders
 
 
 async def region_calendar(session: AsyncSession, region_code: str) -> WorkingCalendar:
@@ -105,19 +106,15 @@ class SqlReminderBook:
         """The citizen (or staff) did what `key` was about: drop its pending reminders and
         close its open watchdog items. Returns how many reminders were cancelled."""
         now = utc_now()
-        reminders = update(Reminder).where(Reminder.key == key, Reminder.status == "pending")
         alerts = update(StaffAlert).where(StaffAlert.key == key, StaffAlert.resolved_at.is_(None))
+        matching = [Reminder.key == key]
         if rule_id is not None:
-            reminders = reminders.where(Reminder.rule == rule_id)
+            matching.append(Reminder.rule == rule_id)
             alerts = alerts.where(StaffAlert.rule == rule_id)
-        result = await self._session.execute(
-            reminders.values(status="cancelled", claimed_until=None),
-            execution_options={"synchronize_session": False},
-        )
         await self._session.execute(
             alerts.values(resolved_at=now), execution_options={"synchronize_session": False}
         )
-        return int(getattr(result, "rowcount", 0) or 0)
+        return await cancel_reminders(self._session, *matching)
 
 
 # --- the runner's side ---------------------------------------------------------------------
@@ -273,25 +270,20 @@ async def mark_unreachable(session: AsyncSession, citizen_id: int, now: datetime
         update(Citizen).where(Citizen.id == citizen_id).values(unreachable_at=now),
         execution_options={"synchronize_session": False},
     )
-    await session.execute(
-        update(Reminder)
-        .where(
-            Reminder.citizen_id == citizen_id,
-            Reminder.status == "pending",
-            Reminder.audience == "citizen",
-        )
-        .values(status="cancelled", claimed_until=None, last_error="blocked by the citizen"),
-        execution_options={"synchronize_session": False},
+    await cancel_reminders(
+        session,
+        Reminder.citizen_id == citizen_id,
+        Reminder.audience == "citizen",
+        reason="blocked by the citizen",
     )
     session.add(StaffAlert(kind="citizen_unreachable", citizen_id=citizen_id))
 
 
 async def pending_due_times(
     session: AsyncSession, until: datetime | None = None
-) -> Sequence[tuple[int, datetime]]:
-    """(id, due time) of pending reminders, earliest first; up to `until` when given."""
-    query = select(Reminder.id, Reminder.due_at).where(Reminder.status == "pending")
+) -> Sequence[datetime]:
+    """The distinct moments pending reminders fall due, earliest first; up to `until`."""
+    query = select(Reminder.due_at).where(Reminder.status == "pending").distinct()
     if until is not None:
         query = query.where(Reminder.due_at <= until)
-    rows = await session.execute(query.order_by(Reminder.due_at))
-    return [(reminder_id, due_at) for reminder_id, due_at in rows.all()]
+    return list(await session.scalars(query.order_by(Reminder.due_at)))

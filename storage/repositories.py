@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -81,11 +81,8 @@ class SqlDialogStore:
         citizen.username = None
         citizen.erased_at = now
         # Nothing may be sent on the basis of the withdrawn consent.
-        await self._session.execute(
-            update(Reminder)
-            .where(Reminder.citizen_id == citizen.id, Reminder.status == "pending")
-            .values(status="cancelled", claimed_until=None, last_error="consent withdrawn"),
-            execution_options={"synchronize_session": False},
+        await cancel_reminders(
+            self._session, Reminder.citizen_id == citizen.id, reason="consent withdrawn"
         )
         conversation = await self.conversation(citizen)
         conversation.slots = {}
@@ -96,6 +93,19 @@ class SqlDialogStore:
         self, actor: str, action: str, subject: str | None, details: dict[str, Any]
     ) -> None:
         self._session.add(AuditEvent(actor=actor, action=action, subject=subject, details=details))
+
+
+async def cancel_reminders(
+    session: AsyncSession, *where: ColumnElement[bool], reason: str | None = None
+) -> int:
+    """Cancel the pending reminders that match `where`; returns how many."""
+    result = await session.execute(
+        update(Reminder)
+        .where(Reminder.status == "pending", *where)
+        .values(status="cancelled", claimed_until=None, last_error=reason),
+        execution_options={"synchronize_session": False},
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def claim_update(session: AsyncSession, bot_id: int, update_id: int) -> bool:
