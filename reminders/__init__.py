@@ -1,1 +1,2 @@
-"""Working-day calendar, deadline rules and reminder delivery (coming next)."""
+"""Deadlines on each region's production calendar, the rule catalogue, and reminders delivered
+exactly once (see README: Deadlines and reminders)."""
