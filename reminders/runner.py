@@ -238,24 +238,23 @@ class ReminderRunner:
                 )
                 await mark_unreachable(session, item.citizen_id, now)
             else:
-                retry_at = now + timedelta(seconds=self._settings.retry_seconds * 2**item.attempts)
-                if item.attempts + 1 >= self._settings.max_attempts or retry_at > item.expires_at:
-                    status = "failed" if retry_at <= item.expires_at else "expired"
-                    await finish(
-                        session, item.id, self.owner, status, error="not delivered", attempted=True
-                    )
-                    raise_alert(session, f"reminder_{status}", item)
-                else:
-                    await postpone(
-                        session,
-                        item.id,
-                        self.owner,
-                        retry_at,
-                        error="not delivered",
-                        attempted=True,
-                    )
-                    self._schedule(retry_at)
+                await self._retry_or_give_up(session, item, now)
             await session.commit()
+
+    async def _retry_or_give_up(self, session: AsyncSession, item: Claimed, now: datetime) -> None:
+        retry_at = now + timedelta(seconds=self._settings.retry_seconds * 2**item.attempts)
+        if retry_at > item.expires_at:
+            status = "expired"
+        elif item.attempts + 1 >= self._settings.max_attempts:
+            status = "failed"
+        else:
+            await postpone(
+                session, item.id, self.owner, retry_at, error="not delivered", attempted=True
+            )
+            self._schedule(retry_at)
+            return
+        await finish(session, item.id, self.owner, status, error="not delivered", attempted=True)
+        raise_alert(session, f"reminder_{status}", item)
 
     def _context(self, item: Claimed) -> dict[str, Any]:
         return {
