@@ -56,7 +56,7 @@ def build_dispatcher(parts: Parts, bot: Bot, settings: BotSettings) -> Dispatche
         ]
         await bot.set_my_commands(commands)
         if runner is not None:
-            await runner.start()
+            runner.start_soon()
 
     async def on_shutdown() -> None:
         # Polling has already confirmed these updates to Telegram: finish them before exit.

@@ -82,15 +82,26 @@ class ReminderRunner:
         self._sweeping: asyncio.Task[Any] | None = None
         self._stopping = False
         self._worker: asyncio.Task[None] | None = None
+        self._starting: asyncio.Task[int] | None = None
 
     # --- lifecycle -------------------------------------------------------------------------
 
+    def start_soon(self) -> None:
+        """Start in the background: with many pending reminders scheduling takes seconds
+        (bench/README.md), and the bot should answer citizens meanwhile."""
+        self._starting = asyncio.create_task(self.start(), name="reminders-start")
+        self._starting.add_done_callback(_report_failed_start)
+
     async def start(self) -> int:
-        """Schedule every pending reminder and start the sweep; returns how many wake-up
-        moments were scheduled."""
-        # Jobs added before start() go into the job store in one pass; added to a running
-        # scheduler, each would wake it up once.
+        """Deliver what is due, schedule every pending reminder and start the sweep;
+        returns how many wake-up moments were scheduled."""
+        self._wake.set()  # what fell due while the process was down goes out at once
+        self._worker = asyncio.create_task(self._work(), name="reminders")
+        # Jobs added before the scheduler starts go into its job store in one pass; added to a
+        # running scheduler, each would wake it up once.
         scheduled = await self.schedule_pending()
+        if self._stopping:
+            return scheduled
         self._scheduler.add_job(
             self._sweep,
             IntervalTrigger(seconds=self._settings.sweep_seconds, timezone=UTC),
@@ -99,8 +110,6 @@ class ReminderRunner:
             coalesce=True,
         )
         self._scheduler.start()
-        self._wake.set()  # what fell due while the process was down goes out at once
-        self._worker = asyncio.create_task(self._work(), name="reminders")
         log.info("reminders: %d pending scheduled; this process is %s", scheduled, self.owner)
         return scheduled
 
@@ -113,7 +122,8 @@ class ReminderRunner:
         # A job task the scheduler has just created has not run yet: let it start and see
         # that we are stopping, rather than be cancelled when the event loop closes.
         await asyncio.sleep(0)
-        running = [task for task in (self._worker, self._sweeping) if task is not None]
+        tasks = (self._starting, self._worker, self._sweeping)
+        running = [task for task in tasks if task is not None]
         if running:
             _, unfinished = await asyncio.wait(running, timeout=timeout)
             if unfinished:
@@ -124,7 +134,12 @@ class ReminderRunner:
         (up to `until`); returns how many new moments were scheduled."""
         async with self._sessions() as session:
             moments = await pending_due_times(session, until)
-        return sum(self._schedule(due_at) for due_at in moments)
+        scheduled = 0
+        for index, due_at in enumerate(moments):
+            scheduled += self._schedule(due_at)
+            if index % 500 == 499:
+                await asyncio.sleep(0)  # let citizens' messages through meanwhile
+        return scheduled
 
     def _schedule(self, due_at: datetime) -> bool:
         if due_at in self._moments:
@@ -278,3 +293,11 @@ class ReminderRunner:
             await postpone(session, item.id, self.owner, due_at)
             await session.commit()
         self._schedule(due_at)
+
+
+def _report_failed_start(task: asyncio.Task[int]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error(
+            "reminders: start failed; nothing is scheduled until a restart",
+            exc_info=task.exception(),
+        )
