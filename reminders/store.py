@@ -102,6 +102,30 @@ class SqlReminderBook:
         await self._session.flush()
         return term
 
+    async def notify_now(
+        self, citizen: Citizen, rule_id: str, key: str, now: datetime, context: Mapping[str, Any]
+    ) -> None:
+        """A message that must reach the citizen now (an answer to their complaint) goes out
+        through the reminders table: the runner retries it and holds it over quiet hours, and
+        it survives a restart of the bot in between."""
+        rule = self._rules[rule_id]
+        self._session.add(
+            Reminder(
+                citizen_id=citizen.id,
+                rule=rule_id,
+                key=key,
+                audience="citizen",
+                before=0,
+                deadline_on=now.astimezone(self._regions.zone(citizen.region_code)).date(),
+                due_at=now,
+                expires_at=now + timedelta(hours=rule.grace_hours),
+                status="pending",
+                attempts=0,
+                context=dict(context),
+            )
+        )
+        await self._session.flush()
+
     async def cancel(self, key: str, rule_id: str | None = None) -> int:
         """The citizen (or staff) did what `key` was about: drop its pending reminders and
         close its open watchdog items. Returns how many reminders were cancelled."""

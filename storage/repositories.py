@@ -80,9 +80,13 @@ class SqlDialogStore:
         citizen.display_name = None
         citizen.username = None
         citizen.erased_at = now
-        # Nothing may be sent on the basis of the withdrawn consent.
+        # Nothing may be sent on the basis of the withdrawn consent. Staff watchdogs stay: the
+        # centre still owes an answer to a complaint already filed (001 ¶5.10).
         await cancel_reminders(
-            self._session, Reminder.citizen_id == citizen.id, reason="consent withdrawn"
+            self._session,
+            Reminder.citizen_id == citizen.id,
+            Reminder.audience == "citizen",
+            reason="consent withdrawn",
         )
         conversation = await self.conversation(citizen)
         conversation.slots = {}
