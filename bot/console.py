@@ -56,7 +56,9 @@ async def chat(parts: Parts, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout
                 continue
         incoming = _incoming(user, line, payloads)
         async with parts.sessions() as session:
-            replies = await parts.engine.handle(SqlDialogStore(session), incoming)
+            replies = await parts.engine.handle(
+                SqlDialogStore(session), incoming, parts.complaints(session)
+            )
             await session.commit()
         payloads = []
         for reply in replies:

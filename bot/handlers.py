@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest
@@ -12,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.incoming import from_callback, from_message
 from bot.sender import Sender
 from dialogs.engine import Engine
+from dialogs.ports import ComplaintDesk
 from dialogs.render import Renderer
 from dialogs.types import Incoming, Reply
 from reminders.store import mark_unreachable
@@ -19,13 +21,16 @@ from storage.models import utc_now
 from storage.repositories import SqlDialogStore
 
 log = logging.getLogger(__name__)
+ComplaintDeskFactory = Callable[[AsyncSession], ComplaintDesk]
 
 
-def get_router(engine: Engine, renderer: Renderer, sender: Sender) -> Router:
+def get_router(
+    engine: Engine, renderer: Renderer, sender: Sender, complaints: ComplaintDeskFactory
+) -> Router:
     router = Router(name="citizen")
 
     async def converse(session: AsyncSession, incoming: Incoming) -> None:
-        replies = await engine.handle(SqlDialogStore(session), incoming)
+        replies = await engine.handle(SqlDialogStore(session), incoming, complaints(session))
         await session.commit()  # only what was committed is announced to the citizen
         for reply in replies:
             if not await sender.send(incoming.chat_id, renderer.reply(reply)):

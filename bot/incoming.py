@@ -27,6 +27,11 @@ def from_message(message: Message) -> Incoming:
         raise ValueError("message without a sender")
     contact = message.contact
     location = message.location
+    document = message.document
+    # Telegram sends a photo in several sizes, smallest first: keep the largest.
+    file_id = (
+        message.photo[-1].file_id if message.photo else document.file_id if document else None
+    )
     return Incoming(
         channel=CHANNEL,
         external_id=str(user.id),
@@ -35,6 +40,9 @@ def from_message(message: Message) -> Incoming:
         contact_phone=contact.phone_number if contact else None,
         location=(location.latitude, location.longitude) if location else None,
         attachment=next((kind for kind in ATTACHMENT_KINDS if getattr(message, kind)), None),
+        file_id=file_id,
+        file_name=document.file_name if document else None,
+        mime_type=document.mime_type if document else "image/jpeg" if message.photo else None,
         display_name=user.full_name,
         username=user.username,
     )

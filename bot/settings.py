@@ -158,6 +158,14 @@ class ReminderSettings(BaseModel):
     retry_seconds: float = Field(default=60, gt=0)
 
 
+class AdminSettings(BaseModel):
+    """The staff HTTP API (admin/): served inside the bot process when enabled."""
+
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+
+
 class LoggingSettings(BaseModel):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
@@ -177,6 +185,7 @@ class Settings(BaseSettings):
     consent: ConsentSettings
     nlu: NluSettings = NluSettings()
     reminders: ReminderSettings = ReminderSettings()
+    admin: AdminSettings = AdminSettings()
     logging: LoggingSettings = LoggingSettings()
 
     @model_validator(mode="after")

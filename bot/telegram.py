@@ -14,6 +14,8 @@ from aiogram.types import BotCommand
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 
+from admin.app import create_app
+from admin.server import Embedded
 from bot.handlers import get_router
 from bot.middlewares import DatabaseSession, OrderAndTrack
 from bot.notifier import TelegramNotifier
@@ -46,8 +48,9 @@ def build_dispatcher(parts: Parts, bot: Bot, settings: BotSettings) -> Dispatche
     dispatcher.update.outer_middleware(DatabaseSession(parts.sessions))
     # One sender for replies and reminders alike: Telegram's limits are per bot.
     sender = Sender(bot, Pacer(global_rate=settings.messages_per_second))
-    dispatcher.include_router(get_router(parts.engine, parts.renderer, sender))
+    dispatcher.include_router(get_router(parts.engine, parts.renderer, sender, parts.complaints))
     runner = build_runner(parts, sender)
+    staff_api = build_staff_api(parts)
 
     async def on_startup(bot: Bot) -> None:
         commands = [
@@ -57,10 +60,14 @@ def build_dispatcher(parts: Parts, bot: Bot, settings: BotSettings) -> Dispatche
         await bot.set_my_commands(commands)
         if runner is not None:
             runner.start_soon()
+        if staff_api is not None:
+            staff_api.start()
 
     async def on_shutdown() -> None:
         # Polling has already confirmed these updates to Telegram: finish them before exit.
         await tracker.drain(settings.drain_timeout_seconds)
+        if staff_api is not None:
+            await staff_api.stop()
         if runner is not None:
             await runner.stop(settings.drain_timeout_seconds)
         await parts.close()
@@ -68,6 +75,13 @@ def build_dispatcher(parts: Parts, bot: Bot, settings: BotSettings) -> Dispatche
     dispatcher.startup.register(on_startup)
     dispatcher.shutdown.register(on_shutdown)
     return dispatcher
+
+
+def build_staff_api(parts: Parts) -> Embedded | None:
+    if parts.staff_api is None:
+        return None
+    app = create_app(parts.sessions, parts.regions, parts.quiet_hours)
+    return Embedded(app, parts.staff_api.host, parts.staff_api.port)
 
 
 def build_runner(parts: Parts, sender: Sender) -> ReminderRunner | None:

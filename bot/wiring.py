@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.settings import Settings
+from bot.settings import AdminSettings, Settings
+from complaints.service import SqlComplaints
 from dialogs.engine import Engine
 from dialogs.flow import DialogConfig, Region
 from dialogs.render import Renderer
@@ -30,6 +31,11 @@ class Parts:
     regions: Regions
     quiet_hours: QuietHours
     reminders: RunnerSettings | None  # None: this process sends no reminders
+    staff_api: AdminSettings | None = None  # None: this process serves no staff API
+
+    def complaints(self, session: AsyncSession) -> SqlComplaints:
+        """The complaint desk on one unit of work's session."""
+        return SqlComplaints(session, self.regions, self.quiet_hours)
 
     async def close(self) -> None:
         await self.recognizer.close()
@@ -102,4 +108,5 @@ async def build_parts(settings: Settings) -> Parts:
             settings.reminders.quiet_hours.start, settings.reminders.quiet_hours.end
         ),
         reminders=reminder_settings(settings),
+        staff_api=settings.admin if settings.admin.enabled else None,
     )

@@ -13,8 +13,9 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from dialogs.flow import DialogConfig, Flow, InvalidInput, Step, Turn, normalized_text
+from dialogs.flow import DialogConfig, Flow, InvalidInput, StayOnStep, Step, Turn, normalized_text
 from dialogs.flows import all_flows
+from dialogs.flows.complaint import COMPLAINT
 from dialogs.flows.onboarding import ONBOARDING
 from dialogs.flows.withdraw import WITHDRAW
 from dialogs.intents import (
@@ -26,8 +27,10 @@ from dialogs.intents import (
     YES_WORDS,
 )
 from dialogs.menu import SECTIONS, menu_keyboard, section_button, to_menu_row
-from dialogs.ports import DialogStore, IntentRecognizer
+from dialogs.ports import ComplaintDesk, DialogStore, IntentRecognizer
+from dialogs.status import complaint_card, status_list
 from dialogs.types import Button, Incoming, Keyboard, Reply
+from nlu import case_numbers
 from nlu.dates import parse_when
 from nlu.results import Understanding
 from storage.models import utc_now
@@ -38,7 +41,7 @@ log = logging.getLogger(__name__)
 # message limit is 4096 characters).
 MAX_INPUT_CHARS = 4096
 # Commands the engine answers at any step, in the order Telegram shows them.
-COMMANDS = ("start", "menu", "help", "cancel")
+COMMANDS = ("start", "menu", "complaint", "status", "help", "cancel")
 # Intents whose text may name a day and time worth repeating back ("в пятницу в 10").
 DATED_INTENTS = frozenset({"book_appointment", "reschedule_interview", "confirm_interview"})
 ENTITY_NAMES = ("profession", "city", "salary", "case_number")
@@ -57,7 +60,12 @@ class Engine:
         self._clock = clock
         self._recognizer = recognizer
 
-    async def handle(self, store: DialogStore, incoming: Incoming) -> list[Reply]:
+    async def handle(
+        self,
+        store: DialogStore,
+        incoming: Incoming,
+        complaints: ComplaintDesk | None = None,
+    ) -> list[Reply]:
         incoming = _sanitized(incoming)
         citizen = await store.citizen(incoming.channel, incoming.external_id, incoming.chat_id)
         conversation = await store.conversation(citizen)
@@ -73,6 +81,8 @@ class Engine:
             values=dict(saved.get("values", {})),
             history=list(saved.get("history", [])),
             offered=saved.get("offer"),
+            drafts=dict(saved.get("drafts", {})),
+            complaints=complaints,
         )
         replies = await self._dispatch(turn)
         new_slots: dict[str, Any] = {}
@@ -80,6 +90,8 @@ class Engine:
             new_slots = {"values": turn.values, "history": turn.history}
         elif turn.offer:
             new_slots = {"offer": turn.offer}
+        if turn.drafts:
+            new_slots["drafts"] = turn.drafts
         if new_slots != saved:
             conversation.slots = new_slots
         return replies
@@ -98,6 +110,9 @@ class Engine:
             return await self._answer_step(turn)
         if not text:
             return [Reply("common.unsupported", buttons=menu_keyboard(turn.has_consent))]
+        number = case_numbers.parse(text)
+        if number is not None and number.startswith("Ж") and turn.has_consent:
+            return [await complaint_card(turn, number)]
         return await self._free_text(turn, text)
 
     async def _command(self, turn: Turn, command: str) -> list[Reply]:
@@ -119,6 +134,9 @@ class Engine:
             return [self._menu(turn)]
         if command == "cancel":
             return self._cancel(turn)
+        if command in ("complaint", "status"):
+            self._leave_flow(turn)
+            return await self._section(turn, "complaints" if command == "complaint" else command)
         return [Reply("common.unknown_command", buttons=menu_keyboard(turn.has_consent))]
 
     async def _button(self, turn: Turn, payload: str) -> list[Reply]:
@@ -130,6 +148,11 @@ class Engine:
             return await self._section(turn, rest)
         if kind == "intent" and rest in OFFERABLE:
             return await self._act_on_intent(turn, rest, None)
+        if kind == "draft" and turn.has_consent:
+            return self._draft(turn, rest)
+        if kind == "status" and turn.has_consent:
+            self._leave_flow(turn)
+            return [await complaint_card(turn, rest)]
         flow = self._active_flow(turn)
         step = self._active_step(turn)
         if (
@@ -177,6 +200,13 @@ class Engine:
             return [self._my_data(turn)]
         if section == "withdraw":
             return self._start_flow(turn, WITHDRAW)
+        if section == "complaints":
+            return self._offer_draft_or_start(turn, COMPLAINT)
+        if section == "status":
+            number = case_numbers.parse(str((understood or {}).get("case_number", "")))
+            if number is not None and number.startswith("Ж"):
+                return [await complaint_card(turn, number)]
+            return [await status_list(turn)]
         # Not built yet: say so plainly (README lists these sections as coming).
         return [
             Reply(
@@ -187,6 +217,35 @@ class Engine:
         ]
 
     # --- flows ---------------------------------------------------------------------------
+
+    def _offer_draft_or_start(self, turn: Turn, flow: Flow) -> list[Reply]:
+        if flow.name not in turn.drafts:
+            return self._start_flow(turn, flow)
+        return [
+            Reply(
+                f"{flow.name}.draft_found",
+                buttons=(
+                    (Button("buttons.draft_resume", f"draft:resume:{flow.name}"),),
+                    (Button("buttons.draft_new", f"draft:new:{flow.name}"),),
+                    to_menu_row(),
+                ),
+            )
+        ]
+
+    def _draft(self, turn: Turn, what: str) -> list[Reply]:
+        action, _, name = what.partition(":")
+        flow = self._flows.get(name)
+        if flow is None or action not in ("resume", "new") or name not in turn.drafts:
+            return [Reply("common.button_expired"), *self._current_prompt_or_menu(turn)]
+        draft = turn.drafts.pop(name)
+        self._leave_flow(turn)
+        if action == "new":
+            return self._start_flow(turn, flow)
+        turn.conversation.flow = flow.name
+        turn.values = dict(draft.get("values", {}))
+        turn.history = list(draft.get("history", []))
+        turn.conversation.step = draft.get("step") or flow.first.name
+        return [self._prompt(turn)]
 
     def _start_flow(self, turn: Turn, flow: Flow) -> list[Reply]:
         turn.conversation.flow = flow.name
@@ -202,6 +261,8 @@ class Engine:
             return [self._menu(turn)]
         try:
             value = step.parse(turn)
+        except StayOnStep as stay:
+            return [Reply(stay.template, stay.context, self._prompt(turn).buttons)]
         except InvalidInput as invalid:
             request = await self._request_inside_step(turn, step)
             if request is not None:
@@ -214,7 +275,7 @@ class Engine:
         next_name = step.next(turn)
         if next_name is None:
             replies = await flow.finish(turn)  # it reads the answers: leave the flow after
-            self._leave_flow(turn)
+            self._leave_flow(turn, keep_draft=False)
             return replies
         turn.history.append(step.name)
         turn.conversation.step = next_name
@@ -232,7 +293,7 @@ class Engine:
     def _cancel(self, turn: Turn) -> list[Reply]:
         if self._active_flow(turn) is None:
             return [Reply("common.nothing_to_cancel", buttons=menu_keyboard(turn.has_consent))]
-        self._leave_flow(turn)
+        self._leave_flow(turn, keep_draft=False)
         return [Reply("common.cancelled", buttons=menu_keyboard(turn.has_consent))]
 
     def _current_prompt_or_menu(self, turn: Turn) -> list[Reply]:
@@ -240,8 +301,19 @@ class Engine:
             return [self._prompt(turn)]
         return [self._menu(turn)]
 
-    @staticmethod
-    def _leave_flow(turn: Turn) -> None:
+    def _leave_flow(self, turn: Turn, *, keep_draft: bool = True) -> None:
+        """Close the active flow. A flow that keeps drafts keeps what was entered, unless it
+        was finished or cancelled."""
+        flow = self._active_flow(turn)
+        if flow is not None and flow.keeps_draft:
+            if keep_draft and turn.values:
+                turn.drafts[flow.name] = {
+                    "step": turn.conversation.step,
+                    "values": turn.values,
+                    "history": turn.history,
+                }
+            elif not keep_draft:
+                turn.drafts.pop(flow.name, None)
         turn.conversation.flow = None
         turn.conversation.step = None
         turn.values = {}

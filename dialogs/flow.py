@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import date, datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from dialogs.ports import DialogStore
+from dialogs.ports import ComplaintDesk, DialogStore
 from dialogs.types import Button, Incoming, Keyboard, Reply
 from storage.models import Citizen, Consent, Conversation
 
@@ -38,6 +39,16 @@ class DialogConfig:
         return self.regions[self.default_region].timezone
 
 
+class StayOnStep(Exception):  # noqa: N818 - an outcome: the step took the input, wants more
+    """The step took the input (a file added to a list) and stays open for more; the citizen
+    sees `template` with the step's buttons instead of the next question."""
+
+    def __init__(self, template: str, **context: Any) -> None:
+        super().__init__(template)
+        self.template = template
+        self.context = context
+
+
 class InvalidInput(Exception):  # noqa: N818 - it is an outcome, not a failure of ours
     """The input does not fit the step; the citizen is told why and asked again."""
 
@@ -62,6 +73,20 @@ class Turn:
     history: list[str] = field(default_factory=list)  # steps passed, for "back"
     offered: str | None = None  # an intent offered on the previous turn: a typed "да" takes it
     offer: str | None = None  # an intent offered on this turn, kept for the next one only
+    # Unfinished flows the citizen left for something else, by flow name: {step, values,
+    # history}. Kept in the conversation, so they survive restarts too.
+    drafts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    complaints: ComplaintDesk | None = None
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The citizen's region time zone."""
+        region = self.config.regions.get(self.citizen.region_code or "")
+        return ZoneInfo(region.timezone if region else self.config.default_timezone)
+
+    @property
+    def today(self) -> date:
+        return self.now.astimezone(self.zone).date()
 
     @property
     def has_consent(self) -> bool:
@@ -109,6 +134,9 @@ class Flow:
     name: str
     steps: tuple[Step, ...]
     finish: Finish
+    # Leaving the flow for another section keeps what was entered as a draft to resume;
+    # only "cancel" throws it away.
+    keeps_draft: bool = False
 
     def step(self, name: str) -> Step:
         for step in self.steps:

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from nlu.results import Understanding
 from reminders.planning import Deadline
-from storage.models import Citizen, Consent, Conversation
+from storage.models import Citizen, Complaint, Consent, Conversation
+
+if TYPE_CHECKING:
+    from complaints.service import ComplaintDraft
 
 
 class DialogStore(Protocol):
@@ -56,3 +59,16 @@ class ReminderBook(Protocol):
 
     async def cancel(self, key: str, rule_id: str | None = None) -> int:
         """The citizen did what `key` was about: its pending reminders are dropped."""
+
+
+class ComplaintDesk(Protocol):
+    """What the complaint flow and the status screen need. `complaints.service.SqlComplaints`
+    implements it on the turn's own session."""
+
+    async def register(
+        self, citizen: Citizen, draft: ComplaintDraft, now: datetime
+    ) -> Complaint: ...
+
+    async def of_citizen(self, citizen_id: int) -> list[Complaint]: ...
+
+    async def by_number(self, number: str) -> Complaint | None: ...

@@ -25,7 +25,10 @@ def format_datetime(value: datetime) -> str:
     return value.strftime("%d.%m.%Y %H:%M")
 
 
-def format_date(value: date) -> str:
+def format_date(value: date | str) -> str:
+    """A date, or its ISO form (reminder contexts are JSON and keep dates as strings)."""
+    if isinstance(value, str):
+        value = date.fromisoformat(value)
     return value.strftime("%d.%m.%Y")
 
 

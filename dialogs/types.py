@@ -21,6 +21,9 @@ class Incoming:
     contact_phone: str | None = None
     location: tuple[float, float] | None = None
     attachment: str | None = None  # "photo", "document", "voice", "sticker", ...
+    file_id: str | None = None  # the channel's id of an attached photo or document
+    file_name: str | None = None
+    mime_type: str | None = None
     display_name: str | None = None  # from the channel profile; stored only after consent
     username: str | None = None
 

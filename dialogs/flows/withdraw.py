@@ -23,6 +23,7 @@ async def _finish(turn: Turn) -> list[Reply]:
     await turn.store.withdraw_consent(turn.citizen)
     await turn.audit("consent:withdrawn", version=turn.consent.text_version)
     turn.consent = None
+    turn.drafts = {}  # unfinished forms hold personal data too
     return [Reply("my_data.withdrawn", buttons=menu_keyboard(has_consent=False))]
 
 
