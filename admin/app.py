@@ -1,0 +1,206 @@
+"""The staff HTTP API (FastAPI): complaints for now. Every call is authenticated with a staff
+token and written to the audit log, whatever its outcome; malformed input gets 422 with a
+message that names the field."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, HTTPException, Path, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from admin import tokens
+from admin.schemas import (
+    ComplaintDetail,
+    ComplaintFilter,
+    ComplaintSummary,
+    Event,
+    Problem,
+    Transition,
+)
+from complaints.service import (
+    ComplaintNotFoundError,
+    SqlComplaints,
+    TransitionRefusedError,
+    key_of,
+)
+from reminders.planning import QuietHours
+from reminders.regions import Regions
+from storage.models import AuditEvent, Complaint, StaffAlert, StaffToken, utc_now
+
+log = logging.getLogger(__name__)
+
+NUMBER = Path(description="Registration number, e.g. Ж-2026-000042", max_length=16)
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": Problem, "description": "No token, or an unknown or revoked one"},
+    422: {"description": "Malformed input: the message names the field"},
+}
+
+
+BEARER = HTTPBearer(auto_error=False)
+
+
+async def _session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with request.app.state.sessions() as opened:
+        yield opened
+
+
+Session = Annotated[AsyncSession, Depends(_session)]
+
+
+async def _staff(
+    request: Request,
+    db: Session,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],
+) -> StaffToken:
+    if credentials is None:
+        raise HTTPException(401, "send Authorization: Bearer <token>", _challenge())
+    found = await tokens.verify(db, credentials.credentials, request.app.state.clock())
+    if found is None:
+        raise HTTPException(401, "the token is unknown or revoked", _challenge())
+    request.state.actor = f"staff:{found.staff_name}"
+    return found
+
+
+Staff = Annotated[StaffToken, Depends(_staff)]
+
+
+def create_app(
+    sessions: async_sessionmaker[AsyncSession],
+    regions: Regions,
+    quiet: QuietHours,
+    clock: Callable[[], datetime] = utc_now,
+) -> FastAPI:
+    app = FastAPI(
+        title="Employment assistant: staff API",
+        version="1",
+        description="Complaints (pre-trial appeals) filed through the assistant. "
+        "Authenticate with `Authorization: Bearer <token>` (`python -m admin token add NAME`).",
+    )
+    app.state.sessions = sessions
+    app.state.clock = clock
+
+    @app.middleware("http")
+    async def audit_every_call(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        async with sessions() as db:
+            db.add(
+                AuditEvent(
+                    actor=getattr(request.state, "actor", "anonymous"),
+                    action="api:call",
+                    subject=getattr(request.state, "subject", None),
+                    details={
+                        "method": request.method,
+                        "path": request.url.path,
+                        "query": str(request.url.query)[:500],
+                        "status": response.status_code,
+                    },
+                )
+            )
+            await db.commit()
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def readable_422(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [
+            f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}"
+            for error in exc.errors()
+        ]
+        return JSONResponse(status_code=422, content={"detail": "; ".join(problems)})
+
+    def desk(db: AsyncSession) -> SqlComplaints:
+        return SqlComplaints(db, regions, quiet)
+
+    @app.get("/complaints", response_model=list[ComplaintSummary], responses=ERRORS)
+    async def list_complaints(
+        db: Session, _staff: Staff, query: Annotated[ComplaintFilter, Query()]
+    ) -> list[Complaint]:
+        found = await desk(db).search(now=clock(), **query.model_dump())
+        await db.commit()
+        return found
+
+    @app.get(
+        "/complaints/{number}",
+        response_model=ComplaintDetail,
+        responses={**ERRORS, 404: {"model": Problem}},
+    )
+    async def read_complaint(
+        request: Request, db: Session, _staff: Staff, number: str = NUMBER
+    ) -> ComplaintDetail:
+        complaint = await _found(desk(db), number, request)
+        detail = await _detail(db, desk(db), complaint)
+        await db.commit()
+        return detail
+
+    @app.post(
+        "/complaints/{number}/transitions",
+        response_model=ComplaintDetail,
+        responses={**ERRORS, 404: {"model": Problem}, 409: {"model": Problem}},
+    )
+    async def move_complaint(
+        request: Request,
+        db: Session,
+        staff: Staff,
+        transition: Transition,
+        number: str = NUMBER,
+    ) -> ComplaintDetail:
+        """Deciding (upheld, rejected, left_without_answer) sends the citizen the answer in
+        Telegram; upheld also sets the remedy deadline, 5 working days (004 §5.12)."""
+        complaints = desk(db)
+        await _found(complaints, number, request)
+        try:
+            complaint = await complaints.move(
+                number,
+                transition.to,
+                actor=f"staff:{staff.staff_name}",
+                now=clock(),
+                answer=transition.answer,
+            )
+        except ComplaintNotFoundError as exc:
+            raise HTTPException(404, f"no complaint {number}") from exc
+        except TransitionRefusedError as exc:
+            raise HTTPException(409, str(exc)) from exc
+        detail = await _detail(db, complaints, complaint)
+        await db.commit()
+        return detail
+
+    return app
+
+
+def _challenge() -> dict[str, str]:
+    return {"WWW-Authenticate": "Bearer"}
+
+
+async def _found(complaints: SqlComplaints, number: str, request: Request) -> Complaint:
+    complaint = await complaints.by_number(number)
+    if complaint is None:
+        raise HTTPException(404, f"no complaint {number}")
+    request.state.subject = key_of(complaint)
+    return complaint
+
+
+async def _detail(
+    db: AsyncSession, complaints: SqlComplaints, complaint: Complaint
+) -> ComplaintDetail:
+    alerts = await db.scalars(
+        select(StaffAlert.kind).where(
+            StaffAlert.key == key_of(complaint), StaffAlert.resolved_at.is_(None)
+        )
+    )
+    history = [Event.model_validate(event) for event in await complaints.history(complaint)]
+    summary = ComplaintSummary.model_validate(complaint).model_dump()
+    fields = {
+        name: getattr(complaint, name)
+        for name in ComplaintDetail.model_fields
+        if name not in summary and name not in ("open_alerts", "history")
+    }
+    return ComplaintDetail(**summary, **fields, open_alerts=sorted(set(alerts)), history=history)

@@ -1,0 +1,62 @@
+"""Staff API tokens: issued once, stored as SHA-256, revocable. A token is 32 random bytes,
+so a fast hash is enough (nothing to brute-force, unlike a password)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import AuditEvent, StaffToken, utc_now
+
+
+class TokenError(ValueError):
+    pass
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def issue(session: AsyncSession, staff_name: str, *, by: str) -> str:
+    """A new token for `staff_name`, replacing the one they had. Shown once, never stored."""
+    if not staff_name or len(staff_name) > 64 or not staff_name.isprintable():
+        raise TokenError("the staff name must be 1-64 printable characters")
+    token = secrets.token_urlsafe(32)
+    row = await session.scalar(select(StaffToken).where(StaffToken.staff_name == staff_name))
+    if row is None:
+        row = StaffToken(staff_name=staff_name)
+        session.add(row)
+    row.token_sha256 = digest(token)
+    row.created_at = utc_now()
+    row.revoked_at = None
+    session.add(AuditEvent(actor=by, action="staff_token:issued", subject=f"staff:{staff_name}"))
+    return token
+
+
+async def revoke(session: AsyncSession, staff_name: str, *, by: str) -> None:
+    row = await session.scalar(select(StaffToken).where(StaffToken.staff_name == staff_name))
+    if row is None or row.revoked_at is not None:
+        raise TokenError(f"no active token for {staff_name!r}")
+    row.revoked_at = utc_now()
+    session.add(AuditEvent(actor=by, action="staff_token:revoked", subject=f"staff:{staff_name}"))
+
+
+async def verify(session: AsyncSession, token: str, now: datetime) -> StaffToken | None:
+    """The staff member the token belongs to, unless it is unknown or revoked. Looked up by
+    its hash: the database index does the comparison, the token never leaves this process."""
+    row = await session.scalar(
+        select(StaffToken).where(
+            StaffToken.token_sha256 == digest(token), StaffToken.revoked_at.is_(None)
+        )
+    )
+    if row is not None:
+        row.last_used_at = now
+    return row
+
+
+async def listing(session: AsyncSession) -> list[StaffToken]:
+    return list(await session.scalars(select(StaffToken).order_by(StaffToken.staff_name)))
