@@ -41,6 +41,8 @@ async def start_bot(
             "ASSISTANT_CONFIG": str(ROOT / "config.yml"),
             # Rasa only where a test brings its own server; the rest use the local matcher.
             "NLU__ENABLED": "false",
+            # The staff API only where a test asks for it, on a port of its own.
+            "ADMIN__ENABLED": "false",
             **extra_env,
         }
         log = open(tmp_path / f"bot-{len(processes)}.log", "wb")  # noqa: SIM115, ASYNC230

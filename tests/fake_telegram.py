@@ -162,7 +162,7 @@ class FakeTelegram:
         self._updates.append({"update_id": next(self._update_ids), **update})
         self._changed.set()
 
-    def user_sends(self, text: str) -> None:
+    def _user_message(self, content: dict[str, Any]) -> None:
         chat = {"id": self.citizen["id"], "type": "private", "first_name": "Анна"}
         self._push(
             {
@@ -171,10 +171,24 @@ class FakeTelegram:
                     "date": int(time.time()),
                     "chat": chat,
                     "from": self.citizen,
-                    "text": text,
+                    **content,
                 }
             }
         )
+
+    def user_sends(self, text: str) -> None:
+        self._user_message({"text": text})
+
+    def user_sends_file(self, kind: str, file_id: str, **extra: Any) -> None:
+        """A photo (kind "photo", sizes smallest first) or a document (kind "document")."""
+        if kind == "photo":
+            attachment: Any = [
+                {"file_id": f"{file_id}-small", "file_unique_id": "s", "width": 90, "height": 90},
+                {"file_id": file_id, "file_unique_id": "l", "width": 1280, "height": 960},
+            ]
+        else:
+            attachment = {"file_id": file_id, "file_unique_id": file_id, **extra}
+        self._user_message({kind: attachment})
 
     def user_presses(self, label: str) -> str:
         """Press the button with this label on the newest bot message that shows it."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 from bot.console import chat, plain_text
 from bot.settings import load_settings
@@ -20,10 +21,9 @@ def test_plain_text_strips_tags_and_entities() -> None:
     assert plain_text("<b>Жалоба</b> &amp; &lt;ответ&gt;") == "Жалоба & <ответ>"
 
 
-async def test_consent_to_menu_in_the_console(db_url: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.delenv("BOT__TOKEN", raising=False)
+def console_parts(db_url: str) -> Parts:
     engine = create_engine(db_url)
-    parts = Parts(
+    return Parts(
         engine=Engine(dialog_config(load_settings())),
         renderer=Renderer(),
         db=engine,
@@ -33,6 +33,12 @@ async def test_consent_to_menu_in_the_console(db_url: str, monkeypatch) -> None:
         quiet_hours=QuietHours(),
         reminders=None,
     )
+
+
+async def test_consent_to_menu_in_the_console(db_url: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.delenv("BOT__TOKEN", raising=False)
+    parts = console_parts(db_url)
+    engine = parts.db
     # /start is sent automatically; [1] accepts consent, then the region by name, then my data.
     typed = io.StringIO("1\nМосква\n8\n")
     out = io.StringIO()
@@ -45,3 +51,39 @@ async def test_consent_to_menu_in_the_console(db_url: str, monkeypatch) -> None:
     assert "[8] 🔒 Мои данные" in screen
     assert "Мои данные\n\nЧто я храню о вас:" in screen
     assert "<b>" not in screen
+
+
+async def test_a_newcomer_files_a_complaint_in_the_console(db_url: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.delenv("BOT__TOKEN", raising=False)
+    parts = console_parts(db_url)
+    answers = [
+        "1",  # consent
+        "Москва",
+        "/complaint",
+        "4",  # Отказали в приёме документов
+        "1",  # Центр занятости или его работник
+        "1",  # Не знаю
+        "Не приняли заявление о содействии в поиске работы",
+        "1",  # Сегодня
+        "Все документы были, отказ ничем не объяснили.",
+        "1",  # Без файлов
+        "Петрова",
+        "Анна",
+        "1",  # Нет отчества
+        "г. Москва, ул. Тверская, д. 1, кв. 1",
+        "89001234567",
+        "1",  # Нет e-mail
+        "1",  # Совпадает с местом жительства
+        "1",  # Ответ в Telegram
+        "1",  # Отправить
+    ]
+    out = io.StringIO()
+    await chat(parts, stdin=io.StringIO("\n".join(answers) + "\n"), out=out)
+    await parts.db.dispose()
+    screen = out.getvalue()
+    assert "Жалобу рассмотрит: директор центра занятости." in screen
+    assert "Проверьте жалобу" in screen
+    assert "Телефон: +79001234567" in screen
+    assert "Жалоба зарегистрирована" in screen
+    assert re.search(r"Номер: Ж-\d{4}-000001\n", screen)
+    assert "(5 рабочих дней)" in screen

@@ -22,7 +22,14 @@ async def test_consent_menu_my_data_withdraw(telegram: FakeTelegram, start_bot: 
         r.method for r in telegram.requests
     ]
     commands = (await telegram.wait_for("setMyCommands", 1))[0]["commands"]
-    assert [c["command"] for c in commands] == ["start", "menu", "help", "cancel"]
+    assert [c["command"] for c in commands] == [
+        "start",
+        "menu",
+        "complaint",
+        "status",
+        "help",
+        "cancel",
+    ]
 
     telegram.user_sends("/start")
     greeting, consent = await telegram.wait_for("sendMessage", 2)

@@ -286,18 +286,22 @@ async def test_the_book_uses_the_regions_calendar_override(
     assert samara.last_day == date(2026, 11, 26)
 
 
-async def test_withdrawing_consent_cancels_pending_reminders(
+async def test_withdrawing_consent_cancels_pending_reminders_but_not_staff_watchdogs(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     clock = Clock()
     citizen_id = await add_citizen(sessions, 511)
     async with sessions() as session:
         reminder = await add_reminder(session, citizen_id, clock.now + timedelta(hours=1))
+        watchdog = await add_reminder(
+            session, citizen_id, clock.now + timedelta(days=2), audience="staff"
+        )
         citizen = await session.get(Citizen, citizen_id)
         assert citizen is not None
         await SqlDialogStore(session).withdraw_consent(citizen)
         await session.commit()
-    assert await statuses(sessions) == {reminder.id: "cancelled"}
+    # The centre still owes the answer to a filed complaint: staff keep being told.
+    assert await statuses(sessions) == {reminder.id: "cancelled", watchdog.id: "pending"}
 
 
 async def test_started_runner_sends_on_time_and_sweeps_up_new_rows(

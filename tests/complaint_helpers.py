@@ -1,0 +1,106 @@
+"""A citizen talking to the engine on a real database, one unit of work per message as the bot
+does it, and the answers a complete complaint needs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from complaints.service import SqlComplaints
+from dialogs.engine import Engine
+from dialogs.flow import DialogConfig
+from dialogs.types import Button, Incoming, Reply
+from reminders.planning import QuietHours
+from reminders.regions import Regions
+from storage.repositories import SqlDialogStore
+
+REGIONS = Regions.of({"63": "Europe/Samara", "77": "Europe/Moscow"}, "63")
+
+
+def quiet_hours() -> QuietHours:
+    return QuietHours(time(21), time(9))
+
+
+@dataclass
+class Clock:
+    now: datetime = field(default_factory=lambda: datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass
+class DbChat:
+    sessions: async_sessionmaker[AsyncSession]
+    config: DialogConfig
+    clock: Clock = field(default_factory=Clock)
+    external_id: str = "5001"
+    last: list[Reply] = field(default_factory=list)
+
+    def engine(self) -> Engine:
+        # A new engine for every message: nothing may survive in memory between them.
+        return Engine(self.config, clock=self.clock)
+
+    async def _handle(self, **kwargs: Any) -> list[Reply]:
+        incoming = Incoming(
+            channel="telegram",
+            external_id=self.external_id,
+            chat_id=int(self.external_id),
+            display_name="Анна Петрова",
+            **kwargs,
+        )
+        async with self.sessions() as session:
+            desk = SqlComplaints(session, REGIONS, quiet_hours())
+            self.last = await self.engine().handle(SqlDialogStore(session), incoming, desk)
+            await session.commit()
+        return self.last
+
+    async def send(self, text: str | None = None, **kwargs: Any) -> list[Reply]:
+        return await self._handle(text=text, **kwargs)
+
+    def offered(self) -> list[Button]:
+        return [button for reply in self.last for row in reply.buttons for button in row]
+
+    async def press(self, label: str, **context: object) -> list[Reply]:
+        candidates = [b for b in self.offered() if b.label == label]
+        for key, value in context.items():
+            candidates = [b for b in candidates if b.context.get(key) == value]
+        assert candidates, f"no button {label!r} {context} among {self.offered()}"
+        return await self._handle(payload=candidates[0].payload)
+
+    def templates(self) -> list[str]:
+        return [reply.template for reply in self.last]
+
+    @property
+    def prompt(self) -> str:
+        return self.last[-1].template
+
+    async def start(self) -> None:
+        await self.send("/start")
+        await self.press("buttons.consent_accept")
+        await self.press("buttons.region", name="Самарская область")
+
+
+async def fill_complaint(chat: DbChat, ground: str = "documents_refused") -> None:
+    """Answer every question up to the summary screen, the simplest way."""
+    await chat.send("/complaint")
+    assert chat.prompt == "complaint.ask_ground"
+    await chat.press("buttons.complaint_ground", ground=ground)
+    await chat.press("buttons.complaint_respondent", respondent="centre")
+    await chat.press("buttons.complaint_unknown")
+    await chat.send("Инспектор не принял заявление и документы об образовании")
+    await chat.press("buttons.yesterday")
+    await chat.send("Все документы были в порядке, прошу принять заявление и документы.")
+    await chat.press("buttons.complaint_no_files")
+    await chat.send("Петрова")
+    await chat.send("Анна")
+    await chat.press("buttons.complaint_no_patronymic")
+    await chat.send("г. Самара, ул. Ленина, д. 1, кв. 2")
+    await chat.send("8 (900) 123-45-67")
+    await chat.press("buttons.complaint_no_email")
+    await chat.press("buttons.complaint_same_address")
+    await chat.press("buttons.complaint_channel", channel="telegram")
+    assert chat.prompt == "complaint.summary"
