@@ -11,6 +11,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -282,3 +283,110 @@ class StaffToken(Base):
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     revoked_at: Mapped[datetime | None]
     last_used_at: Mapped[datetime | None]
+
+
+class VacancyImport(Base):
+    """One run of the vacancy feed importer: what it read and what it changed."""
+
+    __tablename__ = "vacancy_imports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(1024))
+    full: Mapped[bool] = mapped_column(Boolean)  # a full import closes what it did not see
+    started_at: Mapped[datetime] = mapped_column(default=utc_now)
+    finished_at: Mapped[datetime | None]
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Vacancy(Base):
+    """A vacancy of the «Работа в России» open-data feed, as last imported. `search_lemmas`
+    is the lemmatised text the ranking matches a profession against."""
+
+    __tablename__ = "vacancies"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # the feed's id
+    state: Mapped[str] = mapped_column(String(16), default="open")  # open | closed
+    region_code: Mapped[str] = mapped_column(String(8))  # "63", from the feed's KLADR code
+    region_name: Mapped[str | None] = mapped_column(String(256))
+    company_name: Mapped[str] = mapped_column(String(512))
+    company_code: Mapped[str | None] = mapped_column(String(64))
+    company_inn: Mapped[str | None] = mapped_column(String(16))
+    company_ogrn: Mapped[str | None] = mapped_column(String(16))
+    company_email: Mapped[str | None] = mapped_column(String(256))
+    company_url: Mapped[str | None] = mapped_column(String(1024))
+    hr_agency: Mapped[bool] = mapped_column(Boolean, default=False)
+    job_name: Mapped[str] = mapped_column(String(512))
+    specialisation: Mapped[str | None] = mapped_column(String(512))
+    code_profession: Mapped[str | None] = mapped_column(String(16))
+    created_on: Mapped[date | None] = mapped_column(Date)
+    salary_text: Mapped[str | None] = mapped_column(String(256))
+    salary_min: Mapped[int | None] = mapped_column(Integer)
+    salary_max: Mapped[int | None] = mapped_column(Integer)
+    currency: Mapped[str | None] = mapped_column(String(16))
+    employment: Mapped[str | None] = mapped_column(String(128))
+    schedule: Mapped[str | None] = mapped_column(String(128))
+    duty: Mapped[str | None] = mapped_column(Text)  # plain text; the feed's HTML is stripped
+    education: Mapped[str | None] = mapped_column(String(256))
+    experience_years: Mapped[int | None] = mapped_column(Integer)
+    qualification: Mapped[str | None] = mapped_column(Text)
+    address: Mapped[str | None] = mapped_column(String(1024))
+    lat: Mapped[float | None] = mapped_column(Float)
+    lng: Mapped[float | None] = mapped_column(Float)
+    social_protected: Mapped[str | None] = mapped_column(String(512))
+    contact_person: Mapped[str | None] = mapped_column(String(256))
+    contacts: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    work_places: Mapped[int | None] = mapped_column(Integer)
+    url: Mapped[str | None] = mapped_column(String(1024))
+    search_lemmas: Mapped[str] = mapped_column(Text)
+    content_sha256: Mapped[str] = mapped_column(String(64))  # tells an update from a repeat
+    import_id: Mapped[int] = mapped_column(ForeignKey("vacancy_imports.id"))  # last seen in
+    first_seen_at: Mapped[datetime] = mapped_column(default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(default=utc_now)
+    closed_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        Index("ix_vacancies_state_region", "state", "region_code"),
+        Index("ix_vacancies_import", "import_id"),
+    )
+
+
+class JobProfile(Base):
+    """What suitable work means for one citizen (001 ¶3.5.2, ¶2.6.1): asked in the chat or
+    set by staff. Erased with the citizen's personal data."""
+
+    __tablename__ = "job_profiles"
+
+    citizen_id: Mapped[int] = mapped_column(
+        ForeignKey("citizens.id", ondelete="CASCADE"), primary_key=True
+    )
+    profession: Mapped[str | None] = mapped_column(String(256))
+    locality: Mapped[str | None] = mapped_column(String(256))
+    lat: Mapped[float | None] = mapped_column(Float)
+    lng: Mapped[float | None] = mapped_column(Float)
+    regions: Mapped[list[str]] = mapped_column(JSON, default=list)  # up to 3 (001 ¶2.6.1)
+    desired_salary: Mapped[int | None] = mapped_column(Integer)
+    # Average monthly earnings over the last 3 months at the last job (001 ¶3.6.3).
+    previous_salary: Mapped[int | None] = mapped_column(Integer)
+    experience_years: Mapped[int | None] = mapped_column(Integer)
+    schedule: Mapped[str | None] = mapped_column(String(128))
+    employment: Mapped[str | None] = mapped_column(String(128))
+    relocate: Mapped[bool] = mapped_column(Boolean, default=False)
+    disability_group: Mapped[int | None] = mapped_column(Integer)
+    ipra_restrictions: Mapped[list[str]] = mapped_column(JSON, default=list)
+    updated_at: Mapped[datetime] = mapped_column(default=utc_now, onupdate=utc_now)
+
+
+class VacancyRequest(Base):
+    """A vacancy the citizen saved, or asked the centre to refer them to (for staff)."""
+
+    __tablename__ = "vacancy_requests"
+    __table_args__ = (
+        UniqueConstraint("citizen_id", "vacancy_id", "kind", name="uq_vacancy_requests_once"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id", ondelete="CASCADE"))
+    vacancy_id: Mapped[str] = mapped_column(ForeignKey("vacancies.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # referral | saved
+    state: Mapped[str] = mapped_column(String(16), default="new")  # new | handled
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)

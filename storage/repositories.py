@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,8 +14,10 @@ from storage.models import (
     Citizen,
     Consent,
     Conversation,
+    JobProfile,
     ProcessedUpdate,
     Reminder,
+    VacancyRequest,
     utc_now,
 )
 
@@ -87,6 +89,13 @@ class SqlDialogStore:
             Reminder.citizen_id == citizen.id,
             Reminder.audience == "citizen",
             reason="consent withdrawn",
+        )
+        # The job profile and saved vacancies are personal data the citizen gave for the search.
+        await self._session.execute(delete(JobProfile).where(JobProfile.citizen_id == citizen.id))
+        await self._session.execute(
+            delete(VacancyRequest).where(
+                VacancyRequest.citizen_id == citizen.id, VacancyRequest.kind == "saved"
+            )
         )
         conversation = await self.conversation(citizen)
         conversation.slots = {}
