@@ -36,6 +36,8 @@ def search_lemmas(text: str) -> list[str]:
         after_category = base in _CATEGORY_WORDS
         if base not in _STOP_LEMMAS:
             result.append(base)
+        if "-" in word:  # "водитель-экспедитор" is a driver too
+            result.extend(lemma(part) for part in word.split("-") if len(part) > 2)
     return result
 
 
