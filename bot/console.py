@@ -57,7 +57,7 @@ async def chat(parts: Parts, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout
         incoming = _incoming(user, line, payloads)
         async with parts.sessions() as session:
             replies = await parts.engine.handle(
-                SqlDialogStore(session), incoming, parts.complaints(session)
+                SqlDialogStore(session), incoming, parts.desks(session)
             )
             await session.commit()
         payloads = []

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.incoming import from_callback, from_message
 from bot.sender import Sender
 from dialogs.engine import Engine
-from dialogs.ports import ComplaintDesk
+from dialogs.ports import Desks
 from dialogs.render import Renderer
 from dialogs.types import Incoming, Reply
 from reminders.store import mark_unreachable
@@ -21,16 +21,14 @@ from storage.models import utc_now
 from storage.repositories import SqlDialogStore
 
 log = logging.getLogger(__name__)
-ComplaintDeskFactory = Callable[[AsyncSession], ComplaintDesk]
+DesksFactory = Callable[[AsyncSession], Desks]
 
 
-def get_router(
-    engine: Engine, renderer: Renderer, sender: Sender, complaints: ComplaintDeskFactory
-) -> Router:
+def get_router(engine: Engine, renderer: Renderer, sender: Sender, desks: DesksFactory) -> Router:
     router = Router(name="citizen")
 
     async def converse(session: AsyncSession, incoming: Incoming) -> None:
-        replies = await engine.handle(SqlDialogStore(session), incoming, complaints(session))
+        replies = await engine.handle(SqlDialogStore(session), incoming, desks(session))
         await session.commit()  # only what was committed is announced to the citizen
         for reply in replies:
             if not await sender.send(incoming.chat_id, renderer.reply(reply)):

@@ -94,6 +94,9 @@ class RegionSettings(BaseModel):
     timezone: str = "Europe/Moscow"
     phone: str | None = None  # the centre's contact phone, told to citizens who ask
     address: str | None = None
+    # Прожиточный минимум трудоспособного населения, ₽ a month, set by the region each year:
+    # the pay-floor exception of 001 ¶3.6.3. Unset: the previous earnings are always the floor.
+    subsistence_minimum: int | None = Field(default=None, gt=0)
 
     @field_validator("timezone")
     @classmethod
@@ -166,6 +169,15 @@ class AdminSettings(BaseModel):
     port: int = Field(default=8080, ge=1, le=65535)
 
 
+class VacancySettings(BaseModel):
+    """The vacancy search (vacancies/)."""
+
+    # 001 ¶3.6.3 wants the workplace reachable by public transport and gives no figure; with
+    # no transport data the limit is a straight-line radius from the citizen's town.
+    commute_km: float = Field(default=30, gt=0, le=500)
+    page_size: int = Field(default=5, ge=1, le=10)
+
+
 class LoggingSettings(BaseModel):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
@@ -186,6 +198,7 @@ class Settings(BaseSettings):
     nlu: NluSettings = NluSettings()
     reminders: ReminderSettings = ReminderSettings()
     admin: AdminSettings = AdminSettings()
+    vacancies: VacancySettings = VacancySettings()
     logging: LoggingSettings = LoggingSettings()
 
     @model_validator(mode="after")

@@ -48,7 +48,7 @@ def build_dispatcher(parts: Parts, bot: Bot, settings: BotSettings) -> Dispatche
     dispatcher.update.outer_middleware(DatabaseSession(parts.sessions))
     # One sender for replies and reminders alike: Telegram's limits are per bot.
     sender = Sender(bot, Pacer(global_rate=settings.messages_per_second))
-    dispatcher.include_router(get_router(parts.engine, parts.renderer, sender, parts.complaints))
+    dispatcher.include_router(get_router(parts.engine, parts.renderer, sender, parts.desks))
     runner = build_runner(parts, sender)
     staff_api = build_staff_api(parts)
 

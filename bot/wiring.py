@@ -10,6 +10,7 @@ from bot.settings import AdminSettings, Settings
 from complaints.service import SqlComplaints
 from dialogs.engine import Engine
 from dialogs.flow import DialogConfig, Region
+from dialogs.ports import Desks
 from dialogs.render import Renderer
 from nlu.client import CircuitBreaker, NluClient
 from nlu.local_matcher import LocalMatcher
@@ -19,6 +20,8 @@ from reminders.regions import Regions
 from reminders.runner import RunnerSettings
 from storage.database import create_engine, create_session_factory
 from storage.migrate import upgrade
+from vacancies.catalog import VacancyCatalog
+from vacancies.service import SearchRules, SqlVacancies
 
 
 @dataclass
@@ -31,11 +34,20 @@ class Parts:
     regions: Regions
     quiet_hours: QuietHours
     reminders: RunnerSettings | None  # None: this process sends no reminders
+    catalog: VacancyCatalog
+    search_rules: SearchRules
     staff_api: AdminSettings | None = None  # None: this process serves no staff API
 
     def complaints(self, session: AsyncSession) -> SqlComplaints:
         """The complaint desk on one unit of work's session."""
         return SqlComplaints(session, self.regions, self.quiet_hours)
+
+    def desks(self, session: AsyncSession) -> Desks:
+        """Every domain service a turn may use, on one unit of work's session."""
+        return Desks(
+            complaints=self.complaints(session),
+            vacancies=SqlVacancies(session, self.catalog, self.search_rules),
+        )
 
     async def close(self) -> None:
         await self.recognizer.close()
@@ -58,6 +70,7 @@ def dialog_config(settings: Settings) -> DialogConfig:
         working_hours=(settings.working_hours.start, settings.working_hours.end),
         accept_confidence=settings.nlu.accept_confidence,
         confirm_confidence=settings.nlu.confirm_confidence,
+        vacancy_page_size=settings.vacancies.page_size,
     )
 
 
@@ -94,11 +107,12 @@ async def build_parts(settings: Settings) -> Parts:
     await upgrade(settings.database.url)
     db = create_engine(settings.database.url, echo=settings.database.echo)
     recognizer = build_recognizer(settings)
+    sessions = create_session_factory(db)
     return Parts(
         engine=Engine(dialog_config(settings), recognizer=recognizer),
         renderer=Renderer(),
         db=db,
-        sessions=create_session_factory(db),
+        sessions=sessions,
         recognizer=recognizer,
         regions=Regions.of(
             {code: region.timezone for code, region in settings.regions.items()},
@@ -108,5 +122,14 @@ async def build_parts(settings: Settings) -> Parts:
             settings.reminders.quiet_hours.start, settings.reminders.quiet_hours.end
         ),
         reminders=reminder_settings(settings),
+        catalog=VacancyCatalog(sessions),
+        search_rules=SearchRules(
+            commute_km=settings.vacancies.commute_km,
+            subsistence_minimum={
+                code: region.subsistence_minimum
+                for code, region in settings.regions.items()
+                if region.subsistence_minimum is not None
+            },
+        ),
         staff_api=settings.admin if settings.admin.enabled else None,
     )

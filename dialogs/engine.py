@@ -17,6 +17,8 @@ from dialogs.flow import DialogConfig, Flow, InvalidInput, StayOnStep, Step, Tur
 from dialogs.flows import all_flows
 from dialogs.flows.complaint import COMPLAINT
 from dialogs.flows.onboarding import ONBOARDING
+from dialogs.flows.vacancy_search import VACANCY_SEARCH, first_missing
+from dialogs.flows.vacancy_search import answers as vacancy_answers
 from dialogs.flows.withdraw import WITHDRAW
 from dialogs.intents import (
     ANSWER_OF_INTENT,
@@ -27,21 +29,25 @@ from dialogs.intents import (
     YES_WORDS,
 )
 from dialogs.menu import SECTIONS, menu_keyboard, section_button, to_menu_row
-from dialogs.ports import ComplaintDesk, DialogStore, IntentRecognizer
+from dialogs.ports import Desks, DialogStore, IntentRecognizer
 from dialogs.status import complaint_card, status_list
 from dialogs.types import Button, Incoming, Keyboard, Reply
+from dialogs.vacancy_screens import request as vacancy_request
+from dialogs.vacancy_screens import results as vacancy_results
 from nlu import case_numbers
 from nlu.dates import parse_when
 from nlu.results import Understanding
 from storage.models import utc_now
 
 log = logging.getLogger(__name__)
+NO_DESKS = Desks()
 
 # Longer input is cut before it reaches a parser; no step expects more (Telegram's own
 # message limit is 4096 characters).
 MAX_INPUT_CHARS = 4096
 # Commands the engine answers at any step, in the order Telegram shows them.
-COMMANDS = ("start", "menu", "complaint", "status", "help", "cancel")
+COMMANDS = ("start", "menu", "vacancies", "complaint", "status", "help", "cancel")
+SECTION_OF_COMMAND = {"vacancies": "vacancies", "complaint": "complaints", "status": "status"}
 # Intents whose text may name a day and time worth repeating back ("в пятницу в 10").
 DATED_INTENTS = frozenset({"book_appointment", "reschedule_interview", "confirm_interview"})
 ENTITY_NAMES = ("profession", "city", "salary", "case_number")
@@ -64,7 +70,7 @@ class Engine:
         self,
         store: DialogStore,
         incoming: Incoming,
-        complaints: ComplaintDesk | None = None,
+        desks: Desks = NO_DESKS,
     ) -> list[Reply]:
         incoming = _sanitized(incoming)
         citizen = await store.citizen(incoming.channel, incoming.external_id, incoming.chat_id)
@@ -82,7 +88,8 @@ class Engine:
             history=list(saved.get("history", [])),
             offered=saved.get("offer"),
             drafts=dict(saved.get("drafts", {})),
-            complaints=complaints,
+            complaints=desks.complaints,
+            vacancies=desks.vacancies,
         )
         replies = await self._dispatch(turn)
         new_slots: dict[str, Any] = {}
@@ -134,9 +141,9 @@ class Engine:
             return [self._menu(turn)]
         if command == "cancel":
             return self._cancel(turn)
-        if command in ("complaint", "status"):
+        if command in SECTION_OF_COMMAND:
             self._leave_flow(turn)
-            return await self._section(turn, "complaints" if command == "complaint" else command)
+            return await self._section(turn, SECTION_OF_COMMAND[command])
         return [Reply("common.unknown_command", buttons=menu_keyboard(turn.has_consent))]
 
     async def _button(self, turn: Turn, payload: str) -> list[Reply]:
@@ -150,6 +157,8 @@ class Engine:
             return await self._act_on_intent(turn, rest, None)
         if kind == "draft" and turn.has_consent:
             return self._draft(turn, rest)
+        if kind == "vac" and turn.has_consent:
+            return await self._vacancy_button(turn, rest)
         if kind == "status" and turn.has_consent:
             self._leave_flow(turn)
             return [await complaint_card(turn, rest)]
@@ -202,6 +211,8 @@ class Engine:
             return self._start_flow(turn, WITHDRAW)
         if section == "complaints":
             return self._offer_draft_or_start(turn, COMPLAINT)
+        if section == "vacancies":
+            return await self._vacancies(turn, understood or {})
         if section == "status":
             number = case_numbers.parse(str((understood or {}).get("case_number", "")))
             if number is not None and number.startswith("Ж"):
@@ -215,6 +226,44 @@ class Engine:
                 buttons=(to_menu_row(),),
             )
         ]
+
+    # --- vacancies -----------------------------------------------------------------------
+
+    async def _vacancies(self, turn: Turn, understood: Mapping[str, Any]) -> list[Reply]:
+        """Search with what the profile and the citizen's words already say; ask the rest."""
+        if turn.vacancies is None:
+            return [Reply("vacancies.unavailable", buttons=(to_menu_row(),))]
+        profile = await turn.vacancies.profile(turn.citizen)
+        values: dict[str, Any] = {}
+        if profile is not None:
+            values = {"profession": profile.profession, "desired_salary": profile.desired_salary}
+            if profile.locality is not None:
+                values["locality"] = {"locality": profile.locality}
+        if understood.get("profession"):
+            values["profession"] = str(understood["profession"])
+        if understood.get("city"):
+            values["locality"] = {"locality": str(understood["city"])}
+        missing = first_missing(values)
+        if missing is not None:
+            return self._start_flow(turn, VACANCY_SEARCH, values, missing)
+        if profile is None or understood:
+            profile = await turn.vacancies.save_profile(turn.citizen, vacancy_answers(values))
+        return [await vacancy_results(turn, profile, 0)]
+
+    async def _vacancy_button(self, turn: Turn, what: str) -> list[Reply]:
+        action, _, argument = what.partition(":")
+        if action == "edit":
+            self._leave_flow(turn)
+            return self._start_flow(turn, VACANCY_SEARCH)
+        profile = await turn.vacancies.profile(turn.citizen) if turn.vacancies else None
+        if profile is None:
+            return [Reply("common.button_expired"), *self._current_prompt_or_menu(turn)]
+        if action == "page" and argument.isdigit():
+            self._leave_flow(turn)
+            return [await vacancy_results(turn, profile, int(argument))]
+        if action in ("ref", "save") and argument:
+            return [await vacancy_request(turn, action, argument)]
+        return [Reply("common.button_expired"), *self._current_prompt_or_menu(turn)]
 
     # --- flows ---------------------------------------------------------------------------
 
@@ -247,10 +296,17 @@ class Engine:
         turn.conversation.step = draft.get("step") or flow.first.name
         return [self._prompt(turn)]
 
-    def _start_flow(self, turn: Turn, flow: Flow) -> list[Reply]:
+    def _start_flow(
+        self,
+        turn: Turn,
+        flow: Flow,
+        values: Mapping[str, Any] | None = None,
+        step: str | None = None,
+    ) -> list[Reply]:
+        """Start `flow`, at `step` with the answers already known in `values` if given."""
         turn.conversation.flow = flow.name
-        turn.conversation.step = flow.first.name
-        turn.values = {}
+        turn.conversation.step = step or flow.first.name
+        turn.values = dict(values or {})
         turn.history = []
         return [self._prompt(turn)]
 

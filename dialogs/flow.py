@@ -11,7 +11,7 @@ from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from dialogs.ports import ComplaintDesk, DialogStore
+from dialogs.ports import ComplaintDesk, DialogStore, VacancyDesk
 from dialogs.types import Button, Incoming, Keyboard, Reply
 from storage.models import Citizen, Consent, Conversation
 
@@ -33,6 +33,7 @@ class DialogConfig:
     # Rasa confidence to act on an intent at once, and to ask "did you mean ...?" below that.
     accept_confidence: float = 0.7
     confirm_confidence: float = 0.4
+    vacancy_page_size: int = 5
 
     @property
     def default_timezone(self) -> str:
@@ -77,6 +78,7 @@ class Turn:
     # history}. Kept in the conversation, so they survive restarts too.
     drafts: dict[str, dict[str, Any]] = field(default_factory=dict)
     complaints: ComplaintDesk | None = None
+    vacancies: VacancyDesk | None = None
 
     @property
     def zone(self) -> ZoneInfo:

@@ -3,16 +3,18 @@ flow tests use an in-memory fake."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from nlu.results import Understanding
 from reminders.planning import Deadline
-from storage.models import Citizen, Complaint, Consent, Conversation
+from storage.models import Citizen, Complaint, Consent, Conversation, JobProfile, Vacancy
 
 if TYPE_CHECKING:
     from complaints.service import ComplaintDraft
+    from vacancies.ranking import Suggestion
 
 
 class DialogStore(Protocol):
@@ -72,3 +74,37 @@ class ComplaintDesk(Protocol):
     async def of_citizen(self, citizen_id: int) -> list[Complaint]: ...
 
     async def by_number(self, number: str) -> Complaint | None: ...
+
+
+@dataclass(frozen=True)
+class VacancyPage:
+    cards: Sequence[tuple[Vacancy, Suggestion]]
+    total: int  # suitable vacancies in all
+    offset: int
+    located: bool  # the citizen's town was found on the map: distances were checked
+
+
+class VacancyDesk(Protocol):
+    """What the vacancy search needs. `vacancies.service.SqlVacancies` implements it on the
+    turn's own session."""
+
+    async def profile(self, citizen: Citizen) -> JobProfile | None: ...
+
+    async def save_profile(self, citizen: Citizen, answers: Mapping[str, Any]) -> JobProfile:
+        """Store the answers (profession, locality, desired_salary, home) in the profile."""
+
+    async def search(
+        self, citizen: Citizen, profile: JobProfile, offset: int, limit: int
+    ) -> VacancyPage: ...
+
+    async def request(self, citizen: Citizen, vacancy_id: str, kind: str) -> Vacancy | None:
+        """Save the vacancy or ask for a referral (kind: saved | referral); None when the
+        vacancy is closed or unknown."""
+
+
+@dataclass(frozen=True)
+class Desks:
+    """The domain services a turn may use, each on the turn's own session."""
+
+    complaints: ComplaintDesk | None = None
+    vacancies: VacancyDesk | None = None

@@ -32,6 +32,11 @@ def format_date(value: date | str) -> str:
     return value.strftime("%d.%m.%Y")
 
 
+def format_rubles(value: int | float) -> str:
+    """60000 -> "60 000" (a no-break space between thousands, as Russian writes money)."""
+    return f"{int(value):,}".replace(",", "\u00a0")
+
+
 def template_path(key: str) -> str:
     return key.replace(".", "/") + ".j2"
 
@@ -47,6 +52,7 @@ class Renderer:
         )
         self._env.filters["datetime"] = format_datetime
         self._env.filters["date"] = format_date
+        self._env.filters["rub"] = format_rubles
 
     def text(self, key: str, context: Mapping[str, Any] | None = None) -> str:
         template = self._env.get_template(template_path(key))

@@ -12,12 +12,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from complaints.service import SqlComplaints
 from dialogs.engine import Engine
 from dialogs.flow import DialogConfig
+from dialogs.ports import Desks, IntentRecognizer
 from dialogs.types import Button, Incoming, Reply
 from reminders.planning import QuietHours
 from reminders.regions import Regions
 from storage.repositories import SqlDialogStore
+from vacancies.catalog import VacancyCatalog
+from vacancies.service import SearchRules, SqlVacancies
 
 REGIONS = Regions.of({"63": "Europe/Samara", "77": "Europe/Moscow"}, "63")
+SEARCH_RULES = SearchRules(commute_km=30, subsistence_minimum={})
 
 
 def quiet_hours() -> QuietHours:
@@ -39,10 +43,12 @@ class DbChat:
     clock: Clock = field(default_factory=Clock)
     external_id: str = "5001"
     last: list[Reply] = field(default_factory=list)
+    catalog: VacancyCatalog | None = None  # the vacancy search, when a test needs it
+    recognizer: IntentRecognizer | None = None
 
     def engine(self) -> Engine:
         # A new engine for every message: nothing may survive in memory between them.
-        return Engine(self.config, clock=self.clock)
+        return Engine(self.config, clock=self.clock, recognizer=self.recognizer)
 
     async def _handle(self, **kwargs: Any) -> list[Reply]:
         incoming = Incoming(
@@ -53,8 +59,13 @@ class DbChat:
             **kwargs,
         )
         async with self.sessions() as session:
-            desk = SqlComplaints(session, REGIONS, quiet_hours())
-            self.last = await self.engine().handle(SqlDialogStore(session), incoming, desk)
+            desks = Desks(
+                complaints=SqlComplaints(session, REGIONS, quiet_hours()),
+                vacancies=SqlVacancies(session, self.catalog, SEARCH_RULES)
+                if self.catalog
+                else None,
+            )
+            self.last = await self.engine().handle(SqlDialogStore(session), incoming, desks)
             await session.commit()
         return self.last
 

@@ -15,6 +15,8 @@ from nlu.recognizer import Recognizer
 from reminders.planning import QuietHours
 from reminders.regions import Regions
 from storage.database import create_engine, create_session_factory
+from vacancies.catalog import VacancyCatalog
+from vacancies.service import SearchRules
 
 
 def test_plain_text_strips_tags_and_entities() -> None:
@@ -23,15 +25,18 @@ def test_plain_text_strips_tags_and_entities() -> None:
 
 def console_parts(db_url: str) -> Parts:
     engine = create_engine(db_url)
+    sessions = create_session_factory(engine)
     return Parts(
         engine=Engine(dialog_config(load_settings())),
         renderer=Renderer(),
         db=engine,
-        sessions=create_session_factory(engine),
+        sessions=sessions,
         recognizer=Recognizer(None, LocalMatcher.from_file()),
         regions=Regions.of({"63": "Europe/Samara"}, "63"),
         quiet_hours=QuietHours(),
         reminders=None,
+        catalog=VacancyCatalog(sessions),
+        search_rules=SearchRules(commute_km=30, subsistence_minimum={}),
     )
 
 

@@ -25,6 +25,7 @@ async def test_consent_menu_my_data_withdraw(telegram: FakeTelegram, start_bot: 
     assert [c["command"] for c in commands] == [
         "start",
         "menu",
+        "vacancies",
         "complaint",
         "status",
         "help",

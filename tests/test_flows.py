@@ -176,7 +176,7 @@ async def test_sections_not_built_yet_say_so(chat: EngineChat) -> None:
     await chat.send("/start")
     await chat.press("buttons.consent_accept")
     await chat.press("buttons.region", name="Москва")
-    for section in ("applications", "vacancies", "interviews"):
+    for section in ("applications", "interviews"):
         await chat.press(f"buttons.{section}")
         assert chat.templates() == ["menu.coming_soon"]
         assert chat.last[0].context == {"section": section, "understood": {}}

@@ -145,7 +145,9 @@ class VacancyIndex:
         self.for_disabled = np.array(
             ["инвалид" in (row.social_protected or "").lower() for row in rows], dtype=bool
         )
-        self._bm25 = bm25s.BM25()
+        # Weak length normalisation: a job name with its qualification ("водитель, права
+        # категории C, E") is no less a driver's job than a bare "водитель такси".
+        self._bm25 = bm25s.BM25(b=0.3)
         self._empty = not rows
         if rows:
             self._bm25.index([row.search_lemmas.split() for row in rows], show_progress=False)
@@ -172,7 +174,7 @@ class VacancyIndex:
         query = search_lemmas(seeker.profession)
         if self._empty or not query:
             return Ranking([], 0)
-        text = self._bm25.get_scores(query)
+        text = self._text_scores(query)
         matching = np.flatnonzero(text > 0)
         failed, distance = self._rules(seeker, matching)
         suitable = ~np.any(np.stack(list(failed.values())), axis=0) if failed else None
@@ -191,6 +193,20 @@ class VacancyIndex:
         ]
         excluded = self._exclusions(failed, matching, distance) if explain else []
         return Ranking(suggestions, len(keep), excluded)
+
+    def _text_scores(self, query: list[str]) -> npt.NDArray[np.float64]:
+        """How well each vacancy's text answers the query, 0..1: mostly the share of the
+        query's words it has ("водитель категории C" wants all three), BM25 breaks ties. A
+        one-word query thus leaves the order to pay and distance, not to text length."""
+        words = list(dict.fromkeys(query))
+        coverage = np.zeros(len(self), dtype=np.float64)
+        for word in words:
+            coverage += self._bm25.get_scores([word]) > 0
+        relevance = self._bm25.get_scores(words).astype(np.float64)
+        top = float(relevance.max())
+        if top <= 0:
+            return coverage
+        return np.asarray(0.8 * coverage / len(words) + 0.2 * relevance / top)
 
     def _rules(
         self, seeker: Seeker, rows: npt.NDArray[np.intp]
@@ -242,7 +258,7 @@ class VacancyIndex:
     ) -> npt.NDArray[np.float64]:
         if len(rows) == 0:
             return np.zeros(0)
-        score = WEIGHTS["text"] * text / float(text.max())
+        score = WEIGHTS["text"] * text
         pay = self.pay[rows]
         if seeker.desired_salary:
             ratio = np.clip(pay / seeker.desired_salary, 0, 1)

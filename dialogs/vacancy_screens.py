@@ -1,0 +1,80 @@
+"""The vacancy screens: one page of ranked vacancies as numbered cards with their reasons,
+buttons to ask for a referral or save each one, and pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dialogs.flow import Turn
+from dialogs.menu import to_menu_row
+from dialogs.types import Button, Reply
+from storage.models import JobProfile, Vacancy
+from vacancies.ranking import Suggestion
+
+KINDS = {"ref": "referral", "save": "saved"}
+
+
+async def results(turn: Turn, profile: JobProfile, offset: int) -> Reply:
+    if turn.vacancies is None:
+        return Reply("vacancies.unavailable", buttons=(to_menu_row(),))
+    page_size = turn.config.vacancy_page_size
+    page = await turn.vacancies.search(turn.citizen, profile, max(offset, 0), page_size)
+    rows: list[tuple[Button, ...]] = [
+        (
+            Button("buttons.vacancy_referral", f"vac:ref:{vacancy.id}", {"n": number}),
+            Button("buttons.vacancy_save", f"vac:save:{vacancy.id}", {"n": number}),
+        )
+        for number, (vacancy, _) in enumerate(page.cards, start=page.offset + 1)
+    ]
+    paging = []
+    if page.offset > 0:
+        paging.append(Button("buttons.vacancy_previous", f"vac:page:{page.offset - page_size}"))
+    if page.offset + page_size < page.total:
+        paging.append(Button("buttons.vacancy_next", f"vac:page:{page.offset + page_size}"))
+    if paging:
+        rows.append(tuple(paging))
+    rows.append((Button("buttons.vacancy_change", "vac:edit"),))
+    rows.append(to_menu_row())
+    return Reply(
+        "vacancies.results",
+        {
+            "cards": [_card(vacancy, suggestion) for vacancy, suggestion in page.cards],
+            "first_number": page.offset + 1,
+            "total": page.total,
+            "profession": profile.profession,
+            "locality": profile.locality,
+            "located": page.located,
+            "desired_salary": profile.desired_salary,
+        },
+        tuple(rows),
+    )
+
+
+def _card(vacancy: Vacancy, suggestion: Suggestion) -> dict[str, Any]:
+    return {
+        "job_name": vacancy.job_name,
+        "company": vacancy.company_name,
+        "salary_min": vacancy.salary_min,
+        "salary_max": vacancy.salary_max,
+        "address": vacancy.address,
+        "schedule": vacancy.schedule,
+        "employment": vacancy.employment,
+        "url": vacancy.url,
+        "reasons": [{"code": r.code, "value": r.value} for r in suggestion.reasons],
+    }
+
+
+async def request(turn: Turn, action: str, vacancy_id: str) -> Reply:
+    """The citizen asked for a referral to the vacancy, or saved it."""
+    if turn.vacancies is None:
+        return Reply("vacancies.unavailable", buttons=(to_menu_row(),))
+    kind = KINDS[action]
+    vacancy = await turn.vacancies.request(turn.citizen, vacancy_id, kind)
+    if vacancy is None:
+        return Reply("vacancies.closed", buttons=(to_menu_row(),))
+    await turn.audit(f"vacancy:{kind}", vacancy=vacancy_id)
+    return Reply(
+        f"vacancies.{kind}",
+        {"job_name": vacancy.job_name, "company": vacancy.company_name},
+        buttons=(to_menu_row(),),
+    )

@@ -1,0 +1,111 @@
+"""The ranking index over the open vacancies, kept in memory and rebuilt after an import.
+
+Each search asks the database for the catalogue's version (how many open vacancies, the last
+import); a new version rebuilds the index in a worker thread, so the bot's loop keeps
+answering while a large catalogue loads. The old index serves until the new one is ready."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from nlu.lemmas import lemma
+from storage.models import Vacancy, VacancyImport
+from vacancies.ranking import VacancyIndex, VacancyRow
+
+# "Самарская область, г Самара, ул ..." -> "Самара"; also "г. Тольятти", "пгт Безенчук".
+_TOWN = re.compile(r"(?:^|[,\s])(?:г|город|пгт|рп|с|село|п|поселок|посёлок)\.?\s+([А-ЯЁ][\w-]+)")
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    index: VacancyIndex
+    towns: dict[str, tuple[float, float]]  # town lemma -> mean coordinates of its vacancies
+    version: tuple[int, int]
+
+    def town(self, name: str) -> tuple[float, float] | None:
+        """Coordinates of a town the citizen named ("Самара", "в Самаре", "г. Тольятти")."""
+        words = [w for w in re.findall(r"[А-Яа-яЁё-]+", name) if w.lower() not in ("г", "в")]
+        if not words:
+            return None
+        return self.towns.get(" ".join(lemma(word) for word in words[:1]))
+
+
+_COLUMNS = (
+    Vacancy.id,
+    Vacancy.region_code,
+    Vacancy.lat,
+    Vacancy.lng,
+    Vacancy.salary_min,
+    Vacancy.salary_max,
+    Vacancy.schedule,
+    Vacancy.employment,
+    Vacancy.social_protected,
+    Vacancy.experience_years,
+    Vacancy.search_lemmas,
+    Vacancy.address,
+)
+
+
+async def version(session: AsyncSession) -> tuple[int, int]:
+    """Changes whenever an import finishes or vacancies open or close."""
+    count = await session.scalar(
+        select(func.count()).select_from(Vacancy).where(Vacancy.state == "open")
+    )
+    last = await session.scalar(
+        select(func.max(VacancyImport.id)).where(VacancyImport.finished_at.is_not(None))
+    )
+    return int(count or 0), int(last or 0)
+
+
+async def load(session: AsyncSession) -> Catalogue:
+    current = await version(session)
+    result = await session.execute(select(*_COLUMNS).where(Vacancy.state == "open"))
+    rows = result.all()
+    return await asyncio.to_thread(_build, rows, current)
+
+
+def _build(rows: Sequence[object], current: tuple[int, int]) -> Catalogue:
+    vacancies = [VacancyRow.of(row) for row in rows]
+    return Catalogue(VacancyIndex(vacancies), _towns(rows), current)
+
+
+def _towns(rows: Sequence[object]) -> dict[str, tuple[float, float]]:
+    places: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    for row in rows:
+        address, lat, lng = (getattr(row, name, None) for name in ("address", "lat", "lng"))
+        if not address or lat is None or lng is None:
+            continue
+        match = _TOWN.search(address)
+        if match:
+            places[lemma(match.group(1))].append((lat, lng))
+    return {
+        town: (sum(p[0] for p in points) / len(points), sum(p[1] for p in points) / len(points))
+        for town, points in places.items()
+    }
+
+
+class VacancyCatalog:
+    """The current Catalogue for a process; `current()` rebuilds it when the data changed."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+        self._catalogue: Catalogue | None = None
+        self._lock = asyncio.Lock()
+
+    async def current(self) -> Catalogue:
+        async with self._sessions() as session:
+            now = await version(session)
+        if self._catalogue is not None and self._catalogue.version == now:
+            return self._catalogue
+        async with self._lock:  # one rebuild at a time; the others wait for its result
+            if self._catalogue is None or self._catalogue.version != now:
+                async with self._sessions() as session:
+                    self._catalogue = await load(session)
+        return self._catalogue

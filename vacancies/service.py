@@ -1,0 +1,102 @@
+"""The vacancy search for one citizen on one unit of work's session: the job profile, the
+ranked pages, and the vacancies saved or asked a referral for."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dialogs.ports import VacancyPage
+from storage.models import Citizen, JobProfile, Vacancy, VacancyRequest
+from vacancies.catalog import Catalogue, VacancyCatalog
+from vacancies.ranking import Seeker
+
+PROFILE_ANSWERS = ("profession", "locality", "desired_salary", "lat", "lng")
+
+
+@dataclass(frozen=True)
+class SearchRules:
+    commute_km: float
+    subsistence_minimum: Mapping[str, int]  # by region code, where the region set one
+
+
+class SqlVacancies:
+    def __init__(self, session: AsyncSession, catalog: VacancyCatalog, rules: SearchRules) -> None:
+        self._session = session
+        self._catalog = catalog
+        self._rules = rules
+
+    async def profile(self, citizen: Citizen) -> JobProfile | None:
+        return await self._session.get(JobProfile, citizen.id)
+
+    async def save_profile(self, citizen: Citizen, answers: Mapping[str, Any]) -> JobProfile:
+        profile = await self.profile(citizen)
+        if profile is None:
+            profile = JobProfile(citizen_id=citizen.id, regions=[], ipra_restrictions=[])
+            self._session.add(profile)
+        for name in PROFILE_ANSWERS:
+            if name in answers:
+                setattr(profile, name, answers[name])
+        if "locality" in answers and "lat" not in answers:  # a new town: locate it again
+            profile.lat = profile.lng = None
+        return profile
+
+    async def search(
+        self, citizen: Citizen, profile: JobProfile, offset: int, limit: int
+    ) -> VacancyPage:
+        catalogue = await self._catalog.current()
+        seeker = await self.seeker(citizen, profile, catalogue)
+        ranking = catalogue.index.rank(seeker, limit=limit, offset=offset)
+        ids = [suggestion.vacancy_id for suggestion in ranking.suggestions]
+        found = await self._session.scalars(select(Vacancy).where(Vacancy.id.in_(ids)))
+        by_id = {vacancy.id: vacancy for vacancy in found}
+        cards = [(by_id[s.vacancy_id], s) for s in ranking.suggestions if s.vacancy_id in by_id]
+        return VacancyPage(cards, ranking.total, offset, located=seeker.home is not None)
+
+    async def seeker(
+        self, citizen: Citizen, profile: JobProfile, catalogue: Catalogue | None = None
+    ) -> Seeker:
+        """The profile as the ranking reads it; the town is located on the catalogue's map."""
+        home = None
+        if profile.lat is not None and profile.lng is not None:
+            home = (profile.lat, profile.lng)
+        elif profile.locality:
+            catalogue = catalogue or await self._catalog.current()
+            home = catalogue.town(profile.locality)
+        regions = tuple(profile.regions or [citizen.region_code or ""])
+        return Seeker(
+            profession=profile.profession or "",
+            regions=tuple(code for code in regions if code.isdigit()),
+            home=home,
+            desired_salary=profile.desired_salary,
+            previous_salary=profile.previous_salary,
+            subsistence_minimum=self._rules.subsistence_minimum.get(regions[0]),
+            experience_years=profile.experience_years,
+            schedule=profile.schedule,
+            employment=profile.employment,
+            relocate=profile.relocate,
+            disabled=profile.disability_group is not None,
+            ipra_restrictions=frozenset(profile.ipra_restrictions or ()),
+            commute_km=self._rules.commute_km,
+        )
+
+    async def request(self, citizen: Citizen, vacancy_id: str, kind: str) -> Vacancy | None:
+        vacancy = await self._session.get(Vacancy, vacancy_id)
+        if vacancy is None or vacancy.state != "open":
+            return None
+        exists = await self._session.scalar(
+            select(VacancyRequest.id).where(
+                VacancyRequest.citizen_id == citizen.id,
+                VacancyRequest.vacancy_id == vacancy_id,
+                VacancyRequest.kind == kind,
+            )
+        )
+        if exists is None:
+            self._session.add(
+                VacancyRequest(citizen_id=citizen.id, vacancy_id=vacancy_id, kind=kind)
+            )
+        return vacancy
