@@ -4,6 +4,7 @@ what the profile lacks is asked, cards with reasons, pages, referral and save, b
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select, update
@@ -16,7 +17,7 @@ from nlu.results import Entity
 from storage.models import AuditEvent, JobProfile, Vacancy, VacancyRequest
 from tests.complaint_helpers import DbChat
 from tests.test_engine_nlu import ScriptedRecognizer, rasa
-from tests.test_vacancy_import import SAMPLE
+from tests.test_vacancy_import import SAMPLE, sample_items, write_feed
 from tests.test_vacancy_ranking import (
     BAKERY,
     BUS,
@@ -158,8 +159,23 @@ async def test_a_closed_vacancy_is_said_to_be_closed(chat: DbChat) -> None:
     await chat.press("buttons.vacancy_save", n=1)
     assert chat.templates() == ["vacancies.closed"]
     await chat.send("/vacancies")
-    assert first not in shown(chat)  # the catalogue saw the change
+    assert first not in shown(chat)  # dropped at once, before the index is rebuilt
     assert len(shown(chat)) == len(NEAR_SAMARA) - 1
+
+
+async def test_the_catalogue_is_rebuilt_after_an_import_once_the_recheck_is_due(
+    sessions: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
+    await import_feed(sessions, SAMPLE)
+    seconds = [0.0]
+    catalog = VacancyCatalog(sessions, recheck_seconds=30, clock=lambda: seconds[0])
+    before = await catalog.current()
+    assert len(before.index) == 15
+    await import_feed(sessions, write_feed(tmp_path / "less.json", sample_items()[:3]))
+    seconds[0] = 29
+    assert await catalog.current() is before  # not asked yet
+    seconds[0] = 31
+    assert len((await catalog.current()).index) == 3
 
 
 async def test_bad_input_gets_a_clear_answer_and_loses_nothing(chat: DbChat) -> None:

@@ -1,15 +1,17 @@
 """The ranking index over the open vacancies, kept in memory and rebuilt after an import.
 
-Each search asks the database for the catalogue's version (how many open vacancies, the last
-import); a new version rebuilds the index in a worker thread, so the bot's loop keeps
-answering while a large catalogue loads. The old index serves until the new one is ready."""
+At most every `recheck_seconds` a search asks the database for the catalogue's version (how
+many open vacancies, the last import); a new version rebuilds the index in a worker thread,
+so the bot's loop keeps answering while a large catalogue loads. The old index serves until
+the new one is ready; a vacancy closed meanwhile is dropped when its card is loaded."""
 
 from __future__ import annotations
 
 import asyncio
 import re
+import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -94,14 +96,30 @@ def _towns(rows: Sequence[object]) -> dict[str, tuple[float, float]]:
 class VacancyCatalog:
     """The current Catalogue for a process; `current()` rebuilds it when the data changed."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        recheck_seconds: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._sessions = sessions
+        self._recheck_seconds = recheck_seconds
+        self._clock = clock
+        self._checked_at: float | None = None
         self._catalogue: Catalogue | None = None
         self._lock = asyncio.Lock()
 
     async def current(self) -> Catalogue:
+        checked = self._checked_at
+        if (
+            self._catalogue is not None
+            and checked is not None
+            and self._clock() - checked < self._recheck_seconds
+        ):
+            return self._catalogue  # counting a million rows on every search would cost more
         async with self._sessions() as session:
             now = await version(session)
+        self._checked_at = self._clock()
         if self._catalogue is not None and self._catalogue.version == now:
             return self._catalogue
         async with self._lock:  # one rebuild at a time; the others wait for its result

@@ -52,7 +52,9 @@ class SqlVacancies:
         seeker = await self.seeker(citizen, profile, catalogue)
         ranking = catalogue.index.rank(seeker, limit=limit, offset=offset)
         ids = [suggestion.vacancy_id for suggestion in ranking.suggestions]
-        found = await self._session.scalars(select(Vacancy).where(Vacancy.id.in_(ids)))
+        found = await self._session.scalars(
+            select(Vacancy).where(Vacancy.id.in_(ids), Vacancy.state == "open")
+        )
         by_id = {vacancy.id: vacancy for vacancy in found}
         cards = [(by_id[s.vacancy_id], s) for s in ranking.suggestions if s.vacancy_id in by_id]
         return VacancyPage(cards, ranking.total, offset, located=seeker.home is not None)
