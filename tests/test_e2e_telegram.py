@@ -56,9 +56,9 @@ async def test_consent_menu_my_data_withdraw(telegram: FakeTelegram, start_bot: 
     assert done["text"].startswith("Готово, Анна Петрова!")
     assert "🔒 Мои данные" in buttons(done)
 
-    telegram.user_presses("💼 Вакансии")
+    telegram.user_presses("📝 Заявления")
     soon = (await telegram.wait_for("sendMessage", 5))[-1]
-    assert "«Вакансии» ещё готовится" in soon["text"]
+    assert "«Заявления» ещё готовится" in soon["text"]
     telegram.user_presses("☰ Главное меню")
     await telegram.wait_for("sendMessage", 6)
 
