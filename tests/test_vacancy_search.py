@@ -99,6 +99,15 @@ async def test_the_whole_region_and_a_shared_location(chat: DbChat) -> None:
     assert shown(chat) == [FORKLIFT]
 
 
+async def test_typing_not_important_is_the_same_as_the_button(chat: DbChat) -> None:
+    await chat.send("/vacancies")
+    await chat.send("водитель")
+    await chat.send("Любой")
+    await chat.send("не важно!")
+    assert chat.templates() == ["vacancies.results"]
+    assert chat.last[-1].context["total"] == len(NEAR_SAMARA | {FORKLIFT, TRUCK_SYZRAN})
+
+
 async def test_pages(
     sessions: async_sessionmaker[AsyncSession], dialog_config: DialogConfig
 ) -> None:

@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from dialogs.flow import Flow, InvalidInput, Step, Turn, choice, step_button
+from dialogs.flow import Flow, InvalidInput, Step, Turn, choice, normalized_text, step_button
 from dialogs.types import Keyboard, Reply
 from dialogs.vacancy_screens import results
 from vacancies.text import search_lemmas
@@ -17,7 +17,15 @@ ANY = "any"
 ASKED = ("profession", "locality", "desired_salary")
 MAX_WORDS_CHARS = 100
 MIN_SALARY, MAX_SALARY = 1_000, 10_000_000
+# Typed the same as the «Не важно» button: citizens often write rather than press.
+_ANY_WORDS = frozenset(
+    {"не важно", "неважно", "любой", "любая", "любое", "без разницы", "все равно"}
+)
 _THOUSANDS = re.compile(r"(\d+(?:[.,]\d+)?)\s*(?:тыс|т\.?\b|k\b|к\b)", re.IGNORECASE)
+
+
+def _wants_any(turn: Turn, step: str) -> bool:
+    return choice(turn, NAME, step) == ANY or normalized_text(turn).strip(".!") in _ANY_WORDS
 
 
 def _profession(turn: Turn) -> str:
@@ -32,7 +40,7 @@ def _profession(turn: Turn) -> str:
 
 
 def _locality(turn: Turn) -> dict[str, Any]:
-    if choice(turn, NAME, "locality") == ANY:
+    if _wants_any(turn, "locality"):
         return {"locality": ""}
     if turn.incoming.location is not None:
         lat, lng = turn.incoming.location
@@ -56,7 +64,7 @@ def parse_salary(text: str) -> int | None:
 
 
 def _salary(turn: Turn) -> int:
-    if choice(turn, NAME, "desired_salary") == ANY:
+    if _wants_any(turn, "desired_salary"):
         return 0  # "не важно": no preference
     amount = parse_salary(turn.incoming.text or "")
     if amount is None:
