@@ -196,3 +196,20 @@ def test_the_import_command_reports_counts_and_rejects(tmp_path: Path) -> None:
     )
     assert missing.returncode == 2
     assert "does not exist" in missing.stderr
+
+
+def test_the_import_command_names_a_bad_setting_instead_of_a_traceback(tmp_path: Path) -> None:
+    env = {**os.environ, "DATABASE__URL": "mysql://nowhere"}
+    done = subprocess.run(
+        [sys.executable, "-m", "vacancies", "import", str(SAMPLE)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stderr.startswith("configuration error:")
+    assert "database.url" in done.stderr
+    assert "Traceback" not in done.stderr

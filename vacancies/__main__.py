@@ -12,7 +12,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from bot.settings import load_settings
+from bot.settings import ConfigError, Settings, load_settings
 from storage.database import create_engine, create_session_factory
 from storage.migrate import upgrade
 from vacancies.importer import ImportReport, import_feed
@@ -20,7 +20,7 @@ from vacancies.importer import ImportReport, import_feed
 MAX_LISTED_REJECTS = 50
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m vacancies")
     sub = parser.add_subparsers(dest="command", required=True)
     importing = sub.add_parser("import", help="import a feed file or a directory of them")
@@ -33,12 +33,17 @@ def main() -> None:
     args = parser.parse_args()
     if not args.source.exists():
         parser.error(f"{args.source} does not exist")
-    report = asyncio.run(_import(args.source, full=not args.partial))
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    report = asyncio.run(_import(settings, args.source, full=not args.partial))
     _print_report(report)
+    return 0
 
 
-async def _import(source: Path, *, full: bool) -> ImportReport:
-    settings = load_settings()
+async def _import(settings: Settings, source: Path, *, full: bool) -> ImportReport:
     await upgrade(settings.database.url)
     engine = create_engine(settings.database.url)
     try:
@@ -60,4 +65,4 @@ def _print_report(report: ImportReport) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
