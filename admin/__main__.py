@@ -56,7 +56,13 @@ def main(argv: list[str] | None = None) -> int:
 
 async def _serve(settings: Settings, host: str | None, port: int | None) -> int:
     parts = await build_parts(settings)
-    app = create_app(parts.sessions, parts.regions, parts.quiet_hours)
+    app = create_app(
+        parts.sessions,
+        parts.regions,
+        parts.quiet_hours,
+        offers=parts.offers,
+        search=parts.vacancy_search,
+    )
     config = uvicorn.Config(
         app, host=host or settings.admin.host, port=port or settings.admin.port, lifespan="off"
     )

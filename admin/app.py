@@ -1,22 +1,23 @@
-"""The staff HTTP API (FastAPI): complaints for now. Every call is authenticated with a staff
-token and written to the audit log, whatever its outcome; malformed input gets 422 with a
-message that names the field."""
+"""The staff HTTP API (FastAPI): complaints, and vacancy offers (admin/offers_api.py).
+
+Every call is authenticated with a staff token and written to the audit log, whatever its
+outcome; malformed input gets 422 with a message that names the field."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import Depends, FastAPI, HTTPException, Path, Query, Request, Response
+from fastapi import FastAPI, HTTPException, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from admin import tokens
+from admin.deps import ERRORS, Session, Staff
+from admin.offers_api import OfferDeskFactory, SearchFactory, add_offer_routes
 from admin.schemas import (
     ComplaintDetail,
     ComplaintFilter,
@@ -33,43 +34,11 @@ from complaints.service import (
 )
 from reminders.planning import QuietHours
 from reminders.regions import Regions
-from storage.models import AuditEvent, Complaint, StaffAlert, StaffToken, utc_now
+from storage.models import AuditEvent, Complaint, StaffAlert, utc_now
 
 log = logging.getLogger(__name__)
 
 NUMBER = Path(description="Registration number, e.g. Ж-2026-000042", max_length=16)
-ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": Problem, "description": "No token, or an unknown or revoked one"},
-    422: {"description": "Malformed input: the message names the field"},
-}
-
-
-BEARER = HTTPBearer(auto_error=False)
-
-
-async def _session(request: Request) -> AsyncIterator[AsyncSession]:
-    async with request.app.state.sessions() as opened:
-        yield opened
-
-
-Session = Annotated[AsyncSession, Depends(_session)]
-
-
-async def _staff(
-    request: Request,
-    db: Session,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],
-) -> StaffToken:
-    if credentials is None:
-        raise HTTPException(401, "send Authorization: Bearer <token>", _challenge())
-    found = await tokens.verify(db, credentials.credentials, request.app.state.clock())
-    if found is None:
-        raise HTTPException(401, "the token is unknown or revoked", _challenge())
-    request.state.actor = f"staff:{found.staff_name}"
-    return found
-
-
-Staff = Annotated[StaffToken, Depends(_staff)]
 
 
 def create_app(
@@ -77,11 +46,15 @@ def create_app(
     regions: Regions,
     quiet: QuietHours,
     clock: Callable[[], datetime] = utc_now,
+    *,
+    offers: OfferDeskFactory | None = None,
+    search: SearchFactory | None = None,
 ) -> FastAPI:
     app = FastAPI(
         title="Employment assistant: staff API",
         version="1",
-        description="Complaints (pre-trial appeals) filed through the assistant. "
+        description="Complaints (pre-trial appeals) filed through the assistant; vacancy "
+        "offers for citizens to rank, and the suitable-work ranking behind them. "
         "Authenticate with `Authorization: Bearer <token>` (`python -m admin token add NAME`).",
     )
     app.state.sessions = sessions
@@ -173,11 +146,9 @@ def create_app(
         await db.commit()
         return detail
 
+    if offers is not None and search is not None:
+        add_offer_routes(app, offers, search)
     return app
-
-
-def _challenge() -> dict[str, str]:
-    return {"WWW-Authenticate": "Bearer"}
 
 
 async def _found(complaints: SqlComplaints, number: str, request: Request) -> Complaint:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from complaints.catalogue import DECISIONS
 
@@ -102,3 +102,173 @@ class Transition(BaseModel):
 
 class Problem(BaseModel):
     detail: str
+
+
+# --- vacancy offers (001 ¶3.7.2) -----------------------------------------------------------
+
+CitizenStatus = Literal["claimant", "unemployed"]
+OfferState = Literal["sent", "submitted", "withdrawn"]
+VacancyId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[\w.-]+$")]
+
+
+class OfferCreate(BaseModel):
+    """An offer of at most 10 vacancies. `citizen_status` sets the ranking term: a claimant
+    to unemployed status has 2 calendar days, an unemployed citizen 2 working days from
+    receiving the list (001 ¶3.7.2)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    citizen_id: int = Field(ge=1)
+    citizen_status: CitizenStatus
+    vacancy_ids: list[VacancyId] = Field(min_length=1, max_length=10)
+    note: str | None = Field(default=None, max_length=2000, description="Shown to the citizen")
+
+    @model_validator(mode="after")
+    def _different_vacancies(self) -> OfferCreate:
+        if len(set(self.vacancy_ids)) != len(self.vacancy_ids):
+            raise ValueError("vacancy_ids lists a vacancy more than once")
+        if self.note is not None and "\x00" in self.note:
+            raise ValueError("'note' must not contain NUL characters")
+        return self
+
+
+class OfferFilter(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    citizen_id: int | None = Field(default=None, ge=1)
+    state: OfferState | None = None
+    limit: int = Field(default=50, ge=1, le=500)
+    offset: int = Field(default=0, ge=0)
+
+
+class ExclusionRule(BaseModel):
+    code: str
+    rule: str = Field(description="The suitable-work rule and its paragraph")
+
+
+class Explanation(BaseModel):
+    code: str
+    value: int | None = None
+
+
+class OfferItemOut(BaseModel):
+    vacancy_id: str
+    job_name: str
+    company_name: str
+    vacancy_state: str
+    centre_position: int = Field(description="Where staff put it in the offer")
+    suggested_rank: int = Field(description="Where the suitable-work ranking put it")
+    score: float | None = Field(description="None: the suitable-work rules exclude it")
+    reasons: list[Explanation]
+    excluded_by: list[ExclusionRule]
+    citizen_rank: int | None = Field(description="The citizen's order; None when refused")
+    chosen: bool = Field(description="One of the citizen's priority options")
+    refused: bool
+    refused_at: datetime | None
+
+
+class OfferSummary(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    citizen_id: int
+    citizen_status: CitizenStatus
+    state: OfferState
+    created_by: str
+    created_at: datetime
+    received_at: datetime | None = Field(description="Delivered in Telegram: the term starts")
+    due_on: date | None = Field(description="The last day to return the ranking (001 ¶3.7.2)")
+    submitted_at: datetime | None
+    late: bool = Field(description="Submitted after the last day")
+
+
+class OfferDetail(OfferSummary):
+    deadline_rule: str
+    note: str | None
+    chosen_count: int
+    items: list[OfferItemOut] = Field(description="In the citizen's current order")
+    open_alerts: list[str]
+    history: list[Event]
+
+
+class SuitableVacancy(BaseModel):
+    vacancy_id: str
+    job_name: str
+    company_name: str
+    score: float
+    distance_km: float | None
+    reasons: list[Explanation]
+
+
+class ExcludedVacancy(BaseModel):
+    vacancy_id: str
+    job_name: str
+    company_name: str
+    distance_km: float | None
+    excluded_by: list[ExclusionRule]
+
+
+class CitizenVacancies(BaseModel):
+    """The suitable-work ranking for one citizen's job profile, and what the rules excluded."""
+
+    profession: str
+    suitable_total: int
+    suitable: list[SuitableVacancy]
+    excluded_total: int
+    excluded: list[ExcludedVacancy]
+
+
+class CitizenOut(BaseModel):
+    id: int
+    display_name: str | None
+    username: str | None
+    region_code: str | None
+    consent: bool
+    reachable: bool
+    job_profile: bool
+    open_offer_id: int | None
+
+
+class JobProfileIn(BaseModel):
+    """What the centre knows of the citizen's suitable work (001 ¶3.5.2, ¶3.6.3, ¶2.6.1);
+    only the fields sent are changed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    profession: str | None = Field(default=None, min_length=1, max_length=256)
+    locality: str | None = Field(default=None, min_length=1, max_length=256)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lng: float | None = Field(default=None, ge=-180, le=180)
+    regions: list[Annotated[str, StringConstraints(pattern=r"^\d{2}$")]] | None = Field(
+        default=None, max_length=3, description="Up to 3 region codes (001 ¶2.6.1)"
+    )
+    desired_salary: int | None = Field(default=None, ge=0, le=10_000_000)
+    previous_salary: int | None = Field(
+        default=None, ge=0, le=10_000_000, description="Average over the last 3 months"
+    )
+    experience_years: int | None = Field(default=None, ge=0, le=70)
+    schedule: str | None = Field(default=None, max_length=128)
+    employment: str | None = Field(default=None, max_length=128)
+    relocate: bool | None = None
+    disability_group: int | None = Field(default=None, ge=1, le=3)
+    ipra_restrictions: (
+        list[Literal["no_shift_work", "remote_only", "part_time_only", "quota_workplace"]] | None
+    ) = None
+
+
+class JobProfileOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    profession: str | None
+    locality: str | None
+    lat: float | None
+    lng: float | None
+    regions: list[str]
+    desired_salary: int | None
+    previous_salary: int | None
+    experience_years: int | None
+    schedule: str | None
+    employment: str | None
+    relocate: bool
+    disability_group: int | None
+    ipra_restrictions: list[str]

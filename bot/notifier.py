@@ -12,19 +12,25 @@ from aiogram.exceptions import TelegramAPIError
 from bot.sender import Sender
 from dialogs.menu import to_menu_row
 from dialogs.render import Renderer
-from dialogs.types import Reply
+from dialogs.types import Button, Reply
 from reminders.ports import Delivery
 
 log = logging.getLogger(__name__)
 
 
 class TelegramNotifier:
+    """A reminder's context may carry `actions`: buttons ({label, payload}) that open what the
+    reminder is about, shown above the way to the menu."""
+
     def __init__(self, sender: Sender, renderer: Renderer) -> None:
         self._sender = sender
         self._renderer = renderer
 
     async def notify(self, chat_id: int, template: str, context: Mapping[str, Any]) -> Delivery:
-        reply = self._renderer.reply(Reply(template, context, (to_menu_row(),)))
+        actions = tuple(
+            (Button(action["label"], action["payload"]),) for action in context.get("actions", ())
+        )
+        reply = self._renderer.reply(Reply(template, context, (*actions, to_menu_row())))
         try:
             delivered = await self._sender.send(chat_id, reply)
         except (TelegramAPIError, TimeoutError) as exc:

@@ -4,6 +4,7 @@ self-hosted Bot API server."""
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -24,6 +25,7 @@ from bot.settings import BotSettings, Settings
 from bot.wiring import Parts, build_parts
 from dialogs.engine import COMMANDS
 from reminders.runner import ReminderRunner
+from vacancies.offers import NOTICE_RULE, start_term
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +82,13 @@ def build_dispatcher(parts: Parts, bot: Bot, settings: BotSettings) -> Dispatche
 def build_staff_api(parts: Parts) -> Embedded | None:
     if parts.staff_api is None:
         return None
-    app = create_app(parts.sessions, parts.regions, parts.quiet_hours)
+    app = create_app(
+        parts.sessions,
+        parts.regions,
+        parts.quiet_hours,
+        offers=parts.offers,
+        search=parts.vacancy_search,
+    )
     return Embedded(app, parts.staff_api.host, parts.staff_api.port)
 
 
@@ -93,6 +101,7 @@ def build_runner(parts: Parts, sender: Sender) -> ReminderRunner | None:
         parts.regions,
         parts.quiet_hours,
         settings=parts.reminders,
+        on_sent={NOTICE_RULE: partial(start_term, regions=parts.regions, quiet=parts.quiet_hours)},
     )
 
 

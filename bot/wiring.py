@@ -21,6 +21,7 @@ from reminders.runner import RunnerSettings
 from storage.database import create_engine, create_session_factory
 from storage.migrate import upgrade
 from vacancies.catalog import VacancyCatalog
+from vacancies.offers import SqlOffers
 from vacancies.service import SearchRules, SqlVacancies
 
 
@@ -46,8 +47,16 @@ class Parts:
         """Every domain service a turn may use, on one unit of work's session."""
         return Desks(
             complaints=self.complaints(session),
-            vacancies=SqlVacancies(session, self.catalog, self.search_rules),
+            vacancies=self.vacancy_search(session),
+            offers=self.offers(session),
         )
+
+    def vacancy_search(self, session: AsyncSession) -> SqlVacancies:
+        return SqlVacancies(session, self.catalog, self.search_rules)
+
+    def offers(self, session: AsyncSession) -> SqlOffers:
+        """The centre's vacancy offers on one unit of work's session."""
+        return SqlOffers(session, self.regions, self.quiet_hours, self.catalog, self.search_rules)
 
     async def close(self) -> None:
         await self.recognizer.close()

@@ -29,6 +29,7 @@ from dialogs.intents import (
     YES_WORDS,
 )
 from dialogs.menu import SECTIONS, menu_keyboard, section_button, to_menu_row
+from dialogs.offer_screens import offer_button, open_offer_notice
 from dialogs.ports import Desks, DialogStore, IntentRecognizer
 from dialogs.status import complaint_card, status_list
 from dialogs.types import Button, Incoming, Keyboard, Reply
@@ -90,6 +91,7 @@ class Engine:
             drafts=dict(saved.get("drafts", {})),
             complaints=desks.complaints,
             vacancies=desks.vacancies,
+            offers=desks.offers,
         )
         replies = await self._dispatch(turn)
         new_slots: dict[str, Any] = {}
@@ -159,6 +161,9 @@ class Engine:
             return self._draft(turn, rest)
         if kind == "vac" and turn.has_consent:
             return await self._vacancy_button(turn, rest)
+        if kind == "off" and turn.has_consent:
+            self._leave_flow(turn)
+            return await offer_button(turn, rest)
         if kind == "status" and turn.has_consent:
             self._leave_flow(turn)
             return [await complaint_card(turn, rest)]
@@ -212,12 +217,14 @@ class Engine:
         if section == "complaints":
             return self._offer_draft_or_start(turn, COMPLAINT)
         if section == "vacancies":
-            return await self._vacancies(turn, understood or {})
+            return await self._with_offer_notice(
+                turn, await self._vacancies(turn, understood or {})
+            )
         if section == "status":
             number = case_numbers.parse(str((understood or {}).get("case_number", "")))
             if number is not None and number.startswith("Ж"):
                 return [await complaint_card(turn, number)]
-            return [await status_list(turn)]
+            return await self._with_offer_notice(turn, [await status_list(turn)])
         # Not built yet: say so plainly (README lists these sections as coming).
         return [
             Reply(
@@ -228,6 +235,12 @@ class Engine:
         ]
 
     # --- vacancies -----------------------------------------------------------------------
+
+    @staticmethod
+    async def _with_offer_notice(turn: Turn, replies: list[Reply]) -> list[Reply]:
+        """An offer waiting for the citizen's ranking is named first: it has a deadline."""
+        notice = await open_offer_notice(turn)
+        return replies if notice is None else [notice, *replies]
 
     async def _vacancies(self, turn: Turn, understood: Mapping[str, Any]) -> list[Reply]:
         """Search with what the profile and the citizen's words already say; ask the rest."""

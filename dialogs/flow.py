@@ -11,7 +11,7 @@ from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from dialogs.ports import ComplaintDesk, DialogStore, VacancyDesk
+from dialogs.ports import ComplaintDesk, DialogStore, OfferDesk, VacancyDesk
 from dialogs.types import Button, Incoming, Keyboard, Reply
 from storage.models import Citizen, Consent, Conversation
 
@@ -79,6 +79,7 @@ class Turn:
     drafts: dict[str, dict[str, Any]] = field(default_factory=dict)
     complaints: ComplaintDesk | None = None
     vacancies: VacancyDesk | None = None
+    offers: OfferDesk | None = None
 
     @property
     def zone(self) -> ZoneInfo:

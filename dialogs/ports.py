@@ -10,7 +10,16 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from nlu.results import Understanding
 from reminders.planning import Deadline
-from storage.models import Citizen, Complaint, Consent, Conversation, JobProfile, Vacancy
+from storage.models import (
+    Citizen,
+    Complaint,
+    Consent,
+    Conversation,
+    JobProfile,
+    Vacancy,
+    VacancyOffer,
+    VacancyOfferItem,
+)
 
 if TYPE_CHECKING:
     from complaints.service import ComplaintDraft
@@ -102,9 +111,55 @@ class VacancyDesk(Protocol):
         vacancy is closed or unknown."""
 
 
+class OfferClosedError(ValueError):
+    """The offer is submitted or withdrawn: the citizen's edit is not applied."""
+
+
+@dataclass(frozen=True)
+class OfferLine:
+    """One vacancy of an offer, as the citizen and staff see it."""
+
+    item: VacancyOfferItem
+    vacancy: Vacancy
+
+
+@dataclass(frozen=True)
+class OfferView:
+    """An offer with its lines in the citizen's current order: ranked ones first (1..n),
+    refused ones after them."""
+
+    offer: VacancyOffer
+    ranked: Sequence[OfferLine]
+    refused: Sequence[OfferLine]
+
+    @property
+    def chosen(self) -> Sequence[OfferLine]:
+        """The priority options: the first `chosen_count` of the ranked ones (001 ¶3.7.2)."""
+        return self.ranked[: self.offer.chosen_count]
+
+
+class OfferDesk(Protocol):
+    """What the offer screens need. `vacancies.offers.SqlOffers` implements it on the turn's
+    own session. `change` and `submit` raise LookupError for an offer that is not the
+    citizen's and OfferClosedError for one no longer open."""
+
+    async def open_of(self, citizen_id: int) -> VacancyOffer | None: ...
+
+    async def get(self, offer_id: int) -> VacancyOffer | None: ...
+
+    async def view(self, offer: VacancyOffer) -> OfferView: ...
+
+    async def change(
+        self, citizen: Citizen, offer_id: int, action: str, item_id: int | None, now: datetime
+    ) -> OfferView: ...
+
+    async def submit(self, citizen: Citizen, offer_id: int, now: datetime) -> OfferView: ...
+
+
 @dataclass(frozen=True)
 class Desks:
     """The domain services a turn may use, each on the turn's own session."""
 
     complaints: ComplaintDesk | None = None
     vacancies: VacancyDesk | None = None
+    offers: OfferDesk | None = None

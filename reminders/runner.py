@@ -15,7 +15,7 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -41,6 +41,9 @@ from reminders.store import (
 from storage.models import utc_now
 
 log = logging.getLogger(__name__)
+# What else must happen, in the same transaction, when a reminder of a rule reached the
+# citizen (e.g. an offer's ranking term starts on receipt of the list, 001 ¶3.7.2).
+SentHook = Callable[[AsyncSession, Claimed, datetime], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,7 @@ class ReminderRunner:
         settings: RunnerSettings | None = None,
         rules: Mapping[str, Rule] | None = None,
         now: Callable[[], datetime] = utc_now,
+        on_sent: Mapping[str, SentHook] | None = None,
     ) -> None:
         self._sessions = sessions
         self._notifier = notifier
@@ -75,6 +79,7 @@ class ReminderRunner:
         self._settings = settings or RunnerSettings()
         self._rules = rules if rules is not None else catalogue()
         self._now = now
+        self._on_sent = dict(on_sent or {})
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._scheduler = AsyncIOScheduler(timezone=UTC)
         self._wake = asyncio.Event()
@@ -246,7 +251,12 @@ class ReminderRunner:
         now = self._now()  # the sender may have waited for its turn
         async with self._sessions() as session:
             if result is Delivery.SENT:
-                await finish(session, item.id, self.owner, "sent", sent_at=now, attempted=True)
+                sent = await finish(
+                    session, item.id, self.owner, "sent", sent_at=now, attempted=True
+                )
+                hook = self._on_sent.get(item.rule)
+                if sent and hook is not None:
+                    await hook(session, item, now)
             elif result is Delivery.BLOCKED:
                 await finish(
                     session, item.id, self.owner, "failed", error="blocked", attempted=True

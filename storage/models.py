@@ -390,3 +390,51 @@ class VacancyRequest(Base):
     kind: Mapped[str] = mapped_column(String(16))  # referral | saved
     state: Mapped[str] = mapped_column(String(16), default="new")  # new | handled
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class VacancyOffer(Base):
+    """A list of at most 10 suitable-work options the centre sent a citizen to rank
+    (001 ¶3.7.2). The citizen's working order lives in the items until it is submitted."""
+
+    __tablename__ = "vacancy_offers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id", ondelete="CASCADE"))
+    # claimant (to unemployed status): 2 calendar days; unemployed: 2 working days (¶3.7.2)
+    citizen_status: Mapped[str] = mapped_column(String(16))
+    deadline_rule: Mapped[str] = mapped_column(String(64))
+    # sent | submitted | withdrawn
+    state: Mapped[str] = mapped_column(String(16), default="sent")
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    note: Mapped[str | None] = mapped_column(Text)  # the centre's words to the citizen
+    received_at: Mapped[datetime | None]  # delivered in Telegram: the term starts (¶3.7.2)
+    due_on: Mapped[date | None] = mapped_column(Date)  # the last day to return the ranking
+    chosen_count: Mapped[int] = mapped_column(Integer, default=2)  # priority options, >= 2
+    submitted_at: Mapped[datetime | None]
+    late: Mapped[bool] = mapped_column(Boolean, default=False)  # submitted after due_on
+    updated_at: Mapped[datetime] = mapped_column(default=utc_now, onupdate=utc_now)
+
+    __table_args__ = (Index("ix_vacancy_offers_citizen", "citizen_id", "state"),)
+
+
+class VacancyOfferItem(Base):
+    """One vacancy of an offer: where the centre put it, where the ranking put it, and the
+    citizen's place for it (None once refused)."""
+
+    __tablename__ = "vacancy_offer_items"
+    __table_args__ = (
+        UniqueConstraint("offer_id", "vacancy_id", name="uq_vacancy_offer_items_once"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    offer_id: Mapped[int] = mapped_column(ForeignKey("vacancy_offers.id", ondelete="CASCADE"))
+    vacancy_id: Mapped[str] = mapped_column(ForeignKey("vacancies.id"))
+    centre_position: Mapped[int] = mapped_column(Integer)  # 1.. as staff listed it
+    suggested_rank: Mapped[int] = mapped_column(Integer)  # 1.. by the suitable-work ranking
+    score: Mapped[float | None] = mapped_column(Float)  # None: the rules excluded it
+    reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    excluded_by: Mapped[list[str]] = mapped_column(JSON, default=list)  # ranking.RULES keys
+    citizen_rank: Mapped[int | None] = mapped_column(Integer)  # 1..; None when refused
+    refused: Mapped[bool] = mapped_column(Boolean, default=False)
+    refused_at: Mapped[datetime | None]

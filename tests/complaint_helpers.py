@@ -18,6 +18,7 @@ from reminders.planning import QuietHours
 from reminders.regions import Regions
 from storage.repositories import SqlDialogStore
 from vacancies.catalog import VacancyCatalog
+from vacancies.offers import SqlOffers
 from vacancies.service import SearchRules, SqlVacancies
 
 REGIONS = Regions.of({"63": "Europe/Samara", "77": "Europe/Moscow"}, "63")
@@ -62,6 +63,9 @@ class DbChat:
             desks = Desks(
                 complaints=SqlComplaints(session, REGIONS, quiet_hours()),
                 vacancies=SqlVacancies(session, self.catalog, SEARCH_RULES)
+                if self.catalog
+                else None,
+                offers=SqlOffers(session, REGIONS, quiet_hours(), self.catalog, SEARCH_RULES)
                 if self.catalog
                 else None,
             )

@@ -176,11 +176,37 @@ class VacancyIndex:
             return Ranking([], 0)
         text = self._text_scores(query)
         matching = np.flatnonzero(text > 0)
-        failed, distance = self._rules(seeker, matching)
+        return self._judge(
+            seeker, matching, text[matching], limit=limit, offset=offset, explain=explain
+        )
+
+    def assess(self, seeker: Seeker, vacancy_ids: Sequence[str]) -> Ranking:
+        """Judge the vacancies staff chose for an offer, whatever their text: the suitable ones
+        ordered by score with their reasons, the others with the rules they fail. Ids the index
+        does not hold (closed vacancies) are left out."""
+        rows = np.array(
+            [self._position[i] for i in vacancy_ids if i in self._position], dtype=np.intp
+        )
+        query = search_lemmas(seeker.profession)
+        text = self._text_scores(query)[rows] if query and len(rows) else np.zeros(len(rows))
+        return self._judge(seeker, rows, text, limit=len(rows), offset=0, explain=True)
+
+    def _judge(
+        self,
+        seeker: Seeker,
+        rows: npt.NDArray[np.intp],
+        text: npt.NDArray[np.float64],
+        *,
+        limit: int,
+        offset: int,
+        explain: bool,
+    ) -> Ranking:
+        failed, distance = self._rules(seeker, rows)
         suitable = ~np.any(np.stack(list(failed.values())), axis=0) if failed else None
-        keep = matching if suitable is None else matching[suitable]
+        keep = rows if suitable is None else rows[suitable]
         keep_distance = distance if suitable is None else distance[suitable]
-        scores = self._scores(seeker, keep, text[keep], keep_distance)
+        keep_text = text if suitable is None else text[suitable]
+        scores = self._scores(seeker, keep, keep_text, keep_distance)
         order = np.argsort(-scores, kind="stable")[offset : offset + limit]
         suggestions = [
             Suggestion(
@@ -191,7 +217,7 @@ class VacancyIndex:
             )
             for i in order
         ]
-        excluded = self._exclusions(failed, matching, distance) if explain else []
+        excluded = self._exclusions(failed, rows, distance) if explain else []
         return Ranking(suggestions, len(keep), excluded)
 
     def _text_scores(self, query: list[str]) -> npt.NDArray[np.float64]:

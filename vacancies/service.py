@@ -11,9 +11,16 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs.ports import VacancyPage
-from storage.models import Citizen, JobProfile, Vacancy, VacancyRequest
+from storage.models import (
+    Citizen,
+    JobProfile,
+    Vacancy,
+    VacancyOffer,
+    VacancyOfferItem,
+    VacancyRequest,
+)
 from vacancies.catalog import Catalogue, VacancyCatalog
-from vacancies.ranking import Seeker
+from vacancies.ranking import Ranking, Seeker
 
 PROFILE_ANSWERS = ("profession", "locality", "desired_salary", "lat", "lng")
 
@@ -59,10 +66,30 @@ class SqlVacancies:
         cards = [(by_id[s.vacancy_id], s) for s in ranking.suggestions if s.vacancy_id in by_id]
         return VacancyPage(cards, ranking.total, offset, located=seeker.home is not None)
 
+    async def ranking_for_staff(
+        self, citizen: Citizen, profile: JobProfile, limit: int, excluded_shown: int
+    ) -> tuple[Ranking, dict[str, Vacancy]]:
+        """The ranking with the exclusions, and the vacancies it names (the top `limit`
+        suitable ones and the first `excluded_shown` excluded ones)."""
+        catalogue = await self._catalog.current()
+        seeker = await self.seeker(citizen, profile, catalogue)
+        ranking = catalogue.index.rank(seeker, limit=limit, explain=True)
+        ids = [s.vacancy_id for s in ranking.suggestions]
+        ids += [e.vacancy_id for e in ranking.excluded[:excluded_shown]]
+        found = await self._session.scalars(select(Vacancy).where(Vacancy.id.in_(ids)))
+        return ranking, {vacancy.id: vacancy for vacancy in found}
+
     async def seeker(
-        self, citizen: Citizen, profile: JobProfile, catalogue: Catalogue | None = None
+        self,
+        citizen: Citizen,
+        profile: JobProfile,
+        catalogue: Catalogue | None = None,
+        *,
+        but_offer: int | None = None,
     ) -> Seeker:
-        """The profile as the ranking reads it; the town is located on the catalogue's map."""
+        """The profile as the ranking reads it; the town is located on the catalogue's map.
+        Vacancies of the centre's earlier offers (all but `but_offer`) are not offered again
+        (001 ¶3.6.3)."""
         home = None
         if profile.lat is not None and profile.lng is not None:
             home = (profile.lat, profile.lng)
@@ -83,8 +110,19 @@ class SqlVacancies:
             relocate=profile.relocate,
             disabled=profile.disability_group is not None,
             ipra_restrictions=frozenset(profile.ipra_restrictions or ()),
+            offered=frozenset(await self._offered(citizen, but_offer)),
             commute_km=self._rules.commute_km,
         )
+
+    async def _offered(self, citizen: Citizen, but_offer: int | None) -> list[str]:
+        query = (
+            select(VacancyOfferItem.vacancy_id)
+            .join(VacancyOffer, VacancyOffer.id == VacancyOfferItem.offer_id)
+            .where(VacancyOffer.citizen_id == citizen.id, VacancyOffer.state != "withdrawn")
+        )
+        if but_offer is not None:
+            query = query.where(VacancyOffer.id != but_offer)
+        return list(await self._session.scalars(query))
 
     async def request(self, citizen: Citizen, vacancy_id: str, kind: str) -> Vacancy | None:
         vacancy = await self._session.get(Vacancy, vacancy_id)
