@@ -17,7 +17,6 @@ import sys
 import uvicorn
 
 from admin import tokens
-from admin.app import create_app
 from bot.settings import ConfigError, Settings, load_settings
 from bot.wiring import build_parts
 from storage.database import create_engine, create_session_factory
@@ -56,13 +55,7 @@ def main(argv: list[str] | None = None) -> int:
 
 async def _serve(settings: Settings, host: str | None, port: int | None) -> int:
     parts = await build_parts(settings)
-    app = create_app(
-        parts.sessions,
-        parts.regions,
-        parts.quiet_hours,
-        offers=parts.offers,
-        search=parts.vacancy_search,
-    )
+    app = parts.staff_app()
     config = uvicorn.Config(
         app, host=host or settings.admin.host, port=port or settings.admin.port, lifespan="off"
     )

@@ -15,7 +15,6 @@ from aiogram.types import BotCommand
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 
-from admin.app import create_app
 from admin.server import Embedded
 from bot.handlers import get_router
 from bot.middlewares import DatabaseSession, OrderAndTrack
@@ -82,13 +81,7 @@ def build_dispatcher(parts: Parts, bot: Bot, settings: BotSettings) -> Dispatche
 def build_staff_api(parts: Parts) -> Embedded | None:
     if parts.staff_api is None:
         return None
-    app = create_app(
-        parts.sessions,
-        parts.regions,
-        parts.quiet_hours,
-        offers=parts.offers,
-        search=parts.vacancy_search,
-    )
+    app = parts.staff_app()
     return Embedded(app, parts.staff_api.host, parts.staff_api.port)
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from admin.app import create_app
 from bot.settings import AdminSettings, Settings
 from complaints.service import SqlComplaints
 from dialogs.engine import Engine
@@ -57,6 +59,16 @@ class Parts:
     def offers(self, session: AsyncSession) -> SqlOffers:
         """The centre's vacancy offers on one unit of work's session."""
         return SqlOffers(session, self.regions, self.quiet_hours, self.catalog, self.search_rules)
+
+    def staff_app(self) -> FastAPI:
+        """The staff API on this process's database and services."""
+        return create_app(
+            self.sessions,
+            self.regions,
+            self.quiet_hours,
+            offers=self.offers,
+            search=self.vacancy_search,
+        )
 
     async def close(self) -> None:
         await self.recognizer.close()

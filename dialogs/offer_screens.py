@@ -13,6 +13,7 @@ from dialogs.flow import Turn
 from dialogs.menu import to_menu_row
 from dialogs.ports import OfferClosedError, OfferLine, OfferView
 from dialogs.types import Button, Keyboard, Reply
+from dialogs.vacancy_screens import card_fields
 from storage.models import VacancyOffer
 
 EDITS = ("up", "down", "restore", "more", "less", "reset")
@@ -126,14 +127,7 @@ def _context(turn: Turn, view: OfferView) -> dict[str, Any]:
 def _line(line: OfferLine) -> dict[str, Any]:
     vacancy, item = line.vacancy, line.item
     return {
-        "job_name": vacancy.job_name,
-        "company": vacancy.company_name,
-        "salary_min": vacancy.salary_min,
-        "salary_max": vacancy.salary_max,
-        "address": vacancy.address,
-        "schedule": vacancy.schedule,
-        "employment": vacancy.employment,
-        "url": vacancy.url,
+        **card_fields(vacancy),
         "open": vacancy.state == "open",
         "reasons": item.reasons or [],
         "excluded": bool(item.excluded_by),

@@ -50,7 +50,8 @@ async def results(turn: Turn, profile: JobProfile, offset: int) -> Reply:
     )
 
 
-def _card(vacancy: Vacancy, suggestion: Suggestion) -> dict[str, Any]:
+def card_fields(vacancy: Vacancy) -> dict[str, Any]:
+    """What a vacancy's card shows (vacancies/results.j2, offers/_line.j2)."""
     return {
         "job_name": vacancy.job_name,
         "company": vacancy.company_name,
@@ -60,8 +61,12 @@ def _card(vacancy: Vacancy, suggestion: Suggestion) -> dict[str, Any]:
         "schedule": vacancy.schedule,
         "employment": vacancy.employment,
         "url": vacancy.url,
-        "reasons": [{"code": r.code, "value": r.value} for r in suggestion.reasons],
     }
+
+
+def _card(vacancy: Vacancy, suggestion: Suggestion) -> dict[str, Any]:
+    reasons = [{"code": r.code, "value": r.value} for r in suggestion.reasons]
+    return {**card_fields(vacancy), "reasons": reasons}
 
 
 async def request(turn: Turn, action: str, vacancy_id: str) -> Reply:
