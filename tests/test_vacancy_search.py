@@ -3,6 +3,7 @@ what the profile lacks is asked, cards with reasons, pages, referral and save, b
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from pathlib import Path
 
@@ -27,7 +28,8 @@ from tests.test_vacancy_ranking import (
     TRUCK_C,
     TRUCK_SYZRAN,
 )
-from vacancies.catalog import VacancyCatalog
+from vacancies import catalog as catalog_module
+from vacancies.catalog import Catalogue, VacancyCatalog
 from vacancies.importer import import_feed
 
 NEAR_SAMARA = {TRUCK_C, BUS, FORWARDER, TAXI, BAKERY}
@@ -184,6 +186,33 @@ async def test_the_catalogue_is_rebuilt_after_an_import_once_the_recheck_is_due(
     seconds[0] = 29
     assert await catalog.current() is before  # not asked yet
     seconds[0] = 31
+    assert len((await catalog.current()).index) == 3
+
+
+async def test_while_the_index_rebuilds_other_searches_get_the_old_one(
+    sessions: async_sessionmaker[AsyncSession], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await import_feed(sessions, SAMPLE)
+    seconds = [0.0]
+    catalog = VacancyCatalog(sessions, recheck_seconds=30, clock=lambda: seconds[0])
+    before = await catalog.current()
+    await import_feed(sessions, write_feed(tmp_path / "less.json", sample_items()[:3]))
+    started, release = asyncio.Event(), asyncio.Event()
+    real_load = catalog_module.load
+
+    async def slow_load(session: AsyncSession) -> Catalogue:
+        started.set()
+        await release.wait()
+        return await real_load(session)
+
+    monkeypatch.setattr(catalog_module, "load", slow_load)
+    seconds[0] = 31
+    rebuilding = asyncio.create_task(catalog.current())
+    await asyncio.wait_for(started.wait(), timeout=10)
+    seconds[0] = 62
+    assert await asyncio.wait_for(catalog.current(), timeout=10) is before  # not waiting
+    release.set()
+    assert len((await rebuilding).index) == 3
     assert len((await catalog.current()).index) == 3
 
 
