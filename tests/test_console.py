@@ -15,7 +15,10 @@ from nlu.recognizer import Recognizer
 from reminders.planning import QuietHours
 from reminders.regions import Regions
 from storage.database import create_engine, create_session_factory
+from storage.migrate import upgrade
+from tests.test_vacancy_import import SAMPLE
 from vacancies.catalog import VacancyCatalog
+from vacancies.importer import import_feed
 from vacancies.service import SearchRules
 
 
@@ -92,3 +95,20 @@ async def test_a_newcomer_files_a_complaint_in_the_console(db_url: str, monkeypa
     assert "Жалоба зарегистрирована" in screen
     assert re.search(r"Номер: Ж-\d{4}-000001\n", screen)
     assert "(5 рабочих дней)" in screen
+
+
+async def test_a_newcomer_finds_drivers_in_the_console(db_url: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.delenv("BOT__TOKEN", raising=False)
+    parts = console_parts(db_url)
+    await upgrade(db_url)
+    await import_feed(parts.sessions, SAMPLE)
+    answers = ["1", "Самарская область", "/vacancies", "водитель", "Самара", "не важно"]
+    out = io.StringIO()
+    await chat(parts, stdin=io.StringIO("\n".join(answers) + "\n"), out=out)
+    await parts.db.dispose()
+    screen = out.getvalue()
+    assert "Вакансии по запросу «водитель»" in screen
+    assert "1. Водитель" in screen
+    assert "💡 4 км от дома" in screen  # the explanation under each card
+    assert "[1] 📨 1 — хочу направление" in screen
+    assert "<b>" not in screen
