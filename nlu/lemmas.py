@@ -24,6 +24,23 @@ def lemma(word: str) -> str:
     return str(_analyzer().parse(word)[0].normal_form).replace("ё", "е")
 
 
+def nominative(text: str) -> str:
+    """The text with its first word in the nominative when it is a noun in another case:
+    «водителем» -> «водитель», «водителя категории C» -> «водитель категории C». The rest is
+    left as typed: it depends on the first word."""
+    head, space, rest = text.partition(" ")
+    parsed = _analyzer().parse(head.lower())[0]
+    if "NOUN" not in parsed.tag or parsed.tag.case in (None, "nomn"):
+        return text
+    inflected = parsed.inflect({"nomn"})
+    if inflected is None:
+        return text
+    word = str(inflected.word)
+    if head[:1].isupper():
+        word = word[:1].upper() + word[1:]
+    return word + space + rest
+
+
 def words(text: str) -> list[str]:
     """The normalised words of the text, punctuation left out."""
     return [

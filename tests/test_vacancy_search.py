@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from dialogs.flow import DialogConfig
 from dialogs.flows.vacancy_search import parse_salary
 from dialogs.render import Renderer
+from nlu.lemmas import nominative
 from nlu.results import Entity
 from storage.models import AuditEvent, JobProfile, Vacancy, VacancyRequest
 from tests.complaint_helpers import DbChat
@@ -75,7 +76,7 @@ async def test_a_newcomer_finds_drivers_with_explanations(chat: DbChat) -> None:
     async with chat.sessions() as session:
         profile = (await session.scalars(select(JobProfile))).one()
     assert (profile.profession, profile.locality, profile.desired_salary) == (
-        "водителем",
+        "водитель",  # typed «водителем»: read back in the nominative
         "в Самаре",
         50000,
     )
@@ -291,3 +292,20 @@ async def test_withdrawing_consent_erases_the_profile_and_saved_vacancies(chat: 
 )
 def test_salary_words(text: str, amount: int | None) -> None:
     assert parse_salary(text) == amount
+
+
+@pytest.mark.parametrize(
+    ("typed", "named"),
+    [
+        ("водителем", "водитель"),
+        ("Поваром", "Повар"),
+        ("водителя категории C", "водитель категории C"),
+        ("продавцом-консультантом", "продавец-консультант"),
+        ("медсестрой в больницу", "медсестра в больницу"),
+        ("водитель", "водитель"),
+        ("хочу работать водителем", "хочу работать водителем"),  # not a noun first: as typed
+        ("IT", "IT"),
+    ],
+)
+def test_the_profession_is_read_back_in_the_nominative(typed: str, named: str) -> None:
+    assert nominative(typed) == named

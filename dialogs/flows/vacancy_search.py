@@ -10,6 +10,7 @@ from typing import Any
 from dialogs.flow import Flow, InvalidInput, Step, Turn, choice, normalized_text, step_button
 from dialogs.types import Keyboard, Reply
 from dialogs.vacancy_screens import results
+from nlu.lemmas import nominative
 from vacancies.text import search_lemmas
 
 NAME = "vacancy_search"
@@ -90,6 +91,8 @@ def _any_button(step: str, label: str) -> Keyboard:
 def answers(values: Mapping[str, Any]) -> dict[str, Any]:
     """The flow's values as profile fields."""
     result = {name: values[name] for name in ("profession", "desired_salary") if name in values}
+    if result.get("profession"):  # read back to the citizen and to staff: «водитель»
+        result["profession"] = nominative(result["profession"])
     place = values.get("locality")
     if isinstance(place, dict):
         result.update(place)
