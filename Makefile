@@ -11,14 +11,21 @@ NLU__TOKEN := $(shell od -An -N18 -tx1 /dev/urandom | tr -d ' \n')
 endif
 export NLU__TOKEN
 
-.PHONY: run test lint typecheck unit chat migrate clean nlu-setup nlu-model nlu-eval
+.PHONY: run test lint typecheck unit chat migrate clean lock nlu-setup nlu-model nlu-eval
 
-$(STAMP): pyproject.toml
+# The versions CI tested come from requirements.lock (`make lock` renews it from pyproject.toml).
+$(STAMP): pyproject.toml requirements.lock
 	@if [ -z "$(PYTHON)" ]; then echo "Python 3.11 is required: install it or set PYTHON=/path/to/python3.11"; exit 1; fi
-	@echo "==> creating $(VENV) with $(PYTHON) and installing the project and its test tools"
+	@echo "==> creating $(VENV) with $(PYTHON) and installing the locked dependencies"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $(STAMP)
+
+lock: $(STAMP)
+	@$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 \
+		--python-platform x86_64-unknown-linux-gnu --no-header --annotation-style line \
+		-o requirements.lock
 
 $(RASA_STAMP): nlu/requirements.txt nlu/constraints.txt | $(STAMP)
 	@$(BIN)/python -m nlu setup

@@ -37,7 +37,7 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.notifier import TelegramNotifier
-from bot.sender import Pacer, Sender
+from bot.sender import Pacer, Sender, pace
 from dialogs.render import Renderer
 from reminders.planning import QuietHours
 from reminders.ports import Delivery
@@ -113,7 +113,7 @@ async def deliver(url: str, count: int, rate: float) -> None:
     )
     runner = ReminderRunner(
         sessions,
-        TelegramNotifier(Sender(bot, Pacer(global_rate=rate)), Renderer()),
+        TelegramNotifier(Sender(pace(bot, Pacer(global_rate=rate))), Renderer()),
         REGIONS,
         NO_QUIET_HOURS,
     )

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 
 from aiogram import Bot, F, Router
-from aiogram.exceptions import TelegramBadRequest
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.types import CallbackQuery, ErrorEvent, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -41,7 +41,7 @@ def get_router(engine: Engine, renderer: Renderer, sender: Sender, desks: DesksF
 
     @router.callback_query()
     async def on_button(callback: CallbackQuery, session: AsyncSession, bot: Bot) -> None:
-        await callback.answer()  # stop the spinner on the button at once
+        await _stop_spinner(callback)
         message = callback.message
         if not isinstance(message, Message):
             return  # the message is too old for Telegram to show it; nothing to answer in
@@ -67,6 +67,15 @@ def get_router(engine: Engine, renderer: Renderer, sender: Sender, desks: DesksF
             log.exception("could not tell chat %s about the error", chat.id)
 
     return router
+
+
+async def _stop_spinner(callback: CallbackQuery) -> None:
+    """Stop the spinner on the button at once. After downtime Telegram refuses old presses
+    with 400 "query is too old": the press itself is still handled."""
+    try:
+        await callback.answer()
+    except TelegramAPIError as exc:
+        log.info("could not answer callback query %s: %s", callback.id, exc)
 
 
 async def _blocked(session: AsyncSession, incoming: Incoming) -> None:

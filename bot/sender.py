@@ -12,9 +12,26 @@ import math
 import time
 from collections import deque
 from collections.abc import Callable
+from typing import Any
 
 from aiogram import Bot
+from aiogram.client.session.middlewares.base import (
+    BaseRequestMiddleware,
+    NextRequestMiddlewareType,
+)
 from aiogram.exceptions import TelegramForbiddenError, TelegramRetryAfter
+from aiogram.methods import (
+    CopyMessage,
+    EditMessageReplyMarkup,
+    EditMessageText,
+    ForwardMessage,
+    Response,
+    SendDocument,
+    SendMessage,
+    SendPhoto,
+    TelegramMethod,
+)
+from aiogram.methods.base import TelegramType
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from dialogs.types import RenderedButton, RenderedReply
@@ -137,34 +154,74 @@ class Pacer:
             await asyncio.sleep(delay)
 
 
+# Bot API methods that put a message into a chat: each waits for its slot in the pace.
+PACED_METHODS: tuple[type[TelegramMethod[Any]], ...] = (
+    SendMessage,
+    EditMessageText,
+    EditMessageReplyMarkup,
+    CopyMessage,
+    ForwardMessage,
+    SendPhoto,
+    SendDocument,
+)
+
+
+class PacedRequests(BaseRequestMiddleware):
+    """The one paced path: every call of the bot's session that sends or edits a message
+    waits for the pacer and, after `429 retry_after`, holds that chat and tries again (a 429
+    means nothing was done, so the retry is safe). Replies, reminders and the edit that marks
+    a pressed button all go through it, whoever makes the call."""
+
+    def __init__(self, pacer: Pacer, max_retries: int = MAX_RETRIES) -> None:
+        self._pacer = pacer
+        self._max_retries = max_retries
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        chat_id = getattr(method, "chat_id", None)
+        if not isinstance(method, PACED_METHODS) or not isinstance(chat_id, int):
+            return await make_request(bot, method)
+        for attempt in range(self._max_retries + 1):
+            await self._pacer.wait(chat_id)
+            try:
+                return await make_request(bot, method)
+            except TelegramRetryAfter as exc:
+                if attempt == self._max_retries:
+                    raise
+                log.warning(
+                    "429 on %s for chat %s, retrying after %s s",
+                    type(method).__name__,
+                    chat_id,
+                    exc.retry_after,
+                )
+                self._pacer.hold(chat_id, exc.retry_after)
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def pace(bot: Bot, pacer: Pacer) -> Bot:
+    """Put the bot's sends and edits on `pacer` (once per bot)."""
+    bot.session.middleware(PacedRequests(pacer))
+    return bot
+
+
 class Sender:
-    def __init__(self, bot: Bot, pacer: Pacer | None = None) -> None:
+    """Sends rendered replies; pacing and 429 retries are the bot session's (`pace`)."""
+
+    def __init__(self, bot: Bot) -> None:
         self._bot = bot
-        self._pacer = pacer or Pacer()
 
     async def send(self, chat_id: int, reply: RenderedReply) -> bool:
         """Send one rendered reply; False when the citizen has blocked the bot."""
         parts = split_text(reply.text)
         for index, part in enumerate(parts):
             markup = keyboard(reply.buttons) if index == len(parts) - 1 else None
-            if not await self._send_part(chat_id, part, markup):
-                return False
-        return True
-
-    async def _send_part(
-        self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None
-    ) -> bool:
-        for attempt in range(MAX_RETRIES + 1):
-            await self._pacer.wait(chat_id)
             try:
-                await self._bot.send_message(chat_id, text, reply_markup=markup)
-                return True
-            except TelegramRetryAfter as exc:
-                if attempt == MAX_RETRIES:
-                    raise
-                log.warning("429 for chat %s, retrying after %s s", chat_id, exc.retry_after)
-                self._pacer.hold(chat_id, exc.retry_after)
+                await self._bot.send_message(chat_id, part, reply_markup=markup)
             except TelegramForbiddenError:
                 log.info("chat %s has blocked the bot", chat_id)
                 return False
-        return False
+        return True

@@ -19,11 +19,12 @@ from admin.server import Embedded
 from bot.handlers import get_router
 from bot.middlewares import DatabaseSession, OrderAndTrack
 from bot.notifier import TelegramNotifier
-from bot.sender import Pacer, Sender
+from bot.sender import Pacer, Sender, pace
 from bot.settings import BotSettings, Settings
 from bot.wiring import Parts, build_parts
 from dialogs.engine import COMMANDS
 from reminders.runner import ReminderRunner
+from storage.repositories import prune_processed_updates
 from vacancies.offers import NOTICE_RULE, start_term
 
 log = logging.getLogger(__name__)
@@ -35,11 +36,13 @@ def build_bot(settings: Settings) -> Bot:
     if settings.bot.token is None:
         raise ValueError("bot.token is not set")
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.bot.api_server))
-    return Bot(
+    bot = Bot(
         settings.bot.token.get_secret_value(),
         session=session,
         default=DefaultBotProperties(parse_mode=ParseMode.HTML),
     )
+    # One pacer for replies, edits and reminders alike: Telegram's limits are per bot.
+    return pace(bot, Pacer(global_rate=settings.bot.messages_per_second))
 
 
 def build_dispatcher(parts: Parts, bot: Bot, settings: BotSettings) -> Dispatcher:
@@ -47,8 +50,7 @@ def build_dispatcher(parts: Parts, bot: Bot, settings: BotSettings) -> Dispatche
     tracker = OrderAndTrack()
     dispatcher.update.outer_middleware(tracker)
     dispatcher.update.outer_middleware(DatabaseSession(parts.sessions))
-    # One sender for replies and reminders alike: Telegram's limits are per bot.
-    sender = Sender(bot, Pacer(global_rate=settings.messages_per_second))
+    sender = Sender(bot)
     dispatcher.include_router(get_router(parts.engine, parts.renderer, sender, parts.desks))
     runner = build_runner(parts, sender)
     staff_api = build_staff_api(parts)
@@ -95,6 +97,7 @@ def build_runner(parts: Parts, sender: Sender) -> ReminderRunner | None:
         parts.quiet_hours,
         settings=parts.reminders,
         on_sent={NOTICE_RULE: partial(start_term, regions=parts.regions, quiet=parts.quiet_hours)},
+        housekeeping=(prune_processed_updates,),
     )
 
 

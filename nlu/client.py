@@ -65,6 +65,10 @@ class CircuitBreaker:
         self._opened_at = None
         self._trial_in_flight = False
 
+    def release_trial(self) -> None:
+        """A call ended with no verdict (it was cancelled): let the next one try."""
+        self._trial_in_flight = False
+
     def record_failure(self) -> None:
         self._failures += 1
         was_trial = self._trial_in_flight
@@ -106,6 +110,11 @@ class NluClient:
         except (aiohttp.ClientError, TimeoutError, ValueError, KeyError, TypeError) as error:
             self.breaker.record_failure()
             raise NluUnavailable(str(error) or type(error).__name__) from error
+        except BaseException:
+            # Cancelled mid-call: no verdict on the server, but a trial slot must not stay
+            # taken, or the breaker would never ask Rasa again until restart.
+            self.breaker.release_trial()
+            raise
         self.breaker.record_success()
         return result
 

@@ -15,7 +15,7 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -44,6 +44,9 @@ log = logging.getLogger(__name__)
 # What else must happen, in the same transaction, when a reminder of a rule reached the
 # citizen (e.g. an offer's ranking term starts on receipt of the list, 001 ¶3.7.2).
 SentHook = Callable[[AsyncSession, Claimed, datetime], Awaitable[None]]
+# Upkeep of other tables that the process's periodic sweep does on the way (e.g. forgetting
+# Telegram update ids older than a day); it runs in its own transaction.
+Housekeeping = Callable[[AsyncSession, datetime], Awaitable[object]]
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,7 @@ class RunnerSettings:
     batch: int = 50  # reminders claimed at a time; the sender paces them
     max_attempts: int = 5
     retry_seconds: float = 60  # first retry after a failed send; doubles each attempt
+    housekeeping_seconds: float = 3600  # how often the sweep runs the housekeeping tasks
 
 
 def watchdog_kind(before: int) -> str:
@@ -71,6 +75,7 @@ class ReminderRunner:
         rules: Mapping[str, Rule] | None = None,
         now: Callable[[], datetime] = utc_now,
         on_sent: Mapping[str, SentHook] | None = None,
+        housekeeping: Sequence[Housekeeping] = (),
     ) -> None:
         self._sessions = sessions
         self._notifier = notifier
@@ -80,6 +85,8 @@ class ReminderRunner:
         self._rules = rules if rules is not None else catalogue()
         self._now = now
         self._on_sent = dict(on_sent or {})
+        self._housekeeping = tuple(housekeeping)
+        self._housekept_at: datetime | None = None
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._scheduler = AsyncIOScheduler(timezone=UTC)
         self._wake = asyncio.Event()
@@ -172,10 +179,27 @@ class ReminderRunner:
         horizon = self._now() + timedelta(seconds=self._settings.sweep_seconds)
         try:
             await self.schedule_pending(until=horizon)
+            await self.housekeep()
         except Exception:  # the database is away; the next sweep tries again
             log.exception("reminders: sweep failed")
         finally:
             self._sweeping = None
+
+    async def housekeep(self) -> bool:
+        """Run the housekeeping tasks if `housekeeping_seconds` have passed since the last
+        run; True if they ran."""
+        now = self._now()
+        every = timedelta(seconds=self._settings.housekeeping_seconds)
+        if not self._housekeeping or (
+            self._housekept_at is not None and now - self._housekept_at < every
+        ):
+            return False
+        async with self._sessions() as session:
+            for task in self._housekeeping:
+                await task(session, now)
+            await session.commit()
+        self._housekept_at = now
+        return True
 
     async def _work(self) -> None:
         while not self._stopping:

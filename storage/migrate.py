@@ -7,6 +7,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from storage.database import create_engine
@@ -29,10 +30,22 @@ def _upgrade(connection: Connection, revision: str) -> None:
     command.upgrade(config, revision)
 
 
+# Any fixed number: the key of the PostgreSQL advisory lock that migrating processes share.
+MIGRATION_LOCK = 730_001
+
+
 async def upgrade(url: str, revision: str = "head") -> None:
+    """Migrate to `revision`. Processes starting together on one PostgreSQL database take
+    turns: the first migrates, the others wait for its commit and find nothing to do."""
     engine = create_engine(url)
     try:
         async with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                # Held until this transaction ends; PostgreSQL's DDL is transactional, so the
+                # next process sees the finished schema.
+                await connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
+                )
             await connection.run_sync(_upgrade, revision)
     finally:
         await engine.dispose()

@@ -3,6 +3,7 @@ the caller's unit of work does."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, delete, select, update
@@ -129,3 +130,16 @@ async def claim_update(session: AsyncSession, bot_id: int, update_id: int) -> bo
     except IntegrityError:
         return False
     return True
+
+
+# Telegram keeps an unconfirmed update for at most 24 hours (pitfalls: Telegram Bot API), so an
+# update id older than that will not come again and its row is only weight.
+UPDATE_MEMORY = timedelta(days=1)
+
+
+async def prune_processed_updates(session: AsyncSession, now: datetime) -> int:
+    """Forget the update ids received more than a day before `now`; returns how many."""
+    result = await session.execute(
+        delete(ProcessedUpdate).where(ProcessedUpdate.received_at < now - UPDATE_MEMORY)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

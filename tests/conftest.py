@@ -42,7 +42,7 @@ def _asyncpg_dsn(url: str, database: str | None = None) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-async def _fresh_postgres_database() -> str:
+async def fresh_postgres_database() -> str:
     assert POSTGRES_URL is not None
     name = f"assistant_test_{uuid.uuid4().hex[:12]}"
     admin = await asyncpg.connect(_asyncpg_dsn(POSTGRES_URL))
@@ -53,7 +53,7 @@ async def _fresh_postgres_database() -> str:
     return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
 
 
-async def _drop_postgres_database(url: str) -> None:
+async def drop_postgres_database(url: str) -> None:
     assert POSTGRES_URL is not None
     name = make_url(url).database
     admin = await asyncpg.connect(_asyncpg_dsn(POSTGRES_URL))
@@ -71,11 +71,11 @@ async def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
         return
     if POSTGRES_URL is None:
         pytest.skip("TEST_POSTGRES_URL is not set")
-    url = await _fresh_postgres_database()
+    url = await fresh_postgres_database()
     try:
         yield url
     finally:
-        await _drop_postgres_database(url)
+        await drop_postgres_database(url)
 
 
 @pytest.fixture

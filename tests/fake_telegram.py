@@ -46,6 +46,9 @@ class FakeTelegram:
     # Like Telegram: more sendMessage calls than this within one second answer 429.
     rate_limit: int | None = None
     too_many: int = 0  # how many 429 answers were given
+    # After downtime Telegram refuses to answer old button presses: 400 "query is too old".
+    stale_callbacks: bool = False
+    rate_limited_edits: int = 0  # how many next editMessageText calls answer 429
     _updates: list[dict[str, Any]] = field(default_factory=list)
     _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
     _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -83,6 +86,12 @@ class FakeTelegram:
             refusal = self._refusal(params)
             if refusal is not None:
                 return refusal
+        if method == "answerCallbackQuery" and self.stale_callbacks:
+            return _error(400, "Bad Request: query is too old and response timeout expired")
+        if method == "editMessageText" and self.rate_limited_edits > 0:
+            self.rate_limited_edits -= 1
+            self.too_many += 1
+            return _error(429, "Too Many Requests: retry after 1", {"retry_after": 1})
         handler = getattr(self, f"_api_{method}", None)
         if handler is None:
             return web.json_response(

@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import re
 
+import pytest
+
 from bot.console import chat, plain_text
 from bot.settings import load_settings
 from bot.wiring import Parts, dialog_config
@@ -112,3 +114,16 @@ async def test_a_newcomer_finds_drivers_in_the_console(db_url: str, monkeypatch)
     assert "💡 4 км от дома" in screen  # the explanation under each card
     assert "[1] 📨 1 — хочу направление" in screen
     assert "<b>" not in screen
+
+
+async def test_a_citizen_of_tver_region_picks_it_from_the_shipped_config(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Regulation 002 is Tver's: its region is one line of config.yml, no code.
+    monkeypatch.delenv("BOT__TOKEN", raising=False)
+    assert load_settings().regions["69"].name == "Тверская область"
+    parts = console_parts(db_url)
+    out = io.StringIO()
+    await chat(parts, stdin=io.StringIO("1\nТверская область\n"), out=out)
+    await parts.db.dispose()
+    assert "Ваш регион: Тверская область." in out.getvalue()

@@ -189,3 +189,33 @@ async def _wait_listening(http: aiohttp.ClientSession, url: str, timeout: float 
             if asyncio.get_running_loop().time() > deadline:
                 raise
             await asyncio.sleep(0.1)
+
+
+async def test_a_stale_button_press_is_still_handled(
+    telegram: FakeTelegram, start_bot: StartBot
+) -> None:
+    await start_bot()
+    telegram.user_sends("/start")
+    await telegram.wait_for("sendMessage", 2)
+    # After downtime Telegram refuses to stop the spinner of an old press (400): the press
+    # itself must still be taken.
+    telegram.stale_callbacks = True
+    telegram.user_presses("✅ Согласен")
+    region = (await telegram.wait_for("sendMessage", 3))[-1]
+    assert telegram.sent("answerCallbackQuery")
+    assert "В каком регионе" in region["text"]
+
+
+async def test_a_429_on_marking_the_choice_is_waited_out_and_retried(
+    telegram: FakeTelegram, start_bot: StartBot
+) -> None:
+    await start_bot()
+    telegram.user_sends("/start")
+    await telegram.wait_for("sendMessage", 2)
+    telegram.rate_limited_edits = 1
+    telegram.user_presses("✅ Согласен")
+    region = (await telegram.wait_for("sendMessage", 3))[-1]
+    assert "В каком регионе" in region["text"]
+    edits = await telegram.wait_for("editMessageText", 2)
+    assert telegram.too_many == 1
+    assert edits[-1]["text"].endswith("<i>→ ✅ Согласен</i>")

@@ -159,3 +159,29 @@ async def test_nothing_listening_is_unavailability() -> None:
             await client.parse("привет")
     finally:
         await client.close()
+
+
+async def test_a_cancelled_trial_call_lets_the_next_message_try_again(rasa: FakeRasa) -> None:
+    now = [0.0]
+    breaker = CircuitBreaker(1, reset_seconds=10, clock=lambda: now[0])
+    client = NluClient(rasa.url, TOKEN, timeout_seconds=5, breaker=breaker)
+    try:
+        rasa.mode = "error"
+        with pytest.raises(NluUnavailable):
+            await client.parse("привет")
+        now[0] = 11.0  # half-open: the next call is the one trial
+        rasa.mode = "slow"
+        trial = asyncio.create_task(client.parse("привет"))
+        for _ in range(500):  # until the trial reached the server
+            if len(rasa.texts) == 2:
+                break
+            await asyncio.sleep(0.01)
+        trial.cancel()  # e.g. the bot shutting down mid-handler
+        with pytest.raises(asyncio.CancelledError):
+            await trial
+        rasa.mode = "ok"
+        result = await client.parse("ищу работу водителя")
+        assert result.intent == "search_vacancies"
+        assert breaker.state == "closed"
+    finally:
+        await client.close()

@@ -16,8 +16,8 @@ from reminders.ports import Delivery
 from reminders.regions import Regions
 from reminders.runner import ReminderRunner, RunnerSettings
 from reminders.store import SqlReminderBook, set_calendar_day
-from storage.models import Citizen, Reminder
-from storage.repositories import SqlDialogStore
+from storage.models import Citizen, ProcessedUpdate, Reminder
+from storage.repositories import SqlDialogStore, prune_processed_updates
 from tests.reminder_helpers import (
     Clock,
     RecordingNotifier,
@@ -339,3 +339,38 @@ async def _wait_for(condition: object, timeout: float = 10) -> None:
         if asyncio.get_running_loop().time() > deadline:
             pytest.fail("timed out")
         await asyncio.sleep(0.05)
+
+
+async def test_the_sweep_forgets_update_ids_older_than_a_day_once_an_hour(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    clock = Clock(datetime(2026, 11, 24, 12, 0, tzinfo=UTC))
+    async with sessions() as session:
+        ages = {1: timedelta(days=2), 2: timedelta(hours=25), 3: timedelta(hours=1)}
+        for update_id, age in ages.items():
+            session.add(ProcessedUpdate(bot_id=7, update_id=update_id, received_at=clock() - age))
+        await session.commit()
+    sweeper = ReminderRunner(
+        sessions,
+        RecordingNotifier(),
+        REGIONS,
+        QuietHours(),
+        now=clock,
+        housekeeping=(prune_processed_updates,),
+    )
+    assert await sweeper.housekeep()
+    assert await _update_ids(sessions) == [3]
+    async with sessions() as session:
+        old = clock() - timedelta(days=3)
+        session.add(ProcessedUpdate(bot_id=7, update_id=4, received_at=old))
+        await session.commit()
+    clock.now += timedelta(minutes=30)
+    assert not await sweeper.housekeep()  # at most once an hour
+    clock.now += timedelta(minutes=31)
+    assert await sweeper.housekeep()
+    assert await _update_ids(sessions) == [3]
+
+
+async def _update_ids(sessions: async_sessionmaker[AsyncSession]) -> list[int]:
+    async with sessions() as session:
+        return list(await session.scalars(select(ProcessedUpdate.update_id)))

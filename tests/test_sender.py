@@ -1,8 +1,12 @@
 from __future__ import annotations
 
-import pytest
+from typing import Any, cast
 
-from bot.sender import MAX_TEXT, Pacer, split_text
+import pytest
+from aiogram.exceptions import TelegramRetryAfter
+from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage
+
+from bot.sender import MAX_TEXT, PacedRequests, Pacer, split_text
 from tests.fakes import FakeClock
 
 
@@ -65,3 +69,63 @@ def test_pacer_holds_a_chat_after_429_but_not_the_others() -> None:
     pacer.hold(1, 5.0)
     assert pacer._delay(1) == pytest.approx(5.0, abs=0.01)
     assert pacer._delay(2) < 0.01
+
+
+class RecordingPacer(Pacer):
+    def __init__(self) -> None:
+        super().__init__(global_rate=1000)
+        self.waited: list[int] = []
+        self.held: list[tuple[int, float]] = []
+
+    async def wait(self, chat_id: int) -> None:
+        self.waited.append(chat_id)
+
+    def hold(self, chat_id: int, seconds: float) -> None:
+        self.held.append((chat_id, seconds))
+
+
+async def test_an_edit_is_paced_and_retried_after_429_holding_only_its_chat() -> None:
+    pacer = RecordingPacer()
+    calls = 0
+
+    async def make_request(_bot: Any, method: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise TelegramRetryAfter(method, "Too Many Requests: retry after 5", 5)
+        return "done"
+
+    edit = EditMessageText(chat_id=42, message_id=7, text="→ Да")
+    answer: object = await PacedRequests(pacer)(cast(Any, make_request), cast(Any, None), edit)
+    assert answer == "done"
+    assert calls == 2
+    assert pacer.waited == [42, 42]
+    assert pacer.held == [(42, 5)]
+
+
+async def test_429_after_the_last_retry_is_raised() -> None:
+    pacer = RecordingPacer()
+
+    async def make_request(_bot: Any, method: Any) -> Any:
+        raise TelegramRetryAfter(method, "Too Many Requests: retry after 1", 1)
+
+    send = SendMessage(chat_id=42, text="Здравствуйте")
+    with pytest.raises(TelegramRetryAfter):
+        await PacedRequests(pacer, max_retries=2)(cast(Any, make_request), cast(Any, None), send)
+    assert pacer.waited == [42, 42, 42]
+
+
+async def test_a_call_that_sends_nothing_to_a_chat_is_not_paced_or_retried() -> None:
+    pacer = RecordingPacer()
+    calls = 0
+
+    async def make_request(_bot: Any, method: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        raise TelegramRetryAfter(method, "Too Many Requests: retry after 5", 5)
+
+    answer = AnswerCallbackQuery(callback_query_id="1")
+    with pytest.raises(TelegramRetryAfter):
+        await PacedRequests(pacer)(cast(Any, make_request), cast(Any, None), answer)
+    assert calls == 1
+    assert pacer.waited == []

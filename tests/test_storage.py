@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 
 import pytest
@@ -13,10 +14,12 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from dialogs.engine import Engine
 from dialogs.flow import DialogConfig
+from storage.database import create_engine
 from storage.migrate import upgrade
 from storage.models import AuditEvent, Base, Citizen, Consent, Conversation
 from storage.repositories import SqlDialogStore, claim_update
 from tests.chat_helpers import EngineChat
+from tests.conftest import POSTGRES_URL, drop_postgres_database, fresh_postgres_database
 
 
 async def test_models_match_migrations(db_engine: AsyncEngine) -> None:
@@ -131,3 +134,22 @@ async def test_naive_datetimes_are_refused(sessions: async_sessionmaker[AsyncSes
         session.add(AuditEvent(actor="t", action="t", details={}, at=datetime(2026, 1, 1)))
         with pytest.raises(Exception, match="naive datetime"):
             await session.commit()
+
+
+@pytest.mark.postgres
+async def test_processes_starting_together_migrate_one_at_a_time() -> None:
+    if POSTGRES_URL is None:
+        pytest.skip("TEST_POSTGRES_URL is not set")
+    url = await fresh_postgres_database()
+    try:
+        # Three processes start at once on an empty database: none may fail half-way.
+        await asyncio.gather(*(upgrade(url) for _ in range(3)))
+        engine = create_engine(url)
+        try:
+            async with engine.connect() as connection:
+                versions = (await connection.execute(text("SELECT * FROM alembic_version"))).all()
+        finally:
+            await engine.dispose()
+        assert len(versions) == 1
+    finally:
+        await drop_postgres_database(url)
