@@ -17,8 +17,8 @@ import sys
 import uvicorn
 
 from admin import tokens
-from bot.settings import ConfigError, Settings, load_settings
 from bot.wiring import build_parts
+from kernel.settings import ConfigError, Settings, load_settings
 from storage.database import create_engine, create_session_factory
 from storage.migrate import upgrade
 from storage.models import StaffToken

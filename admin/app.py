@@ -17,7 +17,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from admin.deps import ERRORS, Session, Staff
-from admin.offers_api import OfferDeskFactory, SearchFactory, add_offer_routes
 from admin.schemas import (
     ComplaintDetail,
     ComplaintFilter,
@@ -26,15 +25,17 @@ from admin.schemas import (
     Problem,
     Transition,
 )
-from complaints.service import (
+from features.complaints.service import (
     ComplaintNotFoundError,
     SqlComplaints,
     TransitionRefusedError,
     key_of,
 )
+from features.offers.staff import OfferDeskFactory, SearchFactory, add_offer_routes
+from kernel.clock import utc_now
+from kernel.regions import Regions
 from reminders.planning import QuietHours
-from reminders.regions import Regions
-from storage.models import AuditEvent, Complaint, StaffAlert, utc_now
+from storage.models import AuditEvent, Complaint, StaffAlert
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from complaints.catalogue import DECISIONS
+from features.complaints.catalogue import DECISIONS
 
 State = Literal["registered", "in_review", "upheld", "rejected", "left_without_answer"]
 Body = Literal["centre_director", "ministry", "minister", "mfc_head", "mfc_founder"]

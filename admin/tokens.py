@@ -10,7 +10,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import AuditEvent, StaffToken, utc_now
+from kernel.clock import utc_now
+from storage.models import AuditEvent, StaffToken
 
 
 class TokenError(ValueError):

@@ -23,10 +23,10 @@ import httpx
 
 from admin import tokens
 from admin.app import create_app
-from complaints.catalogue import GROUNDS, RESPONDENTS
-from complaints.service import ComplaintDraft, SqlComplaints
+from features.complaints.catalogue import GROUNDS, RESPONDENTS
+from features.complaints.service import ComplaintDraft, SqlComplaints
+from kernel.regions import Regions
 from reminders.planning import QuietHours
-from reminders.regions import Regions
 from storage.database import create_engine, create_session_factory
 from storage.migrate import upgrade
 from storage.models import Citizen

@@ -16,9 +16,10 @@ import time
 from pathlib import Path
 
 from dialogs.engine import Engine
-from dialogs.flow import DialogConfig, Region
+from dialogs.flow import DialogConfig
 from dialogs.render import Renderer
 from dialogs.types import Incoming
+from kernel.regions import Region
 from storage.database import create_engine, create_session_factory
 from storage.migrate import upgrade
 from storage.repositories import SqlDialogStore

@@ -20,11 +20,11 @@ import time
 from pathlib import Path
 
 from bench.vacancy_feed import PROFESSIONS, write_feed
+from features.vacancies import catalog
+from features.vacancies.importer import import_feed
+from features.vacancies.ranking import Seeker
 from storage.database import create_engine, create_session_factory
 from storage.migrate import upgrade
-from vacancies import catalog
-from vacancies.importer import import_feed
-from vacancies.ranking import Seeker
 
 QUERY_FORMS = (
     "водитель",

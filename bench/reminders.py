@@ -39,9 +39,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.notifier import TelegramNotifier
 from bot.sender import Pacer, Sender, pace
 from dialogs.render import Renderer
+from kernel.regions import Regions
 from reminders.planning import QuietHours
 from reminders.ports import Delivery
-from reminders.regions import Regions
 from reminders.runner import ReminderRunner
 from storage.database import create_engine, create_session_factory
 from storage.migrate import upgrade

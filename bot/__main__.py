@@ -13,7 +13,7 @@ import asyncio
 import logging
 import sys
 
-from bot.settings import ConfigError, Settings, load_settings
+from kernel.settings import ConfigError, Settings, load_settings
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,8 +16,8 @@ from dialogs.engine import Engine
 from dialogs.ports import Desks
 from dialogs.render import Renderer
 from dialogs.types import Incoming, Reply
+from kernel.clock import utc_now
 from reminders.store import mark_unreachable
-from storage.models import utc_now
 from storage.repositories import SqlDialogStore
 
 log = logging.getLogger(__name__)

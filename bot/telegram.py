@@ -20,12 +20,12 @@ from bot.handlers import get_router
 from bot.middlewares import DatabaseSession, OrderAndTrack
 from bot.notifier import TelegramNotifier
 from bot.sender import Pacer, Sender, pace
-from bot.settings import BotSettings, Settings
 from bot.wiring import Parts, build_parts
 from dialogs.engine import COMMANDS
+from features.offers.service import NOTICE_RULE, start_term
+from kernel.settings import BotSettings, Settings
 from reminders.runner import ReminderRunner
 from storage.repositories import prune_processed_updates
-from vacancies.offers import NOTICE_RULE, start_term
 
 log = logging.getLogger(__name__)
 

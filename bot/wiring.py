@@ -8,23 +8,23 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from admin.app import create_app
-from bot.settings import AdminSettings, Settings
-from complaints.service import SqlComplaints
 from dialogs.engine import Engine
-from dialogs.flow import DialogConfig, Region
+from dialogs.flow import DialogConfig
 from dialogs.ports import Desks
 from dialogs.render import Renderer
+from features.complaints.service import SqlComplaints
+from features.offers.service import SqlOffers
+from features.vacancies.catalog import VacancyCatalog
+from features.vacancies.service import SearchRules, SqlVacancies
+from kernel.regions import Region, Regions
+from kernel.settings import AdminSettings, Settings
 from nlu.client import CircuitBreaker, NluClient
 from nlu.local_matcher import LocalMatcher
 from nlu.recognizer import Recognizer
 from reminders.planning import QuietHours
-from reminders.regions import Regions
 from reminders.runner import RunnerSettings
 from storage.database import create_engine, create_session_factory
 from storage.migrate import upgrade
-from vacancies.catalog import VacancyCatalog
-from vacancies.offers import SqlOffers
-from vacancies.service import SearchRules, SqlVacancies
 
 
 @dataclass

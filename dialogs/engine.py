@@ -15,11 +15,6 @@ from zoneinfo import ZoneInfo
 
 from dialogs.flow import DialogConfig, Flow, InvalidInput, StayOnStep, Step, Turn, normalized_text
 from dialogs.flows import all_flows
-from dialogs.flows.complaint import COMPLAINT
-from dialogs.flows.onboarding import ONBOARDING
-from dialogs.flows.vacancy_search import VACANCY_SEARCH, first_missing
-from dialogs.flows.vacancy_search import answers as vacancy_answers
-from dialogs.flows.withdraw import WITHDRAW
 from dialogs.intents import (
     ANSWER_OF_INTENT,
     NO_WORDS,
@@ -29,16 +24,21 @@ from dialogs.intents import (
     YES_WORDS,
 )
 from dialogs.menu import SECTIONS, menu_keyboard, section_button, to_menu_row
-from dialogs.offer_screens import offer_button, open_offer_notice
 from dialogs.ports import Desks, DialogStore, IntentRecognizer
-from dialogs.status import complaint_card, status_list
 from dialogs.types import Button, Incoming, Keyboard, Reply
-from dialogs.vacancy_screens import request as vacancy_request
-from dialogs.vacancy_screens import results as vacancy_results
-from nlu import case_numbers
+from features.complaints.flow import COMPLAINT
+from features.complaints.status import complaint_card, status_list
+from features.consent.onboarding import ONBOARDING
+from features.consent.withdraw import WITHDRAW
+from features.offers.screens import offer_button, open_offer_notice
+from features.vacancies.flow import VACANCY_SEARCH, first_missing
+from features.vacancies.flow import answers as vacancy_answers
+from features.vacancies.screens import request as vacancy_request
+from features.vacancies.screens import results as vacancy_results
+from kernel import case_numbers
+from kernel.clock import utc_now
 from nlu.dates import parse_when
 from nlu.results import Understanding
-from storage.models import utc_now
 
 log = logging.getLogger(__name__)
 NO_DESKS = Desks()

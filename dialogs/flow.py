@@ -13,15 +13,8 @@ from zoneinfo import ZoneInfo
 
 from dialogs.ports import ComplaintDesk, DialogStore, OfferDesk, VacancyDesk
 from dialogs.types import Button, Incoming, Keyboard, Reply
+from kernel.regions import Region
 from storage.models import Citizen, Consent, Conversation
-
-
-@dataclass(frozen=True)
-class Region:
-    name: str
-    timezone: str
-    phone: str | None = None  # the centre's contact phone, shown by "контакты"
-    address: str | None = None
 
 
 @dataclass(frozen=True)

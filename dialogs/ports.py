@@ -22,8 +22,8 @@ from storage.models import (
 )
 
 if TYPE_CHECKING:
-    from complaints.service import ComplaintDraft
-    from vacancies.ranking import Suggestion
+    from features.complaints.service import ComplaintDraft
+    from features.vacancies.ranking import Suggestion
 
 
 class DialogStore(Protocol):
@@ -139,7 +139,7 @@ class OfferView:
 
 
 class OfferDesk(Protocol):
-    """What the offer screens need. `vacancies.offers.SqlOffers` implements it on the turn's
+    """What the offer screens need. `features.offers.service.SqlOffers` implements it on the turn's
     own session. `change` and `submit` raise LookupError for an offer that is not the
     citizen's and OfferClosedError for one no longer open."""
 

@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _serve() -> int:
-    from bot.settings import load_settings  # noqa: PLC0415 - only this command needs it
+    from kernel.settings import load_settings  # noqa: PLC0415 - only this command needs it
 
     settings = load_settings().nlu
     if settings.token is None:
@@ -53,8 +53,8 @@ def _serve() -> int:
 
 
 async def _parse(text: str) -> object:
-    from bot.settings import load_settings  # noqa: PLC0415
     from bot.wiring import build_recognizer  # noqa: PLC0415
+    from kernel.settings import load_settings  # noqa: PLC0415
 
     recognizer = build_recognizer(load_settings())
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from nlu import case_numbers
+from kernel import case_numbers
 from nlu.lemmas import lemma, words
 from nlu.results import Entity
 

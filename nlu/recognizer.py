@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nlu import case_numbers
+from kernel import case_numbers
 from nlu.client import NluClient, NluUnavailable
 from nlu.entities import normalized
 from nlu.local_matcher import LocalMatcher

@@ -14,9 +14,9 @@ import asyncio
 import sys
 from datetime import date
 
-from bot.settings import ConfigError, Settings, load_settings
-from reminders.calendar import WorkingCalendar
-from reminders.deadlines import add, parse_amount
+from kernel.calendar import WorkingCalendar
+from kernel.deadlines import add, parse_amount
+from kernel.settings import ConfigError, Settings, load_settings
 from reminders.rules import catalogue
 from reminders.store import region_calendar, set_calendar_day
 from storage.database import create_engine, create_session_factory

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from reminders.calendar import WorkingCalendar
-from reminders.deadlines import add, step
+from kernel.calendar import WorkingCalendar
+from kernel.deadlines import add, step
 from reminders.rules import Offset, Rule
 
 # Watchdog items stay until staff resolve them; they do not expire like a citizen's reminder.

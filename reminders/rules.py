@@ -11,7 +11,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
-from reminders.deadlines import Unit
+from kernel.deadlines import Unit
 
 RULES_FILE = Path(__file__).with_name("rules.yml")
 

@@ -25,9 +25,10 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from kernel.clock import utc_now
+from kernel.regions import Regions
 from reminders.planning import QuietHours
 from reminders.ports import Delivery, Notifier
-from reminders.regions import Regions
 from reminders.rules import Rule, catalogue
 from reminders.store import (
     Claimed,
@@ -38,7 +39,6 @@ from reminders.store import (
     postpone,
     raise_alert,
 )
-from storage.models import utc_now
 
 log = logging.getLogger(__name__)
 # What else must happen, in the same transaction, when a reminder of a rule reached the

@@ -11,11 +11,12 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from reminders.calendar import WorkingCalendar
+from kernel.calendar import WorkingCalendar
+from kernel.clock import utc_now
+from kernel.regions import Regions
 from reminders.planning import Deadline, QuietHours, plan
-from reminders.regions import Regions
 from reminders.rules import Rule, catalogue
-from storage.models import CalendarDay, Citizen, Reminder, StaffAlert, utc_now
+from storage.models import CalendarDay, Citizen, Reminder, StaffAlert
 from storage.repositories import cancel_reminders
 
 

@@ -24,9 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
+from kernel.clock import utc_now
 
 
 class UtcDateTime(TypeDecorator[datetime]):

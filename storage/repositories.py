@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kernel.clock import utc_now
 from storage.models import (
     AuditEvent,
     Citizen,
@@ -19,7 +20,6 @@ from storage.models import (
     ProcessedUpdate,
     Reminder,
     VacancyRequest,
-    utc_now,
 )
 
 

@@ -9,17 +9,17 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from complaints.service import SqlComplaints
 from dialogs.engine import Engine
 from dialogs.flow import DialogConfig
 from dialogs.ports import Desks, IntentRecognizer
 from dialogs.types import Button, Incoming, Reply
+from features.complaints.service import SqlComplaints
+from features.offers.service import SqlOffers
+from features.vacancies.catalog import VacancyCatalog
+from features.vacancies.service import SearchRules, SqlVacancies
+from kernel.regions import Regions
 from reminders.planning import QuietHours
-from reminders.regions import Regions
 from storage.repositories import SqlDialogStore
-from vacancies.catalog import VacancyCatalog
-from vacancies.offers import SqlOffers
-from vacancies.service import SearchRules, SqlVacancies
 
 REGIONS = Regions.of({"63": "Europe/Samara", "77": "Europe/Moscow"}, "63")
 SEARCH_RULES = SearchRules(commute_km=30, subsistence_minimum={})

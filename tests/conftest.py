@@ -13,7 +13,8 @@ import pytest
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from dialogs.flow import DialogConfig, Region
+from dialogs.flow import DialogConfig
+from kernel.regions import Region
 from storage.database import create_engine, create_session_factory
 from storage.migrate import upgrade
 

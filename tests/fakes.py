@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from storage.models import Citizen, Consent, Conversation, utc_now
+from kernel.clock import utc_now
+from storage.models import Citizen, Consent, Conversation
 
 
 @dataclass

@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 
 from dialogs.render import Renderer
-from reminders.calendar import WorkingCalendar
-from reminders.deadlines import Unit, add, parse_amount, step
+from kernel.calendar import WorkingCalendar
+from kernel.deadlines import Unit, add, parse_amount, step
 from reminders.rules import catalogue
 
 WD, CD = Unit.WORKING_DAYS, Unit.CALENDAR_DAYS

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from complaints import validation
 from dialogs.flow import DialogConfig
 from dialogs.render import Renderer
+from features.complaints import validation
 from storage.models import AuditEvent, Complaint, Reminder
 from tests.complaint_helpers import Clock, DbChat, fill_complaint
 

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from admin import tokens
 from admin.app import create_app
 from admin.server import Embedded
-from complaints.service import ComplaintDraft, SqlComplaints
+from features.complaints.service import ComplaintDraft, SqlComplaints
 from storage.models import AuditEvent, Citizen, Complaint, Reminder, StaffAlert
 from tests.complaint_helpers import REGIONS, Clock, quiet_hours
 from tests.rasa_fixtures import free_port

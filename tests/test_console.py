@@ -8,20 +8,20 @@ import re
 import pytest
 
 from bot.console import chat, plain_text
-from bot.settings import load_settings
 from bot.wiring import Parts, dialog_config
 from dialogs.engine import Engine
 from dialogs.render import Renderer
+from features.vacancies.catalog import VacancyCatalog
+from features.vacancies.importer import import_feed
+from features.vacancies.service import SearchRules
+from kernel.regions import Regions
+from kernel.settings import load_settings
 from nlu.local_matcher import LocalMatcher
 from nlu.recognizer import Recognizer
 from reminders.planning import QuietHours
-from reminders.regions import Regions
 from storage.database import create_engine, create_session_factory
 from storage.migrate import upgrade
 from tests.test_vacancy_import import SAMPLE
-from vacancies.catalog import VacancyCatalog
-from vacancies.importer import import_feed
-from vacancies.service import SearchRules
 
 
 def test_plain_text_strips_tags_and_entities() -> None:

@@ -26,7 +26,7 @@ async def import_sample(db_url: str) -> None:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "vacancies",
+        "features.vacancies",
         "import",
         str(SAMPLE),
         cwd=ROOT,

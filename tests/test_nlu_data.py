@@ -10,7 +10,8 @@ from pathlib import Path
 import yaml
 
 from dialogs.intents import ANSWER_OF_INTENT, SECTION_OF_INTENT, SMALL_TALK
-from nlu import case_numbers, service
+from kernel import case_numbers
+from nlu import service
 
 # The names other parts of the system rely on (issue 3).
 INTENTS = {

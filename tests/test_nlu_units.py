@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from nlu import case_numbers, service
+from kernel import case_numbers
+from nlu import service
 from nlu.client import CircuitBreaker
 from nlu.dates import When, parse_when
 from nlu.entities import normalized, salary_roubles

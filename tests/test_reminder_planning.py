@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from reminders.calendar import WorkingCalendar
+from kernel.calendar import WorkingCalendar
 from reminders.planning import QuietHours, plan
 from reminders.rules import Offset, catalogue
 

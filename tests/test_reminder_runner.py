@@ -11,9 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dialogs.ports import ReminderBook
+from kernel.regions import Regions
 from reminders.planning import QuietHours
 from reminders.ports import Delivery
-from reminders.regions import Regions
 from reminders.runner import ReminderRunner, RunnerSettings
 from reminders.store import SqlReminderBook, set_calendar_day
 from storage.models import Citizen, ProcessedUpdate, Reminder

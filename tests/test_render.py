@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from jinja2 import UndefinedError
 
-from dialogs.flow import Region
 from dialogs.intents import OFFERABLE
 from dialogs.menu import GUEST_SECTIONS, SECTIONS
 from dialogs.render import TEMPLATES_DIR, Renderer
 from dialogs.types import Button, Reply
+from kernel.regions import Region
 
 CODE_DIRS = [Path("dialogs"), Path("bot")]
 KEY = re.compile(r'"((?:[a-z_]+)\.[a-z_]+)"')

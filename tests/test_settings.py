@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from bot.__main__ import main
-from bot.settings import ConfigError, load_settings
+from kernel.settings import ConfigError, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -20,16 +20,16 @@ from admin import tokens
 from admin.app import create_app
 from dialogs.flow import DialogConfig
 from dialogs.render import Renderer
+from features.offers.service import NOTICE_RULE, SqlOffers, start_term
+from features.vacancies.catalog import VacancyCatalog
+from features.vacancies.importer import import_feed
+from features.vacancies.service import SqlVacancies
 from reminders.runner import ReminderRunner
 from storage.models import Citizen, Reminder, VacancyOffer
 from tests.complaint_helpers import REGIONS, SEARCH_RULES, Clock, DbChat, quiet_hours
 from tests.reminder_helpers import RecordingNotifier
 from tests.test_vacancy_import import SAMPLE
 from tests.test_vacancy_ranking import BAKERY, BUS, MOSCOW, TAXI, TRUCK_C
-from vacancies.catalog import VacancyCatalog
-from vacancies.importer import import_feed
-from vacancies.offers import NOTICE_RULE, SqlOffers, start_term
-from vacancies.service import SqlVacancies
 
 FRIDAY = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)  # 12:00 in Samara
 

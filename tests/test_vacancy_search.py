@@ -12,8 +12,11 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dialogs.flow import DialogConfig
-from dialogs.flows.vacancy_search import parse_salary
 from dialogs.render import Renderer
+from features.vacancies import catalog as catalog_module
+from features.vacancies.catalog import Catalogue, VacancyCatalog
+from features.vacancies.flow import parse_salary
+from features.vacancies.importer import import_feed
 from nlu.lemmas import nominative
 from nlu.results import Entity
 from storage.models import AuditEvent, JobProfile, Vacancy, VacancyRequest
@@ -29,9 +32,6 @@ from tests.test_vacancy_ranking import (
     TRUCK_C,
     TRUCK_SYZRAN,
 )
-from vacancies import catalog as catalog_module
-from vacancies.catalog import Catalogue, VacancyCatalog
-from vacancies.importer import import_feed
 
 NEAR_SAMARA = {TRUCK_C, BUS, FORWARDER, TAXI, BAKERY}
 

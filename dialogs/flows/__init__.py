@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dialogs.flow import Flow
-from dialogs.flows.complaint import COMPLAINT
-from dialogs.flows.onboarding import ONBOARDING
-from dialogs.flows.vacancy_search import VACANCY_SEARCH
-from dialogs.flows.withdraw import WITHDRAW
+from features.complaints.flow import COMPLAINT
+from features.consent.onboarding import ONBOARDING
+from features.consent.withdraw import WITHDRAW
+from features.vacancies.flow import VACANCY_SEARCH
 
 
 def all_flows() -> dict[str, Flow]:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from complaints.catalogue import OPEN_STATES
 from dialogs.flow import Turn
 from dialogs.menu import section_button, to_menu_row
 from dialogs.types import Button, Reply
+from features.complaints.catalogue import OPEN_STATES
 from storage.models import Complaint
 
 LISTED = 10  # the newest ones; older ones are found by number

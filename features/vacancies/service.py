@@ -11,6 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs.ports import VacancyPage
+from features.vacancies.catalog import Catalogue, VacancyCatalog
+from features.vacancies.ranking import Ranking, Seeker
 from storage.models import (
     Citizen,
     JobProfile,
@@ -19,8 +21,6 @@ from storage.models import (
     VacancyOfferItem,
     VacancyRequest,
 )
-from vacancies.catalog import Catalogue, VacancyCatalog
-from vacancies.ranking import Ranking, Seeker
 
 PROFILE_ANSWERS = ("profession", "locality", "desired_salary", "lat", "lng")
 

@@ -18,8 +18,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs.ports import OfferClosedError, OfferLine, OfferView
+from features.vacancies.catalog import VacancyCatalog
+from features.vacancies.service import SearchRules, SqlVacancies
+from kernel.regions import Regions
 from reminders.planning import QuietHours
-from reminders.regions import Regions
 from reminders.store import Claimed, SqlReminderBook
 from storage.models import (
     AuditEvent,
@@ -30,8 +32,6 @@ from storage.models import (
     VacancyOffer,
     VacancyOfferItem,
 )
-from vacancies.catalog import VacancyCatalog
-from vacancies.service import SearchRules, SqlVacancies
 
 MAX_ITEMS = 10  # 001 ¶3.7.2(a)
 MIN_CHOSEN = 2  # 001 ¶3.7.2(b): at least 2 priority options

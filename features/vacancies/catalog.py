@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from features.vacancies.ranking import VacancyIndex, VacancyRow
 from nlu.lemmas import lemma
 from storage.models import Vacancy, VacancyImport
-from vacancies.ranking import VacancyIndex, VacancyRow
 
 # "Самарская область, г Самара, ул ..." -> "Самара"; also "г. Тольятти", "пгт Безенчук".
 _TOWN = re.compile(r"(?:^|[,\s])(?:г|город|пгт|рп|с|село|п|поселок|посёлок)\.?\s+([А-ЯЁ][\w-]+)")

@@ -13,7 +13,7 @@ from dialogs.flow import Turn
 from dialogs.menu import to_menu_row
 from dialogs.ports import OfferClosedError, OfferLine, OfferView
 from dialogs.types import Button, Keyboard, Reply
-from dialogs.vacancy_screens import card_fields
+from features.vacancies.screens import card_fields
 from storage.models import VacancyOffer
 
 EDITS = ("up", "down", "restore", "more", "less", "reset")

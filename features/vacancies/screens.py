@@ -8,8 +8,8 @@ from typing import Any
 from dialogs.flow import Turn
 from dialogs.menu import to_menu_row
 from dialogs.types import Button, Reply
+from features.vacancies.ranking import Suggestion
 from storage.models import JobProfile, Vacancy
-from vacancies.ranking import Suggestion
 
 KINDS = {"ref": "referral", "save": "saved"}
 

@@ -9,9 +9,9 @@ from typing import Any
 
 from dialogs.flow import Flow, InvalidInput, Step, Turn, choice, normalized_text, step_button
 from dialogs.types import Keyboard, Reply
-from dialogs.vacancy_screens import results
+from features.vacancies.screens import results
+from features.vacancies.text import search_lemmas
 from nlu.lemmas import nominative
-from vacancies.text import search_lemmas
 
 NAME = "vacancy_search"
 ANY = "any"

@@ -10,7 +10,7 @@ import re
 from datetime import date, timedelta
 from enum import StrEnum
 
-from reminders.calendar import WorkingCalendar
+from kernel.calendar import WorkingCalendar
 
 
 class Unit(StrEnum):

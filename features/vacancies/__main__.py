@@ -12,10 +12,10 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from bot.settings import ConfigError, Settings, load_settings
+from features.vacancies.importer import ImportReport, import_feed
+from kernel.settings import ConfigError, Settings, load_settings
 from storage.database import create_engine, create_session_factory
 from storage.migrate import upgrade
-from vacancies.importer import ImportReport, import_feed
 
 MAX_LISTED_REJECTS = 50
 

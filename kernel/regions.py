@@ -1,10 +1,21 @@
-"""Time zones of the regions an installation serves."""
+"""The regions an installation serves: each one's name, time zone and contacts (config.yml
+`regions`); adding a region is a change of configuration only."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
+
+
+@dataclass(frozen=True)
+class Region:
+    name: str
+    timezone: str
+    phone: str | None = None  # the centre's contact phone, shown by "контакты"
+    address: str | None = None
+    # Прожиточный минимум трудоспособного населения, ₽ a month (001 ¶3.6.3); None: unset.
+    subsistence_minimum: int | None = None
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,9 @@ from typing import Any
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.models import Vacancy, VacancyImport, utc_now
-from vacancies.feed import BadRecord, VacancyRecord, parse_record, read_feed
+from features.vacancies.feed import BadRecord, VacancyRecord, parse_record, read_feed
+from kernel.clock import utc_now
+from storage.models import Vacancy, VacancyImport
 
 BATCH = 1000
 # SQLite allows 32766 bound parameters per statement; keep IN lists well below it.

@@ -17,7 +17,7 @@ from typing import Any, BinaryIO
 
 import ijson
 
-from vacancies.text import html_to_text, search_lemmas
+from features.vacancies.text import html_to_text, search_lemmas
 
 FEED_ITEMS = "results.vacancies.item"
 MAX_SALARY = 10_000_000  # a monthly salary above this is a typo in the feed, not a salary

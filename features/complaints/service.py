@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import and_, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from complaints.catalogue import (
+from features.complaints.catalogue import (
     DECISIONS,
     OPEN_STATES,
     RESPONDENT_BY_ID,
@@ -22,9 +22,9 @@ from complaints.catalogue import (
     UPHELD,
     answer_rule,
 )
-from nlu.case_numbers import format_number
+from kernel.case_numbers import format_number
+from kernel.regions import Regions
 from reminders.planning import QuietHours
-from reminders.regions import Regions
 from reminders.store import SqlReminderBook
 from storage.models import AuditEvent, Citizen, Complaint, StaffAlert
 

@@ -11,9 +11,6 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
-from complaints import validation
-from complaints.catalogue import GROUND_BY_ID, GROUNDS, RESPONDENT_BY_ID, RESPONDENTS
-from complaints.service import ComplaintDraft
 from dialogs.flow import (
     Flow,
     InvalidInput,
@@ -28,6 +25,9 @@ from dialogs.flow import (
 )
 from dialogs.menu import section_button, to_menu_row
 from dialogs.types import Button, Keyboard, Reply
+from features.complaints import validation
+from features.complaints.catalogue import GROUND_BY_ID, GROUNDS, RESPONDENT_BY_ID, RESPONDENTS
+from features.complaints.service import ComplaintDraft
 
 NAME = "complaint"
 SKIP = "skip"

@@ -30,6 +30,9 @@ from admin.schemas import (
     SuitableVacancy,
 )
 from dialogs.ports import OfferClosedError
+from features.offers.service import OfferRefusedError, SqlOffers, key_of
+from features.vacancies.ranking import RULES
+from features.vacancies.service import SqlVacancies
 from storage.models import (
     AuditEvent,
     Citizen,
@@ -38,9 +41,6 @@ from storage.models import (
     StaffAlert,
     VacancyOffer,
 )
-from vacancies.offers import OfferRefusedError, SqlOffers, key_of
-from vacancies.ranking import RULES
-from vacancies.service import SqlVacancies
 
 OfferDeskFactory = Callable[[AsyncSession], SqlOffers]
 SearchFactory = Callable[[AsyncSession], SqlVacancies]

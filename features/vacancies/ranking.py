@@ -19,7 +19,7 @@ import bm25s
 import numpy as np
 import numpy.typing as npt
 
-from vacancies.text import search_lemmas
+from features.vacancies.text import search_lemmas
 
 EARTH_KM = 6371.0
 # Hard rules in the order staff read them, each with the paragraph it comes from.
