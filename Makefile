@@ -43,17 +43,17 @@ nlu-eval: nlu-model
 # is ready the bot answers through its local matcher.
 run: $(STAMP) nlu-model
 	@echo "==> applying database migrations"
-	@$(BIN)/python -m bot migrate
+	@$(BIN)/python -m app migrate
 	@if [ -n "$$BOT__TOKEN" ]; then echo "==> starting the Telegram bot"; else echo "==> BOT__TOKEN is not set: starting the console chat"; fi
 	@$(BIN)/python -m nlu serve & rasa=$$!; \
 	trap 'kill $$rasa 2>/dev/null; wait $$rasa 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/python -m bot
+	$(BIN)/python -m app
 
 chat: $(STAMP)
-	@$(BIN)/python -m bot chat
+	@$(BIN)/python -m app chat
 
 migrate: $(STAMP)
-	@$(BIN)/python -m bot migrate
+	@$(BIN)/python -m app migrate
 
 lint: $(STAMP)
 	@echo "==> ruff"

@@ -22,7 +22,6 @@ from pathlib import Path
 import httpx
 
 from admin import tokens
-from admin.app import create_app
 from features.complaints.catalogue import GROUNDS, RESPONDENTS
 from features.complaints.service import ComplaintDraft, SqlComplaints
 from kernel.regions import Regions
@@ -30,6 +29,7 @@ from reminders.planning import QuietHours
 from storage.database import create_engine, create_session_factory
 from storage.migrate import upgrade
 from storage.models import Citizen
+from tests.support.wiring import staff_app
 
 REGIONS = Regions.of({"63": "Europe/Samara", "77": "Europe/Moscow"}, "63")
 START = datetime(2026, 9, 1, 7, tzinfo=UTC)
@@ -82,7 +82,7 @@ async def _time_calls(url: str, calls: dict[str, str], repeat: int) -> dict[str,
     async with sessions() as session:
         token = await tokens.issue(session, "bench", by="bench")
         await session.commit()
-    app = create_app(
+    app = staff_app(
         sessions, REGIONS, QuietHours(), clock=lambda: datetime(2026, 11, 23, tzinfo=UTC)
     )
     timings: dict[str, list[float]] = {name: [] for name in calls}

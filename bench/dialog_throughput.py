@@ -15,14 +15,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from dialogs.engine import Engine
+from app.build import renderer as build_renderer
 from dialogs.flow import DialogConfig
-from dialogs.render import Renderer
 from dialogs.types import Incoming
 from kernel.regions import Region
 from storage.database import create_engine, create_session_factory
 from storage.migrate import upgrade
 from storage.repositories import SqlDialogStore
+from tests.support import wiring
 
 CONFIG = DialogConfig(
     consent_version="bench",
@@ -43,8 +43,8 @@ async def run(url: str, citizens: int, concurrency: int) -> None:
     await upgrade(url)
     db = create_engine(url)
     sessions = create_session_factory(db)
-    engine = Engine(CONFIG)
-    renderer = Renderer()
+    engine = wiring.engine(CONFIG)
+    renderer = build_renderer()
     latencies: list[float] = []
     render_times: list[float] = []
     limit = asyncio.Semaphore(concurrency)

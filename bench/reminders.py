@@ -36,9 +36,9 @@ from aiogram.enums import ParseMode
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.build import renderer as build_renderer
 from bot.notifier import TelegramNotifier
 from bot.sender import Pacer, Sender, pace
-from dialogs.render import Renderer
 from kernel.regions import Regions
 from reminders.planning import QuietHours
 from reminders.ports import Delivery
@@ -46,7 +46,8 @@ from reminders.runner import ReminderRunner
 from storage.database import create_engine, create_session_factory
 from storage.migrate import upgrade
 from storage.models import Citizen, Reminder
-from tests.fake_telegram import FakeTelegram
+from tests.support.fake_telegram import FakeTelegram
+from tests.support.wiring import RULES
 
 REGIONS = Regions.of({"63": "Europe/Samara"}, "63")
 NO_QUIET_HOURS = QuietHours(day_time(0), day_time(0))  # the benchmark runs at any hour
@@ -113,9 +114,10 @@ async def deliver(url: str, count: int, rate: float) -> None:
     )
     runner = ReminderRunner(
         sessions,
-        TelegramNotifier(Sender(pace(bot, Pacer(global_rate=rate))), Renderer()),
+        TelegramNotifier(Sender(pace(bot, Pacer(global_rate=rate))), build_renderer()),
         REGIONS,
         NO_QUIET_HOURS,
+        rules=RULES,
     )
     started = time.monotonic()
     handled = await runner.deliver_due()
@@ -170,7 +172,7 @@ async def schedule(url: str, count: int, moments: int) -> None:
     spacing = timedelta(days=30) / moments  # over the next 30 days
     due = [tomorrow + spacing * (i % moments) for i in range(count)]
     await _store(sessions, count, due)
-    runner = ReminderRunner(sessions, _Silent(), REGIONS, NO_QUIET_HOURS)
+    runner = ReminderRunner(sessions, _Silent(), REGIONS, NO_QUIET_HOURS, rules=RULES)
     before = _rss_mib()
     started = time.monotonic()
     scheduled = await runner.start()

@@ -10,7 +10,7 @@ import re
 import sys
 from typing import TextIO
 
-from bot.wiring import Parts
+from bot.parts import Parts
 from dialogs.types import Incoming, RenderedReply
 from storage.repositories import SqlDialogStore
 
@@ -57,7 +57,7 @@ async def chat(parts: Parts, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout
         incoming = _incoming(user, line, payloads)
         async with parts.sessions() as session:
             replies = await parts.engine.handle(
-                SqlDialogStore(session), incoming, parts.desks(session)
+                SqlDialogStore(session), incoming, parts.services(session)
             )
             await session.commit()
         payloads = []

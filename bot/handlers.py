@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.incoming import from_callback, from_message
 from bot.sender import Sender
 from dialogs.engine import Engine
-from dialogs.ports import Desks
 from dialogs.render import Renderer
 from dialogs.types import Incoming, Reply
 from kernel.clock import utc_now
@@ -21,14 +20,16 @@ from reminders.store import mark_unreachable
 from storage.repositories import SqlDialogStore
 
 log = logging.getLogger(__name__)
-DesksFactory = Callable[[AsyncSession], Desks]
+ServicesFactory = Callable[[AsyncSession], Mapping[str, object]]
 
 
-def get_router(engine: Engine, renderer: Renderer, sender: Sender, desks: DesksFactory) -> Router:
+def get_router(
+    engine: Engine, renderer: Renderer, sender: Sender, services: ServicesFactory
+) -> Router:
     router = Router(name="citizen")
 
     async def converse(session: AsyncSession, incoming: Incoming) -> None:
-        replies = await engine.handle(SqlDialogStore(session), incoming, desks(session))
+        replies = await engine.handle(SqlDialogStore(session), incoming, services(session))
         await session.commit()  # only what was committed is announced to the citizen
         for reply in replies:
             if not await sender.send(incoming.chat_id, renderer.reply(reply)):

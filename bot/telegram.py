@@ -4,7 +4,7 @@ self-hosted Bot API server."""
 from __future__ import annotations
 
 import logging
-from functools import partial
+from collections.abc import Awaitable, Callable
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -15,17 +15,13 @@ from aiogram.types import BotCommand
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 
-from admin.server import Embedded
 from bot.handlers import get_router
 from bot.middlewares import DatabaseSession, OrderAndTrack
 from bot.notifier import TelegramNotifier
+from bot.parts import Parts
 from bot.sender import Pacer, Sender, pace
-from bot.wiring import Parts, build_parts
-from dialogs.engine import COMMANDS
-from features.offers.service import NOTICE_RULE, start_term
 from kernel.settings import BotSettings, Settings
 from reminders.runner import ReminderRunner
-from storage.repositories import prune_processed_updates
 
 log = logging.getLogger(__name__)
 
@@ -51,26 +47,25 @@ def build_dispatcher(parts: Parts, bot: Bot, settings: BotSettings) -> Dispatche
     dispatcher.update.outer_middleware(tracker)
     dispatcher.update.outer_middleware(DatabaseSession(parts.sessions))
     sender = Sender(bot)
-    dispatcher.include_router(get_router(parts.engine, parts.renderer, sender, parts.desks))
+    dispatcher.include_router(get_router(parts.engine, parts.renderer, sender, parts.services))
     runner = build_runner(parts, sender)
-    staff_api = build_staff_api(parts)
 
     async def on_startup(bot: Bot) -> None:
         commands = [
             BotCommand(command=name, description=parts.renderer.text(f"commands.{name}"))
-            for name in COMMANDS
+            for name in parts.engine.commands
         ]
         await bot.set_my_commands(commands)
         if runner is not None:
             runner.start_soon()
-        if staff_api is not None:
-            staff_api.start()
+        for companion in parts.companions:
+            companion.start()
 
     async def on_shutdown() -> None:
         # Polling has already confirmed these updates to Telegram: finish them before exit.
         await tracker.drain(settings.drain_timeout_seconds)
-        if staff_api is not None:
-            await staff_api.stop()
+        for companion in parts.companions:
+            await companion.stop()
         if runner is not None:
             await runner.stop(settings.drain_timeout_seconds)
         await parts.close()
@@ -80,24 +75,19 @@ def build_dispatcher(parts: Parts, bot: Bot, settings: BotSettings) -> Dispatche
     return dispatcher
 
 
-def build_staff_api(parts: Parts) -> Embedded | None:
-    if parts.staff_api is None:
-        return None
-    app = parts.staff_app()
-    return Embedded(app, parts.staff_api.host, parts.staff_api.port)
-
-
 def build_runner(parts: Parts, sender: Sender) -> ReminderRunner | None:
-    if parts.reminders is None:
+    reminders = parts.reminders
+    if reminders is None:
         return None
     return ReminderRunner(
         parts.sessions,
         TelegramNotifier(sender, parts.renderer),
-        parts.regions,
-        parts.quiet_hours,
-        settings=parts.reminders,
-        on_sent={NOTICE_RULE: partial(start_term, regions=parts.regions, quiet=parts.quiet_hours)},
-        housekeeping=(prune_processed_updates,),
+        reminders.regions,
+        reminders.quiet_hours,
+        rules=reminders.rules,
+        settings=reminders.settings,
+        on_sent=reminders.on_sent,
+        housekeeping=reminders.housekeeping,
     )
 
 
@@ -128,13 +118,12 @@ def webhook_app(settings: Settings, parts: Parts, bot: Bot) -> web.Application:
     return app
 
 
-def run_webhook(settings: Settings) -> None:
+def run_webhook(settings: Settings, build_parts: Callable[[], Awaitable[Parts]]) -> None:
     """Serve the webhook until SIGTERM/SIGINT; aiohttp then runs the dispatcher's shutdown,
     which drains the handlers still running."""
 
     async def make_app() -> web.Application:
-        parts = await build_parts(settings)
-        return webhook_app(settings, parts, build_bot(settings))
+        return webhook_app(settings, await build_parts(), build_bot(settings))
 
     webhook = settings.bot.webhook
     log.info("webhook listening on %s:%s%s", webhook.host, webhook.port, webhook.path)

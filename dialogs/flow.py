@@ -8,12 +8,15 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from dialogs.ports import ComplaintDesk, DialogStore, OfferDesk, VacancyDesk
+from dialogs.ports import DialogStore
 from dialogs.types import Button, Incoming, Keyboard, Reply
 from kernel.regions import Region
+
+if TYPE_CHECKING:
+    from dialogs.registry import Registry
 from storage.models import Citizen, Consent, Conversation
 
 
@@ -65,14 +68,16 @@ class Turn:
     now: datetime
     values: dict[str, Any] = field(default_factory=dict)  # answers of the active flow
     history: list[str] = field(default_factory=list)  # steps passed, for "back"
-    offered: str | None = None  # an intent offered on the previous turn: a typed "да" takes it
-    offer: str | None = None  # an intent offered on this turn, kept for the next one only
+    registry: Registry | None = None  # the features of this installation
+    # "Did you mean ...?": the intent proposed on the previous turn (a typed "да" takes it),
+    # and the one proposed on this turn, kept for the next one only.
+    pending_intent: str | None = None
+    proposed_intent: str | None = None
     # Unfinished flows the citizen left for something else, by flow name: {step, values,
     # history}. Kept in the conversation, so they survive restarts too.
     drafts: dict[str, dict[str, Any]] = field(default_factory=dict)
-    complaints: ComplaintDesk | None = None
-    vacancies: VacancyDesk | None = None
-    offers: OfferDesk | None = None
+    # The domain services the features declared, by name, each on this turn's session.
+    services: Mapping[str, object] = field(default_factory=dict)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -87,6 +92,14 @@ class Turn:
     @property
     def has_consent(self) -> bool:
         return self.consent is not None
+
+    def menu_keyboard(self, has_consent: bool | None = None) -> Keyboard:
+        """The main menu's buttons, for the citizen as they are now unless told otherwise."""
+        if self.registry is None:
+            return ()
+        return self.registry.menu_keyboard(
+            self.has_consent if has_consent is None else has_consent
+        )
 
     def audit(self, action: str, **details: Any) -> Awaitable[None]:
         return self.store.audit(

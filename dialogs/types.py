@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-MAX_PAYLOAD_BYTES = 64
+from dialogs.payloads import check_payload
 
 
 @dataclass(frozen=True)
@@ -37,9 +37,7 @@ class Button:
     context: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        # Telegram rejects callback_data longer than 64 bytes (Bot API, InlineKeyboardButton).
-        if not 1 <= len(self.payload.encode()) <= MAX_PAYLOAD_BYTES:
-            raise ValueError(f"button payload must be 1-64 bytes: {self.payload!r}")
+        check_payload(self.payload)
 
 
 Keyboard = tuple[tuple[Button, ...], ...]

@@ -7,7 +7,10 @@ import asyncio
 import sys
 from pathlib import Path
 
+from kernel.cli import CONFIG_ERROR, settings_or_report
+from kernel.settings import NluSettings
 from nlu import service
+from nlu.recognizer import recognizer_from
 from nlu.report import print_reports
 
 
@@ -29,22 +32,22 @@ def main(argv: list[str] | None = None) -> int:
             service.setup()
         elif args.command == "train":
             service.train(force=args.force)
-        elif args.command == "serve":
-            return _serve()
+        elif args.command in ("serve", "parse"):
+            settings = settings_or_report()
+            if settings is None:
+                return CONFIG_ERROR
+            if args.command == "serve":
+                return _serve(settings.nlu)
+            print(asyncio.run(_parse(settings.nlu, args.text)))
         elif args.command == "eval":
             print_reports(service.evaluate(args.folds))
-        elif args.command == "parse":
-            print(asyncio.run(_parse(args.text)))
     except service.SetupError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     return 0
 
 
-def _serve() -> int:
-    from kernel.settings import load_settings  # noqa: PLC0415 - only this command needs it
-
-    settings = load_settings().nlu
+def _serve(settings: NluSettings) -> int:
     if settings.token is None:
         print("error: set NLU__TOKEN (the bot uses the same value)", file=sys.stderr)
         return 2
@@ -52,11 +55,8 @@ def _serve() -> int:
     return service.serve(settings.url.rstrip("/"), token, Path("var/rasa.log"))
 
 
-async def _parse(text: str) -> object:
-    from bot.wiring import build_recognizer  # noqa: PLC0415
-    from kernel.settings import load_settings  # noqa: PLC0415
-
-    recognizer = build_recognizer(load_settings())
+async def _parse(settings: NluSettings, text: str) -> object:
+    recognizer = recognizer_from(settings)
     try:
         return await recognizer.understand(text)
     finally:

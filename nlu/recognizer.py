@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from kernel import case_numbers
-from nlu.client import NluClient, NluUnavailable
+from kernel.settings import NluSettings
+from nlu.client import CircuitBreaker, NluClient, NluUnavailable
 from nlu.entities import normalized
 from nlu.local_matcher import LocalMatcher
 from nlu.results import Entity, NluResult, Understanding
@@ -49,3 +50,17 @@ def _local_entities(text: str) -> tuple[Entity, ...]:
         return ()
     written, number = found
     return (Entity("case_number", number, written),)
+
+
+def recognizer_from(settings: NluSettings) -> Recognizer:
+    """Rasa through the client when enabled; the local matcher behind it either way."""
+    client = None
+    if settings.enabled:
+        client = NluClient(
+            settings.url,
+            settings.token.get_secret_value() if settings.token else None,
+            timeout_seconds=settings.timeout_seconds,
+            max_text_chars=settings.max_text_chars,
+            breaker=CircuitBreaker(settings.breaker_failures, settings.breaker_reset_seconds),
+        )
+    return Recognizer(client, LocalMatcher.from_file())

@@ -1,10 +1,15 @@
-"""How reminders reach a citizen: the `Notifier` port, implemented by the bot adapter."""
+"""How reminders reach a citizen (the `Notifier` port, implemented by the bot adapter), and how
+flows set them (the `ReminderBook` port, implemented by `reminders.store.SqlReminderBook`)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
+
+from reminders.planning import Deadline
+from storage.models import Citizen
 
 
 class Delivery(StrEnum):
@@ -16,3 +21,23 @@ class Delivery(StrEnum):
 class Notifier(Protocol):
     async def notify(self, chat_id: int, template: str, context: Mapping[str, Any]) -> Delivery:
         """Render the template and send it; never raises for a delivery problem."""
+
+
+class ReminderBook(Protocol):
+    """How flows set and clear deadlines' reminders. `reminders.store.SqlReminderBook`
+    implements it on the flow's own session, so a reminder exists exactly when the step that
+    made it is committed."""
+
+    async def schedule(
+        self,
+        citizen: Citizen,
+        rule_id: str,
+        key: str,
+        event_at: datetime,
+        context: Mapping[str, Any] | None = None,
+    ) -> Deadline:
+        """The deadline of the catalogue rule `rule_id` for an event, with its reminders and
+        watchdog items stored under `key` (e.g. complaint:42)."""
+
+    async def cancel(self, key: str, rule_id: str | None = None) -> int:
+        """The citizen did what `key` was about: its pending reminders are dropped."""

@@ -1,10 +1,25 @@
-"""The deadline rules, loaded from `rules.yml` (data, not code)."""
+"""The deadline rules: data, not code. Each feature ships a `rules.yml` of the terms it uses;
+the composition root loads them all into one catalogue and passes it in. Every deadline a
+flow uses is one of these rules; nothing else in the code knows an amount of days.
+
+A rule:
+  amount, unit   the term: `wd` working days on the region's production calendar, `cd` calendar
+                 days; counted from the day after the event (001 ¶2.10.2, ¶3.4.6)
+  actor          who must act: `citizen` (the citizen is reminded) or `centre` (staff see a
+                 watchdog item; the citizen may be told the expected date)
+  paragraph      where the rule comes from (regulation ¶)
+  remind         reminders to the citizen: `before` = days before the last day, in the rule's
+                 unit (0 = on the last day, -1 = the day after it: "it is late"), `at` = local
+                 time; the text is the template `reminders.<rule id>`
+  watch          watchdog items for the operator desk, same `before` and `at`
+  grace_hours    how late a citizen's reminder may still go out (downtime); later it expires
+                 and is shown to staff instead
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import time
-from functools import cache
 from pathlib import Path
 from typing import Literal
 
@@ -12,8 +27,6 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
 from kernel.deadlines import Unit
-
-RULES_FILE = Path(__file__).with_name("rules.yml")
 
 
 class Offset(BaseModel):
@@ -52,12 +65,13 @@ class Rule(BaseModel):
 _CATALOGUE = TypeAdapter(dict[str, Rule])
 
 
-def load_rules(path: Path = RULES_FILE) -> Mapping[str, Rule]:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    rules = _CATALOGUE.validate_python(raw)
-    return {rule_id: rule.model_copy(update={"id": rule_id}) for rule_id, rule in rules.items()}
-
-
-@cache
-def catalogue() -> Mapping[str, Rule]:
-    return load_rules()
+def load_rules(*paths: Path) -> Mapping[str, Rule]:
+    """The rules of every file, by id; an id in two files is refused."""
+    rules: dict[str, Rule] = {}
+    for path in paths:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for rule_id, rule in _CATALOGUE.validate_python(raw).items():
+            if rule_id in rules:
+                raise ValueError(f"deadline rule {rule_id!r} is declared twice ({path})")
+            rules[rule_id] = rule.model_copy(update={"id": rule_id})
+    return rules

@@ -29,7 +29,7 @@ from kernel.clock import utc_now
 from kernel.regions import Regions
 from reminders.planning import QuietHours
 from reminders.ports import Delivery, Notifier
-from reminders.rules import Rule, catalogue
+from reminders.rules import Rule
 from reminders.store import (
     Claimed,
     claim_due,
@@ -71,8 +71,8 @@ class ReminderRunner:
         regions: Regions,
         quiet: QuietHours,
         *,
+        rules: Mapping[str, Rule],
         settings: RunnerSettings | None = None,
-        rules: Mapping[str, Rule] | None = None,
         now: Callable[[], datetime] = utc_now,
         on_sent: Mapping[str, SentHook] | None = None,
         housekeeping: Sequence[Housekeeping] = (),
@@ -82,7 +82,7 @@ class ReminderRunner:
         self._regions = regions
         self._quiet = quiet
         self._settings = settings or RunnerSettings()
-        self._rules = rules if rules is not None else catalogue()
+        self._rules = rules
         self._now = now
         self._on_sent = dict(on_sent or {})
         self._housekeeping = tuple(housekeeping)

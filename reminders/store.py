@@ -15,7 +15,7 @@ from kernel.calendar import WorkingCalendar
 from kernel.clock import utc_now
 from kernel.regions import Regions
 from reminders.planning import Deadline, QuietHours, plan
-from reminders.rules import Rule, catalogue
+from reminders.rules import Rule
 from storage.models import CalendarDay, Citizen, Reminder, StaffAlert
 from storage.repositories import cancel_reminders
 
@@ -55,19 +55,19 @@ async def set_calendar_day(
 
 
 class SqlReminderBook:
-    """What flows use to set and clear reminders (structurally `dialogs.ports.ReminderBook`)."""
+    """What flows use to set and clear reminders (structurally `reminders.ports.ReminderBook`)."""
 
     def __init__(
         self,
         session: AsyncSession,
         regions: Regions,
         quiet: QuietHours,
-        rules: Mapping[str, Rule] | None = None,
+        rules: Mapping[str, Rule],
     ) -> None:
         self._session = session
         self._regions = regions
         self._quiet = quiet
-        self._rules = rules if rules is not None else catalogue()
+        self._rules = rules
 
     async def schedule(
         self,

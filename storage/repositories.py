@@ -16,10 +16,8 @@ from storage.models import (
     Citizen,
     Consent,
     Conversation,
-    JobProfile,
     ProcessedUpdate,
     Reminder,
-    VacancyRequest,
 )
 
 
@@ -91,13 +89,8 @@ class SqlDialogStore:
             Reminder.audience == "citizen",
             reason="consent withdrawn",
         )
-        # The job profile and saved vacancies are personal data the citizen gave for the search.
-        await self._session.execute(delete(JobProfile).where(JobProfile.citizen_id == citizen.id))
-        await self._session.execute(
-            delete(VacancyRequest).where(
-                VacancyRequest.citizen_id == citizen.id, VacancyRequest.kind == "saved"
-            )
-        )
+        # What the features keep (a job profile, saved vacancies) is erased by their own
+        # consent-withdrawn hooks, in this same unit of work.
         conversation = await self.conversation(citizen)
         conversation.slots = {}
         conversation.flow = None

@@ -18,7 +18,7 @@ from kernel.regions import Region
 from storage.database import create_engine, create_session_factory
 from storage.migrate import upgrade
 
-pytest_plugins = ["tests.e2e_fixtures", "tests.rasa_fixtures"]
+pytest_plugins = ["tests.support.e2e", "tests.support.rasa"]
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]

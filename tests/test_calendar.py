@@ -6,10 +6,10 @@ from datetime import date
 
 import pytest
 
-from dialogs.render import Renderer
+from app.build import renderer as build_renderer
 from kernel.calendar import WorkingCalendar
 from kernel.deadlines import Unit, add, parse_amount, step
-from reminders.rules import catalogue
+from tests.support.wiring import RULES
 
 WD, CD = Unit.WORKING_DAYS, Unit.CALENDAR_DAYS
 federal = WorkingCalendar()
@@ -98,7 +98,7 @@ def test_parse_amount_refuses(text: str) -> None:
 
 
 def test_the_catalogue_holds_the_rules_the_flows_need() -> None:
-    rules = catalogue()
+    rules = RULES
     expected = {
         "ranking_claimant": (2, CD, "citizen"),
         "ranking_unemployed": (2, WD, "citizen"),
@@ -120,10 +120,10 @@ def test_the_catalogue_holds_the_rules_the_flows_need() -> None:
             assert rule.watch, f"{rule.id}: the centre must act but staff never see it"
 
 
-@pytest.mark.parametrize("rule_id", [r.id for r in catalogue().values() if r.remind])
+@pytest.mark.parametrize("rule_id", [r.id for r in RULES.values() if r.remind])
 def test_every_citizen_reminder_has_a_russian_text(rule_id: str) -> None:
-    renderer = Renderer()
-    rule = catalogue()[rule_id]
+    renderer = build_renderer()
+    rule = RULES[rule_id]
     texts = {
         renderer.text(
             rule.template,

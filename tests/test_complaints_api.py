@@ -13,12 +13,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from admin import tokens
-from admin.app import create_app
 from admin.server import Embedded
 from features.complaints.service import ComplaintDraft, SqlComplaints
 from storage.models import AuditEvent, Citizen, Complaint, Reminder, StaffAlert
-from tests.complaint_helpers import REGIONS, Clock, quiet_hours
-from tests.rasa_fixtures import free_port
+from tests.support.db_chat import REGIONS, Clock, quiet_hours
+from tests.support.rasa import free_port
+from tests.support.wiring import staff_app
 
 NUMBER = "Ж-2026-000001"
 
@@ -71,7 +71,7 @@ async def token(sessions: async_sessionmaker[AsyncSession]) -> str:
 async def api(
     sessions: async_sessionmaker[AsyncSession], clock: Clock, token: str
 ) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(sessions, REGIONS, quiet_hours(), clock=clock)
+    app = staff_app(sessions, REGIONS, quiet_hours(), clock=clock)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(
         transport=transport,
@@ -264,7 +264,7 @@ async def test_the_openapi_description_is_served(api: httpx.AsyncClient) -> None
 async def test_the_embedded_server_serves_and_a_taken_port_does_not_stop_the_bot(
     sessions: async_sessionmaker[AsyncSession], caplog: pytest.LogCaptureFixture
 ) -> None:
-    app = create_app(sessions, REGIONS, quiet_hours())
+    app = staff_app(sessions, REGIONS, quiet_hours())
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()

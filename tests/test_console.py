@@ -7,20 +7,17 @@ import re
 
 import pytest
 
+from app.build import Application, dialog_config
+from app.build import renderer as build_renderer
 from bot.console import chat, plain_text
-from bot.wiring import Parts, dialog_config
-from dialogs.engine import Engine
-from dialogs.render import Renderer
-from features.vacancies.catalog import VacancyCatalog
+from bot.parts import Parts
 from features.vacancies.importer import import_feed
-from features.vacancies.service import SearchRules
-from kernel.regions import Regions
 from kernel.settings import load_settings
 from nlu.local_matcher import LocalMatcher
 from nlu.recognizer import Recognizer
-from reminders.planning import QuietHours
 from storage.database import create_engine, create_session_factory
 from storage.migrate import upgrade
+from tests.support import wiring
 from tests.test_vacancy_import import SAMPLE
 
 
@@ -31,17 +28,14 @@ def test_plain_text_strips_tags_and_entities() -> None:
 def console_parts(db_url: str) -> Parts:
     engine = create_engine(db_url)
     sessions = create_session_factory(engine)
+    settings = load_settings()
     return Parts(
-        engine=Engine(dialog_config(load_settings())),
-        renderer=Renderer(),
+        engine=wiring.engine(dialog_config(settings)),
+        renderer=build_renderer(),
         db=engine,
         sessions=sessions,
         recognizer=Recognizer(None, LocalMatcher.from_file()),
-        regions=Regions.of({"63": "Europe/Samara"}, "63"),
-        quiet_hours=QuietHours(),
-        reminders=None,
-        catalog=VacancyCatalog(sessions),
-        search_rules=SearchRules(commute_km=30, subsistence_minimum={}),
+        services=Application(settings, sessions).services,
     )
 
 

@@ -13,9 +13,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e_fixtures import ROOT, StartBot
-from tests.fake_telegram import FakeTelegram, buttons
-from tests.rasa_fixtures import free_port
+from tests.support.e2e import ROOT, StartBot
+from tests.support.fake_telegram import FakeTelegram, buttons
+from tests.support.rasa import free_port
 from tests.test_e2e_reminders import REMINDER_ENV
 
 pytestmark = pytest.mark.e2e
@@ -54,6 +54,7 @@ async def issue_token(db_url: str) -> str:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
+        "app",
         "admin",
         "token",
         "add",

@@ -11,9 +11,9 @@ import sys
 import httpx
 import pytest
 
-from tests.e2e_fixtures import ROOT, StartBot
-from tests.fake_telegram import FakeTelegram, buttons
-from tests.rasa_fixtures import free_port
+from tests.support.e2e import ROOT, StartBot
+from tests.support.fake_telegram import FakeTelegram, buttons
+from tests.support.rasa import free_port
 from tests.test_e2e_complaints import Citizen, issue_token, wait_for_api
 from tests.test_e2e_reminders import REMINDER_ENV
 from tests.test_vacancy_import import SAMPLE
@@ -26,7 +26,8 @@ async def import_sample(db_url: str) -> None:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "features.vacancies",
+        "app",
+        "vacancies",
         "import",
         str(SAMPLE),
         cwd=ROOT,

@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.models import Citizen, Reminder
-from tests.e2e_fixtures import CITIZEN_ID, StartBot
-from tests.fake_telegram import FakeTelegram
-from tests.reminder_helpers import add_citizen, add_reminder, alerts, statuses
+from tests.support.e2e import CITIZEN_ID, StartBot
+from tests.support.fake_telegram import FakeTelegram
+from tests.support.reminders import add_citizen, add_reminder, alerts, statuses
 
 pytestmark = pytest.mark.e2e
 

@@ -9,8 +9,8 @@ import signal
 import aiohttp
 import pytest
 
-from tests.e2e_fixtures import CITIZEN_ID, StartBot
-from tests.fake_telegram import FakeTelegram, buttons
+from tests.support.e2e import CITIZEN_ID, StartBot
+from tests.support.fake_telegram import FakeTelegram, buttons
 
 pytestmark = pytest.mark.e2e
 

@@ -8,11 +8,11 @@ from datetime import UTC, date, datetime, time
 
 import pytest
 
-from dialogs.engine import Engine
 from dialogs.flow import DialogConfig
 from nlu.results import Entity, Understanding
-from tests.chat_helpers import EngineChat
-from tests.fakes import InMemoryStore
+from tests.support import wiring
+from tests.support.chat import EngineChat
+from tests.support.fakes import InMemoryStore
 
 
 @dataclass
@@ -40,7 +40,7 @@ def recognizer() -> ScriptedRecognizer:
 @pytest.fixture
 def chat(dialog_config: DialogConfig, recognizer: ScriptedRecognizer) -> EngineChat:
     # Monday 2026-11-23, 10:00 in Samara
-    engine = Engine(
+    engine = wiring.engine(
         dialog_config,
         recognizer=recognizer,
         clock=lambda: datetime(2026, 11, 23, 6, 0, tzinfo=UTC),

@@ -6,8 +6,9 @@ import pytest
 
 from dialogs.engine import MAX_INPUT_CHARS, Engine
 from dialogs.flow import DialogConfig
-from tests.chat_helpers import EngineChat
-from tests.fakes import InMemoryStore
+from tests.support import wiring
+from tests.support.chat import EngineChat
+from tests.support.fakes import InMemoryStore
 
 
 @pytest.fixture
@@ -17,7 +18,7 @@ def store() -> InMemoryStore:
 
 @pytest.fixture
 def chat(dialog_config: DialogConfig, store: InMemoryStore) -> EngineChat:
-    return EngineChat(Engine(dialog_config), store)
+    return EngineChat(wiring.engine(dialog_config), store)
 
 
 async def test_start_greets_and_asks_for_consent_storing_nothing_personal(
@@ -244,7 +245,7 @@ async def test_input_is_capped_and_stripped_of_nul(
             seen.append(turn.incoming.text)
             return []
 
-    spy = EngineChat(Spy(dialog_config), store)
+    spy = EngineChat(Spy(dialog_config, wiring.CHATS), store)
     await spy.send("a\x00b" + "c" * 20_000)
     assert seen[0].startswith("abc")
     assert len(seen[0]) == MAX_INPUT_CHARS

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import yaml
 
-from dialogs.intents import ANSWER_OF_INTENT, SECTION_OF_INTENT, SMALL_TALK
+from dialogs.intents import SMALL_TALK
 from kernel import case_numbers
 from nlu import service
+from tests.support.wiring import REGISTRY
 
 # The names other parts of the system rely on (issue 3).
 INTENTS = {
@@ -85,7 +86,7 @@ def test_the_training_regex_finds_the_same_case_numbers_as_the_bot() -> None:
 
 
 def test_every_intent_leads_somewhere() -> None:
-    handled = set(SECTION_OF_INTENT) | set(ANSWER_OF_INTENT) | set(SMALL_TALK)
+    handled = set(REGISTRY.section_of_intent) | set(REGISTRY.answers) | set(SMALL_TALK)
     handled |= {"help", "cancel", "affirm", "deny"}  # answered by the engine itself
     assert handled == INTENTS
 

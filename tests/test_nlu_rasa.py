@@ -22,9 +22,9 @@ from nlu.client import NluClient
 from nlu.local_matcher import LocalMatcher
 from nlu.recognizer import Recognizer
 from nlu.report import macro_f1_of
-from tests.e2e_fixtures import ROOT, StartBot
-from tests.fake_telegram import FakeTelegram, buttons
-from tests.rasa_fixtures import RasaServer, free_port, require_rasa
+from tests.support.e2e import ROOT, StartBot
+from tests.support.fake_telegram import FakeTelegram, buttons
+from tests.support.rasa import RasaServer, free_port, require_rasa
 
 pytestmark = pytest.mark.rasa
 

@@ -16,7 +16,7 @@ from nlu.entities import normalized, salary_roubles
 from nlu.local_matcher import LocalMatcher
 from nlu.report import macro_f1_of
 from nlu.results import Entity, NluResult
-from tests.fakes import FakeClock
+from tests.support.fakes import FakeClock
 
 
 def test_breaker_opens_after_failures_in_a_row_then_lets_one_trial_through() -> None:

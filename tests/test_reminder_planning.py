@@ -12,7 +12,8 @@ import pytest
 
 from kernel.calendar import WorkingCalendar
 from reminders.planning import QuietHours, plan
-from reminders.rules import Offset, catalogue
+from reminders.rules import Offset
+from tests.support.wiring import RULES
 
 SAMARA = ZoneInfo("Europe/Samara")
 federal = WorkingCalendar()
@@ -32,9 +33,7 @@ def test_a_reminder_at_ten_in_samara_is_six_utc() -> None:
     # The list of vacancies arrives on Friday 27 November 2026 at 15:00 in Samara; an
     # unemployed citizen has 2 working days: Monday and Tuesday (001 ¶3.7.2).
     received = datetime(2026, 11, 27, 15, 0, tzinfo=SAMARA)
-    term, planned = plan(
-        catalogue()["ranking_unemployed"], received, SAMARA, federal, QuietHours()
-    )
+    term, planned = plan(RULES["ranking_unemployed"], received, SAMARA, federal, QuietHours())
     assert term.last_day == date(2026, 12, 1)
     assert term.ends_at == datetime(2026, 12, 1, 20, 0, tzinfo=UTC)
     assert [(p.audience, p.before, p.due_at) for p in planned] == [
@@ -46,7 +45,7 @@ def test_a_reminder_at_ten_in_samara_is_six_utc() -> None:
 
 def test_calendar_days_run_through_the_weekend() -> None:
     received = datetime(2026, 11, 27, 15, 0, tzinfo=SAMARA)  # Friday
-    term, planned = plan(catalogue()["ranking_claimant"], received, SAMARA, federal, QuietHours())
+    term, planned = plan(RULES["ranking_claimant"], received, SAMARA, federal, QuietHours())
     assert term.last_day == date(2026, 11, 29)  # Sunday: 2 calendar days (001 ¶3.7.2)
     assert [p.due_at.astimezone(SAMARA).date() for p in planned] == [
         date(2026, 11, 28),
@@ -56,7 +55,7 @@ def test_calendar_days_run_through_the_weekend() -> None:
 
 def test_a_moment_before_the_event_is_dropped() -> None:
     # "3 days before" a 2-day term would fall before the event itself.
-    rule = catalogue()["ranking_claimant"].model_copy(
+    rule = RULES["ranking_claimant"].model_copy(
         update={"remind": (Offset(before=3, at=time(10)), Offset(before=0, at=time(10)))}
     )
     received = datetime(2026, 11, 23, 15, 0, tzinfo=SAMARA)
@@ -66,7 +65,7 @@ def test_a_moment_before_the_event_is_dropped() -> None:
 
 
 def test_quiet_hours_move_a_moment_to_their_end() -> None:
-    rule = catalogue()["interview_result"].model_copy(
+    rule = RULES["interview_result"].model_copy(
         update={"remind": (Offset(before=0, at=time(22, 30)),)}
     )
     received = datetime(2026, 11, 23, 10, 0, tzinfo=SAMARA)
@@ -76,7 +75,7 @@ def test_quiet_hours_move_a_moment_to_their_end() -> None:
 
 def test_staff_items_ignore_quiet_hours_and_do_not_expire() -> None:
     registered = datetime(2026, 12, 29, 10, 0, tzinfo=SAMARA)
-    _, planned = plan(catalogue()["complaint_answer"], registered, SAMARA, federal, QuietHours())
+    _, planned = plan(RULES["complaint_answer"], registered, SAMARA, federal, QuietHours())
     staff = [p for p in planned if p.audience == "staff"]
     assert [p.before for p in staff] == [2, -1]
     assert all(p.expires_at - p.due_at > timedelta(days=365) for p in staff)

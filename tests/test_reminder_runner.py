@@ -10,15 +10,14 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from dialogs.ports import ReminderBook
 from kernel.regions import Regions
 from reminders.planning import QuietHours
-from reminders.ports import Delivery
+from reminders.ports import Delivery, ReminderBook
 from reminders.runner import ReminderRunner, RunnerSettings
 from reminders.store import SqlReminderBook, set_calendar_day
 from storage.models import Citizen, ProcessedUpdate, Reminder
 from storage.repositories import SqlDialogStore, prune_processed_updates
-from tests.reminder_helpers import (
+from tests.support.reminders import (
     Clock,
     RecordingNotifier,
     add_citizen,
@@ -26,6 +25,7 @@ from tests.reminder_helpers import (
     alerts,
     statuses,
 )
+from tests.support.wiring import RULES
 
 REGIONS = Regions.of({"63": "Europe/Samara", "77": "Europe/Moscow"}, "63")
 SAMARA = REGIONS.zone("63")
@@ -44,6 +44,7 @@ def runner(
         QuietHours(),
         settings=RunnerSettings(**settings),  # type: ignore[arg-type]
         now=clock,
+        rules=RULES,
     )
 
 
@@ -243,7 +244,7 @@ async def test_the_book_plans_replaces_and_cancels(
     async with sessions() as session:
         citizen = await session.get(Citizen, citizen_id)
         assert citizen is not None
-        book: ReminderBook = SqlReminderBook(session, REGIONS, QuietHours())
+        book: ReminderBook = SqlReminderBook(session, REGIONS, QuietHours(), RULES)
         term = await book.schedule(citizen, "complaint_answer", "complaint:7", registered)
         again = await book.schedule(citizen, "complaint_answer", "complaint:7", registered)
         await session.commit()
@@ -274,7 +275,7 @@ async def test_the_book_uses_the_regions_calendar_override(
         await set_calendar_day(session, "77", date(2026, 11, 24), False, changed_by="test")
         citizen = await session.get(Citizen, citizen_id)
         assert citizen is not None
-        book = SqlReminderBook(session, REGIONS, QuietHours())
+        book = SqlReminderBook(session, REGIONS, QuietHours(), RULES)
         moscow = await book.schedule(
             citizen, "interview_result", "i:1", datetime(2026, 11, 23, 9, tzinfo=UTC)
         )
@@ -319,6 +320,7 @@ async def test_started_runner_sends_on_time_and_sweeps_up_new_rows(
         Regions.of({"63": "Etc/GMT-12"}, "63"),  # any hour of the day: quiet hours off
         QuietHours(start=datetime.min.time(), end=datetime.min.time()),
         settings=RunnerSettings(sweep_seconds=0.5),
+        rules=RULES,
     )
     assert await live.start() == 1
     try:
@@ -357,6 +359,7 @@ async def test_the_sweep_forgets_update_ids_older_than_a_day_once_an_hour(
         QuietHours(),
         now=clock,
         housekeeping=(prune_processed_updates,),
+        rules=RULES,
     )
     assert await sweeper.housekeep()
     assert await _update_ids(sessions) == [3]

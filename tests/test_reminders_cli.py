@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from reminders.__main__ import main
-from tests.e2e_fixtures import ROOT
+from app.commands import reminders as main
+from tests.support.e2e import ROOT
 
 
 @pytest.fixture
@@ -21,7 +21,17 @@ def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.usefixtures("database")
 def test_the_deadline_command_as_staff_type_it() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "reminders", "deadline", "2026-12-29", "15wd", "--region", "63"],
+        [
+            sys.executable,
+            "-m",
+            "app",
+            "reminders",
+            "deadline",
+            "2026-12-29",
+            "15wd",
+            "--region",
+            "63",
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,

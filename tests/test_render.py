@@ -9,49 +9,53 @@ from pathlib import Path
 import pytest
 from jinja2 import UndefinedError
 
-from dialogs.intents import OFFERABLE
-from dialogs.menu import GUEST_SECTIONS, SECTIONS
+from app.build import renderer as build_renderer
+from app.features import FEATURES
 from dialogs.render import TEMPLATES_DIR, Renderer
 from dialogs.types import Button, Reply
 from kernel.regions import Region
+from tests.support.wiring import GUEST_SECTIONS, REGISTRY, SECTIONS
 
-CODE_DIRS = [Path("dialogs"), Path("bot")]
+ROOT = TEMPLATES_DIR.parent.parent
+CODE_DIRS = [ROOT / "dialogs", ROOT / "bot", ROOT / "features", ROOT / "app", ROOT / "admin"]
 KEY = re.compile(r'"((?:[a-z_]+)\.[a-z_]+)"')
 
 
+def template_folders() -> set[str]:
+    """The first part of every template key: a folder of some templates directory."""
+    roots = [TEMPLATES_DIR, *(f.templates for f in FEATURES if f.templates is not None)]
+    return {child.name for root in roots for child in root.iterdir() if child.is_dir()}
+
+
 def referenced_keys() -> set[str]:
-    root = TEMPLATES_DIR.parent.parent
+    """Every template key the code of any package names in a string."""
+    folders = template_folders()
     keys: set[str] = set()
     for directory in CODE_DIRS:
-        for path in (root / directory).rglob("*.py"):
-            keys |= {
-                key
-                for key in KEY.findall(path.read_text())
-                if (TEMPLATES_DIR / (key.replace(".", "/") + ".j2")).parent.is_dir()
-            }
+        for path in directory.rglob("*.py"):
+            found = KEY.findall(path.read_text(encoding="utf-8"))
+            keys |= {key for key in found if key.split(".")[0] in folders}
     keys |= {f"buttons.{section}" for section in (*SECTIONS, *GUEST_SECTIONS)}
+    keys |= {f"commands.{name}" for name in ("start", "menu", "vacancies", "complaint")}
     return keys
 
 
 def test_every_referenced_template_exists() -> None:
-    missing = [
-        key
-        for key in referenced_keys()
-        if not (TEMPLATES_DIR / (key.replace(".", "/") + ".j2")).is_file()
-    ]
+    rendering = build_renderer()
+    missing = sorted(key for key in referenced_keys() if not rendering.has(key))
     assert missing == []
-    assert len(referenced_keys()) > 30
+    assert len(referenced_keys()) > 100
 
 
 def test_citizen_text_is_escaped() -> None:
-    renderer = Renderer()
+    renderer = build_renderer()
     text = renderer.text("onboarding.done", {"name": "<b>Иван</b> & Co", "region": "Москва"})
     assert "&lt;b&gt;Иван&lt;/b&gt; &amp; Co" in text
 
 
 def test_missing_variable_is_an_error_not_a_gap() -> None:
     with pytest.raises(UndefinedError):
-        Renderer().text("onboarding.done", {"name": "Иван"})
+        build_renderer().text("onboarding.done", {"name": "Иван"})
 
 
 def test_sandbox_blocks_python_internals(tmp_path: Path) -> None:
@@ -61,7 +65,7 @@ def test_sandbox_blocks_python_internals(tmp_path: Path) -> None:
 
 
 def test_buttons_are_rendered_and_payload_limit_enforced() -> None:
-    reply = Renderer().reply(
+    reply = build_renderer().reply(
         Reply("common.cancelled", buttons=((Button("buttons.menu", "nav:menu"),),))
     )
     assert reply.buttons[0][0].label == "☰ Главное меню"
@@ -71,7 +75,7 @@ def test_buttons_are_rendered_and_payload_limit_enforced() -> None:
 
 @pytest.mark.parametrize("section", sorted(set(SECTIONS) - {"my_data"}))
 def test_coming_soon_names_each_section(section: str) -> None:
-    text = Renderer().text("menu.coming_soon", {"section": section, "understood": {}})
+    text = build_renderer().text("menu.coming_soon", {"section": section, "understood": {}})
     assert "ещё готовится" in text
     assert "«»" not in text
 
@@ -84,23 +88,25 @@ def test_coming_soon_repeats_what_the_citizen_said() -> None:
         "day": date(2026, 11, 27),
         "time": time(10, 0),
     }
-    text = Renderer().text("menu.coming_soon", {"section": "vacancies", "understood": understood})
+    text = build_renderer().text(
+        "menu.coming_soon", {"section": "vacancies", "understood": understood}
+    )
     assert (
         "профессия: водитель; город: Самара; зарплата: от 60000 ₽; дата: 27.11.2026 в 10:00"
         in text
     )
 
 
-@pytest.mark.parametrize("intent", sorted(OFFERABLE))
+@pytest.mark.parametrize("intent", sorted(REGISTRY.offerable))
 def test_every_offerable_intent_has_a_title(intent: str) -> None:
-    label = Renderer().text("buttons.intent", {"intent": intent})
+    label = build_renderer().text("buttons.intent", {"intent": intent})
     assert label
     assert label != "Главное меню"
-    assert Renderer().text("nlu.confirm", {"intent": intent}).endswith(f"«{label}»?")
+    assert build_renderer().text("nlu.confirm", {"intent": intent}).endswith(f"«{label}»?")
 
 
 def test_contacts_show_the_regions_phone_when_configured() -> None:
-    renderer = Renderer()
+    renderer = build_renderer()
     context = {"hours_start": time(9), "hours_end": time(18)}
     bare = renderer.text("info.contacts", {**context, "region": None})
     assert "с 09:00 до 18:00" in bare

@@ -7,7 +7,7 @@ from aiogram.exceptions import TelegramRetryAfter
 from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage
 
 from bot.sender import MAX_TEXT, PacedRequests, Pacer, split_text
-from tests.fakes import FakeClock
+from tests.support.fakes import FakeClock
 
 
 def test_short_text_is_one_message() -> None:

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.__main__ import main
+from app.__main__ import main
 from kernel.settings import ConfigError, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -12,14 +12,14 @@ from sqlalchemy import inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from dialogs.engine import Engine
 from dialogs.flow import DialogConfig
 from storage.database import create_engine
 from storage.migrate import upgrade
 from storage.models import AuditEvent, Base, Citizen, Consent, Conversation
 from storage.repositories import SqlDialogStore, claim_update
-from tests.chat_helpers import EngineChat
 from tests.conftest import POSTGRES_URL, drop_postgres_database, fresh_postgres_database
+from tests.support import wiring
+from tests.support.chat import EngineChat
 
 
 async def test_models_match_migrations(db_engine: AsyncEngine) -> None:
@@ -50,7 +50,7 @@ async def test_sqlite_uses_wal(empty_db_url: str, db_engine: AsyncEngine) -> Non
 async def test_conversation_survives_a_new_engine_and_session(
     dialog_config: DialogConfig, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    engine = Engine(dialog_config)
+    engine = wiring.engine(dialog_config)
     async with sessions() as session:
         chat = EngineChat(engine, SqlDialogStore(session))
         await chat.send("/start")
@@ -58,7 +58,7 @@ async def test_conversation_survives_a_new_engine_and_session(
         await session.commit()
 
     async with sessions() as session:  # as after a restart: nothing kept in memory
-        chat = EngineChat(Engine(dialog_config), SqlDialogStore(session))
+        chat = EngineChat(wiring.engine(dialog_config), SqlDialogStore(session))
         await chat.send("Москва")
         await session.commit()
         assert chat.templates() == ["onboarding.done"]
@@ -74,7 +74,7 @@ async def test_withdrawal_anonymises_and_is_audited(
     dialog_config: DialogConfig, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     async with sessions() as session:
-        chat = EngineChat(Engine(dialog_config), SqlDialogStore(session))
+        chat = EngineChat(wiring.engine(dialog_config), SqlDialogStore(session))
         for step in ("/start", "да", "Москва"):
             await chat.send(step)
         await chat.press("buttons.my_data")

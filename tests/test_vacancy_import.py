@@ -172,7 +172,7 @@ def test_zero_coordinates_and_zero_salary_mean_not_stated() -> None:
 def test_the_import_command_reports_counts_and_rejects(tmp_path: Path) -> None:
     env = {**os.environ, "DATABASE__URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"}
     done = subprocess.run(
-        [sys.executable, "-m", "features.vacancies", "import", str(SAMPLE)],
+        [sys.executable, "-m", "app", "vacancies", "import", str(SAMPLE)],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -186,7 +186,7 @@ def test_the_import_command_reports_counts_and_rejects(tmp_path: Path) -> None:
     assert "vacancies:" in done.stderr  # the progress bar
 
     missing = subprocess.run(
-        [sys.executable, "-m", "features.vacancies", "import", str(tmp_path / "nope.json")],
+        [sys.executable, "-m", "app", "vacancies", "import", str(tmp_path / "nope.json")],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -201,7 +201,7 @@ def test_the_import_command_reports_counts_and_rejects(tmp_path: Path) -> None:
 def test_the_import_command_names_a_bad_setting_instead_of_a_traceback(tmp_path: Path) -> None:
     env = {**os.environ, "DATABASE__URL": "mysql://nowhere"}
     done = subprocess.run(
-        [sys.executable, "-m", "features.vacancies", "import", str(SAMPLE)],
+        [sys.executable, "-m", "app", "vacancies", "import", str(SAMPLE)],
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -17,17 +17,16 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from admin import tokens
-from admin.app import create_app
+from app.build import renderer as build_renderer
 from dialogs.flow import DialogConfig
-from dialogs.render import Renderer
-from features.offers.service import NOTICE_RULE, SqlOffers, start_term
+from features.offers.service import NOTICE_RULE, start_term
 from features.vacancies.catalog import VacancyCatalog
 from features.vacancies.importer import import_feed
-from features.vacancies.service import SqlVacancies
 from reminders.runner import ReminderRunner
 from storage.models import Citizen, Reminder, VacancyOffer
-from tests.complaint_helpers import REGIONS, SEARCH_RULES, Clock, DbChat, quiet_hours
-from tests.reminder_helpers import RecordingNotifier
+from tests.support.db_chat import REGIONS, Clock, DbChat, quiet_hours
+from tests.support.reminders import RecordingNotifier
+from tests.support.wiring import RULES, staff_app
 from tests.test_vacancy_import import SAMPLE
 from tests.test_vacancy_ranking import BAKERY, BUS, MOSCOW, TAXI, TRUCK_C
 
@@ -66,7 +65,7 @@ class World:
 
     def rendered(self) -> str:
         """Every reply of the last turn, rendered as the citizen sees it."""
-        renderer = Renderer()
+        renderer = build_renderer()
         return "\n".join(renderer.reply(reply).text for reply in self.chat.last)
 
 
@@ -88,14 +87,7 @@ async def world(
         citizen_id = (await session.scalars(select(Citizen.id))).one()
         token = await tokens.issue(session, "inspector", by="test")
         await session.commit()
-    app = create_app(
-        sessions,
-        REGIONS,
-        quiet_hours(),
-        clock=clock,
-        offers=lambda db: SqlOffers(db, REGIONS, quiet_hours(), catalog, SEARCH_RULES),
-        search=lambda db: SqlVacancies(db, catalog, SEARCH_RULES),
-    )
+    app = staff_app(sessions, REGIONS, quiet_hours(), clock=clock, catalog=catalog)
     notifier = RecordingNotifier()
     runner = ReminderRunner(
         sessions,
@@ -104,6 +96,7 @@ async def world(
         quiet_hours(),
         now=clock,
         on_sent={NOTICE_RULE: partial(start_term, regions=REGIONS, quiet=quiet_hours())},
+        rules=RULES,
     )
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app),

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.build import renderer as build_renderer
 from dialogs.flow import DialogConfig
-from dialogs.render import Renderer
 from features.vacancies import catalog as catalog_module
 from features.vacancies.catalog import Catalogue, VacancyCatalog
 from features.vacancies.flow import parse_salary
@@ -20,7 +20,7 @@ from features.vacancies.importer import import_feed
 from nlu.lemmas import nominative
 from nlu.results import Entity
 from storage.models import AuditEvent, JobProfile, Vacancy, VacancyRequest
-from tests.complaint_helpers import DbChat
+from tests.support.db_chat import DbChat
 from tests.test_engine_nlu import ScriptedRecognizer, rasa
 from tests.test_vacancy_import import SAMPLE, sample_items, write_feed
 from tests.test_vacancy_ranking import (
@@ -68,7 +68,7 @@ async def test_a_newcomer_finds_drivers_with_explanations(chat: DbChat) -> None:
     # Pay at or above the wished 50,000 and in Samara come first; the taxi (up to 40,000) later.
     assert shown(chat)[0] in {TRUCK_C, BUS}
     assert shown(chat).index(TAXI) > 1
-    text = Renderer().reply(result).text
+    text = build_renderer().reply(result).text
     assert "<b>1. Водитель" in text
     assert "💰 60\u00a0000–80\u00a0000 ₽" in text
     assert "км от дома" in text

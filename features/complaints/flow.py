@@ -27,6 +27,7 @@ from dialogs.menu import section_button, to_menu_row
 from dialogs.types import Button, Keyboard, Reply
 from features.complaints import validation
 from features.complaints.catalogue import GROUND_BY_ID, GROUNDS, RESPONDENT_BY_ID, RESPONDENTS
+from features.complaints.ports import complaint_desk
 from features.complaints.service import ComplaintDraft
 
 NAME = "complaint"
@@ -376,9 +377,10 @@ def draft_of(values: Mapping[str, Any]) -> ComplaintDraft:
 
 
 async def _finish(turn: Turn) -> list[Reply]:
-    if turn.complaints is None:
+    complaints = complaint_desk(turn)
+    if complaints is None:
         raise RuntimeError("the complaint flow runs without a complaint desk")
-    complaint = await turn.complaints.register(turn.citizen, draft_of(turn.values), turn.now)
+    complaint = await complaints.register(turn.citizen, draft_of(turn.values), turn.now)
     return [
         Reply(
             "complaint.registered",

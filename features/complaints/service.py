@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import and_, false, or_, select
@@ -25,6 +26,7 @@ from features.complaints.catalogue import (
 from kernel.case_numbers import format_number
 from kernel.regions import Regions
 from reminders.planning import QuietHours
+from reminders.rules import load_rules
 from reminders.store import SqlReminderBook
 from storage.models import AuditEvent, Citizen, Complaint, StaffAlert
 
@@ -33,6 +35,9 @@ ANSWER_RULES = ("complaint_answer", "complaint_answer_short")
 REMEDY_RULE = "complaint_remedy"  # 004 §5.12, 002 ¶175
 NOTICE_RULE = "complaint_decision_sent"  # 001 ¶5.12
 WATCHDOG_KINDS = ("due_soon", "due_today", "overdue")
+
+# The deadline rules this feature schedules (passed to the reminder runner too).
+RULES = load_rules(Path(__file__).with_name("rules.yml"))
 
 
 @dataclass(frozen=True)
@@ -73,7 +78,7 @@ class SqlComplaints:
     def __init__(self, session: AsyncSession, regions: Regions, quiet: QuietHours) -> None:
         self._session = session
         self._regions = regions
-        self._book = SqlReminderBook(session, regions, quiet)
+        self._book = SqlReminderBook(session, regions, quiet, RULES)
 
     # --- the citizen's side ---------------------------------------------------------------
 

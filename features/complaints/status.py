@@ -3,15 +3,29 @@ complaint in full, found by its number."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from dialogs.feature import Controls
 from dialogs.flow import Turn
 from dialogs.menu import section_button, to_menu_row
+from dialogs.payloads import Payload
 from dialogs.types import Button, Reply
 from features.complaints.catalogue import OPEN_STATES
+from features.complaints.ports import complaint_desk
+from kernel import case_numbers
 from storage.models import Complaint
 
+COMPLAINT_LETTER = "Ж"  # case numbers of complaints (kernel.case_numbers)
 LISTED = 10  # the newest ones; older ones are found by number
+
+
+@dataclass(frozen=True)
+class StatusPress(Payload, prefix="status"):
+    """Open one complaint's card: `status:<number>`."""
+
+    number: str
 
 
 def _view(turn: Turn, complaint: Complaint) -> dict[str, Any]:
@@ -31,9 +45,16 @@ def _view(turn: Turn, complaint: Complaint) -> dict[str, Any]:
 
 
 async def status_list(turn: Turn) -> Reply:
-    complaints = await turn.complaints.of_citizen(turn.citizen.id) if turn.complaints else []
+    desk = complaint_desk(turn)
+    complaints = await desk.of_citizen(turn.citizen.id) if desk else []
     rows = [
-        (Button("buttons.case", f"status:{complaint.number}", {"number": complaint.number}),)
+        (
+            Button(
+                "buttons.case",
+                StatusPress(str(complaint.number)).pack(),
+                {"number": complaint.number},
+            ),
+        )
         for complaint in complaints[:LISTED]
     ]
     return Reply(
@@ -47,9 +68,36 @@ async def status_list(turn: Turn) -> Reply:
 
 
 async def complaint_card(turn: Turn, number: str) -> Reply:
-    complaint = await turn.complaints.by_number(number) if turn.complaints else None
+    desk = complaint_desk(turn)
+    complaint = await desk.by_number(number) if desk else None
     buttons = ((section_button("status"),), to_menu_row())
     # Another citizen's complaint is "not found" too: its existence is not ours to tell.
     if complaint is None or complaint.citizen_id != turn.citizen.id:
         return Reply("status.not_found", {"number": number}, buttons)
     return Reply("status.complaint", _view(turn, complaint), buttons)
+
+
+async def open_status(
+    turn: Turn, _controls: Controls, understood: Mapping[str, Any]
+) -> list[Reply]:
+    """All the citizen's complaints; one in full when the words named its number."""
+    number = case_numbers.parse(str(understood.get("case_number", "")))
+    if number is not None and number.startswith(COMPLAINT_LETTER):
+        return [await complaint_card(turn, number)]
+    return [await status_list(turn)]
+
+
+async def pressed_case(turn: Turn, controls: Controls, data: str) -> list[Reply]:
+    press = StatusPress.unpack(data)
+    if press is None:
+        return controls.expired(turn)
+    controls.leave_flow(turn)
+    return [await complaint_card(turn, press.number)]
+
+
+async def typed_number(turn: Turn, _controls: Controls, text: str) -> list[Reply] | None:
+    """A complaint's number typed on its own opens its card."""
+    number = case_numbers.parse(text)
+    if number is None or not number.startswith(COMPLAINT_LETTER):
+        return None
+    return [await complaint_card(turn, number)]

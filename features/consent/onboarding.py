@@ -20,7 +20,6 @@ from dialogs.flow import (
     normalized_text,
     step_button,
 )
-from dialogs.menu import menu_keyboard
 from dialogs.types import Keyboard, Reply
 
 NAME = "onboarding"
@@ -81,13 +80,13 @@ async def _save_region(turn: Turn, code: str) -> None:
 
 async def _finish(turn: Turn) -> list[Reply]:
     if turn.values.get("consent") != YES:
-        return [Reply("consent.declined", buttons=menu_keyboard(has_consent=False))]
+        return [Reply("consent.declined", buttons=turn.menu_keyboard(has_consent=False))]
     region = turn.config.regions[turn.values["region"]]
     return [
         Reply(
             "onboarding.done",
             {"name": turn.citizen.display_name, "region": region.name},
-            buttons=menu_keyboard(has_consent=True),
+            buttons=turn.menu_keyboard(has_consent=True),
         )
     ]
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dialogs.flow import YES, Flow, Step, Turn, YesNo
-from dialogs.menu import menu_keyboard
 from dialogs.types import Reply
 
 NAME = "withdraw"
@@ -19,12 +18,15 @@ CONFIRM = YesNo(
 
 async def _finish(turn: Turn) -> list[Reply]:
     if turn.values["confirm"] != YES or turn.consent is None:
-        return [Reply("my_data.kept", buttons=menu_keyboard(has_consent=turn.has_consent))]
+        return [Reply("my_data.kept", buttons=turn.menu_keyboard())]
     await turn.store.withdraw_consent(turn.citizen)
+    if turn.registry is not None:  # every feature erases what it keeps about the citizen
+        for erase in turn.registry.consent_hooks:
+            await erase(turn)
     await turn.audit("consent:withdrawn", version=turn.consent.text_version)
     turn.consent = None
     turn.drafts = {}  # unfinished forms hold personal data too
-    return [Reply("my_data.withdrawn", buttons=menu_keyboard(has_consent=False))]
+    return [Reply("my_data.withdrawn", buttons=turn.menu_keyboard(has_consent=False))]
 
 
 WITHDRAW = Flow(

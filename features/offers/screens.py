@@ -1,48 +1,63 @@
 """The offer screens: the centre's list of vacancies for the citizen to rank (001 ¶3.7.2).
 
-Buttons carry `off:<offer id>:<action>[:<item id>]`. Every press re-reads the offer, so a
-button of an older message acts on the list as it stands now; once the ranking is sent, the
-offer is read-only. Refusing an option and sending both ask for a confirmation first: a
+Buttons carry `OfferPress` (`off:<offer id>:<action>[:<item id>]`). Every press re-reads the
+offer, so a button of an older message acts on the list as it stands now; once the ranking is
+sent, the offer is read-only. Refusing an option and sending both ask for a confirmation first: a
 refusal of suitable work has legal consequences (001 ¶3.10.2, ¶3.11.2)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from dialogs.feature import Controls
 from dialogs.flow import Turn
 from dialogs.menu import to_menu_row
-from dialogs.ports import OfferClosedError, OfferLine, OfferView
 from dialogs.types import Button, Keyboard, Reply
+from features.offers.ports import (
+    OfferClosedError,
+    OfferLine,
+    OfferPress,
+    OfferView,
+    offer_desk,
+)
 from features.vacancies.screens import card_fields
 from storage.models import VacancyOffer
 
 EDITS = ("up", "down", "restore", "more", "less", "reset")
+
+
+def _press(offer: VacancyOffer, action: str, item_id: int | None = None) -> str:
+    return OfferPress(offer.id, action, item_id).pack()
+
+
 DUTY_CHARS = 1500  # the rest is on «Работа в России», linked from the card
 
 
-async def offer_button(turn: Turn, what: str) -> list[Reply]:
-    """Handle `off:<what>`; None of the citizen's data is lost on a stale or foreign button."""
-    offer_id, _, rest = what.partition(":")
-    action, _, argument = rest.partition(":")
-    if turn.offers is None:
+async def offer_button(turn: Turn, controls: Controls, data: str) -> list[Reply]:
+    """A press on an offer's screen; none of the citizen's data is lost on a stale or
+    foreign button."""
+    controls.leave_flow(turn)
+    press = OfferPress.unpack(data)
+    offers = offer_desk(turn)
+    if offers is None:
         return [Reply("vacancies.unavailable", buttons=(to_menu_row(),))]
-    offer = await turn.offers.get(int(offer_id)) if offer_id.isdigit() else None
-    if offer is None or offer.citizen_id != turn.citizen.id:
+    offer = await offers.get(press.offer_id) if press is not None else None
+    if press is None or offer is None or offer.citizen_id != turn.citizen.id:
         return [Reply("common.button_expired", buttons=(to_menu_row(),))]
-    item_id = int(argument) if argument.isdigit() else None
+    action, item_id = press.action, press.item_id
     try:
         if action in EDITS:
-            view = await turn.offers.change(turn.citizen, offer.id, action, item_id, turn.now)
+            view = await offers.change(turn.citizen, offer.id, action, item_id, turn.now)
             return [offer_list(turn, view)]
         if action == "refuseyes":
-            view = await turn.offers.change(turn.citizen, offer.id, "refuse", item_id, turn.now)
+            view = await offers.change(turn.citizen, offer.id, "refuse", item_id, turn.now)
             return [offer_list(turn, view)]
         if action == "sendyes":
-            view = await turn.offers.submit(turn.citizen, offer.id, turn.now)
+            view = await offers.submit(turn.citizen, offer.id, turn.now)
             return [_submitted(turn, view)]
     except OfferClosedError:
-        return [_closed(turn, await turn.offers.view(offer))]
-    view = await turn.offers.view(offer)
+        return [_closed(turn, await offers.view(offer))]
+    view = await offers.view(offer)
     if offer.state != "sent":
         return [_closed(turn, view)]
     line = next((each for each in _lines(view) if each.item.id == item_id), None)
@@ -57,52 +72,52 @@ async def offer_button(turn: Turn, what: str) -> list[Reply]:
 
 async def open_offer_notice(turn: Turn) -> Reply | None:
     """A line above other screens while an offer waits for the citizen's ranking."""
-    if turn.offers is None:
+    offers = offer_desk(turn)
+    if offers is None or not turn.has_consent:
         return None
-    offer = await turn.offers.open_of(turn.citizen.id)
+    offer = await offers.open_of(turn.citizen.id)
     if offer is None:
         return None
     return Reply(
         "offers.waiting",
         {"due_on": offer.due_on, "status": offer.citizen_status},
-        buttons=((Button("buttons.offer_open", f"off:{offer.id}:open"),),),
+        buttons=((Button("buttons.offer_open", _press(offer, "open")),),),
     )
 
 
 def offer_list(turn: Turn, view: OfferView) -> Reply:
     offer = view.offer
-    prefix = f"off:{offer.id}"
     rows: list[tuple[Button, ...]] = []
     last = len(view.ranked)
     for number, line in enumerate(view.ranked, start=1):
         item, context = line.item.id, {"n": number}
         row = []
         if number > 1:
-            row.append(Button("buttons.offer_up", f"{prefix}:up:{item}", context))
+            row.append(Button("buttons.offer_up", _press(offer, "up", item), context))
         if number < last:
-            row.append(Button("buttons.offer_down", f"{prefix}:down:{item}", context))
-        row.append(Button("buttons.offer_card", f"{prefix}:card:{item}", context))
-        row.append(Button("buttons.offer_refuse", f"{prefix}:refuse:{item}", context))
+            row.append(Button("buttons.offer_down", _press(offer, "down", item), context))
+        row.append(Button("buttons.offer_card", _press(offer, "card", item), context))
+        row.append(Button("buttons.offer_refuse", _press(offer, "refuse", item), context))
         rows.append(tuple(row))
     for line in view.refused:
         rows.append(
             (
                 Button(
                     "buttons.offer_restore",
-                    f"{prefix}:restore:{line.item.id}",
+                    _press(offer, "restore", line.item.id),
                     {"job_name": line.vacancy.job_name},
                 ),
             )
         )
     counts = []
     if offer.chosen_count > 2:
-        counts.append(Button("buttons.offer_less", f"{prefix}:less"))
+        counts.append(Button("buttons.offer_less", _press(offer, "less")))
     if offer.chosen_count < last:
-        counts.append(Button("buttons.offer_more", f"{prefix}:more"))
+        counts.append(Button("buttons.offer_more", _press(offer, "more")))
     if counts:
         rows.append(tuple(counts))
-    rows.append((Button("buttons.offer_reset", f"{prefix}:reset"),))
-    rows.append((Button("buttons.offer_send", f"{prefix}:send"),))
+    rows.append((Button("buttons.offer_reset", _press(offer, "reset")),))
+    rows.append((Button("buttons.offer_send", _press(offer, "send")),))
     rows.append(to_menu_row())
     return Reply("offers.list", _context(turn, view), tuple(rows))
 
@@ -139,7 +154,7 @@ def _lines(view: OfferView) -> list[OfferLine]:
 
 
 def _back(offer: VacancyOffer) -> Keyboard:
-    return ((Button("buttons.offer_back", f"off:{offer.id}:open"),), to_menu_row())
+    return ((Button("buttons.offer_back", _press(offer, "open")),), to_menu_row())
 
 
 def _card(offer: VacancyOffer, line: OfferLine) -> Reply:
@@ -166,8 +181,8 @@ def _refuse_warning(offer: VacancyOffer, line: OfferLine) -> Reply:
         "offers.refuse_warning",
         {"job_name": line.vacancy.job_name, "company": line.vacancy.company_name},
         (
-            (Button("buttons.offer_refuse_confirm", f"off:{offer.id}:refuseyes:{line.item.id}"),),
-            (Button("buttons.offer_keep", f"off:{offer.id}:open"),),
+            (Button("buttons.offer_refuse_confirm", _press(offer, "refuseyes", line.item.id)),),
+            (Button("buttons.offer_keep", _press(offer, "open")),),
         ),
     )
 
@@ -178,8 +193,8 @@ def _send_confirmation(turn: Turn, view: OfferView) -> Reply:
         "offers.confirm_send",
         {**_context(turn, view), "chosen": [_line(line) for line in view.chosen]},
         (
-            (Button("buttons.offer_send_confirm", f"off:{offer.id}:sendyes"),),
-            (Button("buttons.offer_back", f"off:{offer.id}:open"),),
+            (Button("buttons.offer_send_confirm", _press(offer, "sendyes")),),
+            (Button("buttons.offer_back", _press(offer, "open")),),
         ),
     )
 

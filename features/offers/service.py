@@ -12,16 +12,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dialogs.ports import OfferClosedError, OfferLine, OfferView
+from features.offers.ports import OfferClosedError, OfferLine, OfferPress, OfferView
 from features.vacancies.catalog import VacancyCatalog
 from features.vacancies.service import SearchRules, SqlVacancies
 from kernel.regions import Regions
 from reminders.planning import QuietHours
+from reminders.rules import load_rules
 from reminders.store import Claimed, SqlReminderBook
 from storage.models import (
     AuditEvent,
@@ -36,8 +38,11 @@ from storage.models import (
 MAX_ITEMS = 10  # 001 ¶3.7.2(a)
 MIN_CHOSEN = 2  # 001 ¶3.7.2(b): at least 2 priority options
 DEADLINE_RULES = {"claimant": "ranking_claimant", "unemployed": "ranking_unemployed"}
-NOTICE_RULE = "vacancy_offer_sent"  # the notice with the list (reminders/rules.yml)
+NOTICE_RULE = "vacancy_offer_sent"  # the notice with the list (rules.yml)
 OPEN = "sent"
+
+# The deadline rules this feature schedules (passed to the reminder runner too).
+RULES = load_rules(Path(__file__).with_name("rules.yml"))
 
 
 class OfferRefusedError(ValueError):
@@ -59,7 +64,7 @@ class SqlOffers:
     ) -> None:
         self._session = session
         self._regions = regions
-        self._book = SqlReminderBook(session, regions, quiet)
+        self._book = SqlReminderBook(session, regions, quiet, RULES)
         self._catalog = catalog
         self._rules = rules
 
@@ -129,7 +134,9 @@ class SqlOffers:
                 "count": len(vacancy_ids),
                 "citizen_status": citizen_status,
                 "note": note,
-                "actions": [{"label": "buttons.offer_open", "payload": f"off:{offer.id}:open"}],
+                "actions": [
+                    {"label": "buttons.offer_open", "payload": OfferPress(offer.id, "open").pack()}
+                ],
             },
         )
         self._audit(actor, "offer:created", offer, vacancies=list(vacancy_ids))
@@ -353,14 +360,16 @@ async def start_term(
         return
     citizen = await session.get_one(Citizen, offer.citizen_id)
     offer.received_at = at
-    term = await SqlReminderBook(session, regions, quiet).schedule(
+    term = await SqlReminderBook(session, regions, quiet, RULES).schedule(
         citizen,
         offer.deadline_rule,
         key_of(offer),
         at,
         {
             "offer_id": offer.id,
-            "actions": [{"label": "buttons.offer_open", "payload": f"off:{offer.id}:open"}],
+            "actions": [
+                {"label": "buttons.offer_open", "payload": OfferPress(offer.id, "open").pack()}
+            ],
         },
     )
     offer.due_on = term.last_day

@@ -4,18 +4,17 @@ not, send an offer of up to 10, read the citizen's ranking, withdraw an offer.""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, HTTPException, Path, Query, Request
+from fastapi import APIRouter, HTTPException, Path, Query, Request
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from admin.deps import ERRORS, Session, Staff
-from admin.schemas import (
+from features.offers.ports import SERVICE as OFFERS
+from features.offers.ports import OfferClosedError
+from features.offers.schemas import (
     CitizenOut,
     CitizenVacancies,
-    Event,
     ExcludedVacancy,
     ExclusionRule,
     Explanation,
@@ -26,13 +25,13 @@ from admin.schemas import (
     OfferFilter,
     OfferItemOut,
     OfferSummary,
-    Problem,
     SuitableVacancy,
 )
-from dialogs.ports import OfferClosedError
 from features.offers.service import OfferRefusedError, SqlOffers, key_of
+from features.vacancies.ports import SERVICE as VACANCIES
 from features.vacancies.ranking import RULES
 from features.vacancies.service import SqlVacancies
+from features.web import ERRORS, Event, Problem, Session, Staff, now, service
 from storage.models import (
     AuditEvent,
     Citizen,
@@ -42,8 +41,6 @@ from storage.models import (
     VacancyOffer,
 )
 
-OfferDeskFactory = Callable[[AsyncSession], SqlOffers]
-SearchFactory = Callable[[AsyncSession], SqlVacancies]
 OFFER_ID = Path(ge=1, le=2**31 - 1, description="The offer's id")
 CITIZEN_ID = Path(ge=1, le=2**31 - 1, description="The citizen's id")
 router = APIRouter()
@@ -220,7 +217,7 @@ async def create_offer(
             body.citizen_status,
             body.vacancy_ids,
             actor=f"staff:{staff.staff_name}",
-            now=request.app.state.clock(),
+            now=now(request),
             note=body.note,
         )
     except LookupError as exc:
@@ -268,9 +265,7 @@ async def withdraw_offer(
     desk = _offers(request, db)
     await _offer(desk, offer_id, request)
     try:
-        offer = await desk.withdraw(
-            offer_id, actor=f"staff:{staff.staff_name}", now=request.app.state.clock()
-        )
+        offer = await desk.withdraw(offer_id, actor=f"staff:{staff.staff_name}", now=now(request))
     except OfferClosedError as exc:
         raise HTTPException(409, str(exc)) from exc
     detail = await _detail(db, desk, offer)
@@ -311,20 +306,18 @@ async def _offer(desk: SqlOffers, offer_id: int, request: Request) -> VacancyOff
     return offer
 
 
-def add_offer_routes(app: FastAPI, offers: OfferDeskFactory, search: SearchFactory) -> None:
-    app.state.offers = offers
-    app.state.search = search
-    app.include_router(router)
+def staff_router(_kit: object) -> APIRouter:
+    return router
 
 
 def _offers(request: Request, db: AsyncSession) -> SqlOffers:
-    factory: OfferDeskFactory = request.app.state.offers
-    return factory(db)
+    offers: SqlOffers = service(request, db, OFFERS)
+    return offers
 
 
 def _search(request: Request, db: AsyncSession) -> SqlVacancies:
-    factory: SearchFactory = request.app.state.search
-    return factory(db)
+    search: SqlVacancies = service(request, db, VACANCIES)
+    return search
 
 
 def _cleared(name: str, value: Any) -> Any:

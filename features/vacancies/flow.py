@@ -9,6 +9,7 @@ from typing import Any
 
 from dialogs.flow import Flow, InvalidInput, Step, Turn, choice, normalized_text, step_button
 from dialogs.types import Keyboard, Reply
+from features.vacancies.ports import vacancy_desk
 from features.vacancies.screens import results
 from features.vacancies.text import search_lemmas
 from nlu.lemmas import nominative
@@ -100,9 +101,10 @@ def answers(values: Mapping[str, Any]) -> dict[str, Any]:
 
 
 async def _finish(turn: Turn) -> list[Reply]:
-    if turn.vacancies is None:
+    vacancies = vacancy_desk(turn)
+    if vacancies is None:
         return [Reply("vacancies.unavailable")]
-    profile = await turn.vacancies.save_profile(turn.citizen, answers(turn.values))
+    profile = await vacancies.save_profile(turn.citizen, answers(turn.values))
     return [await results(turn, profile, 0)]
 
 

@@ -7,11 +7,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dialogs.ports import VacancyPage
 from features.vacancies.catalog import Catalogue, VacancyCatalog
+from features.vacancies.ports import VacancyPage
 from features.vacancies.ranking import Ranking, Seeker
 from storage.models import (
     Citizen,
@@ -51,6 +51,16 @@ class SqlVacancies:
         if "locality" in answers and "lat" not in answers:  # a new town: locate it again
             profile.lat = profile.lng = None
         return profile
+
+    async def forget(self, citizen: Citizen) -> None:
+        # The job profile and saved vacancies are personal data the citizen gave for the
+        # search; referral requests stay with the centre's records.
+        await self._session.execute(delete(JobProfile).where(JobProfile.citizen_id == citizen.id))
+        await self._session.execute(
+            delete(VacancyRequest).where(
+                VacancyRequest.citizen_id == citizen.id, VacancyRequest.kind == "saved"
+            )
+        )
 
     async def search(
         self, citizen: Citizen, profile: JobProfile, offset: int, limit: int

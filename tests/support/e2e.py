@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.fake_telegram import FakeTelegram
+from tests.support.fake_telegram import FakeTelegram
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CITIZEN_ID = 777001  # the user FakeTelegram plays
 
 StartBot = Callable[..., Awaitable[asyncio.subprocess.Process]]
@@ -47,7 +47,7 @@ async def start_bot(
         }
         log = open(tmp_path / f"bot-{len(processes)}.log", "wb")  # noqa: SIM115, ASYNC230
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "telegram", cwd=ROOT, env=env, stdout=log, stderr=log
+            sys.executable, "-m", "app", "telegram", cwd=ROOT, env=env, stdout=log, stderr=log
         )
         processes.append(process)
         return process

@@ -11,18 +11,17 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dialogs.engine import Engine
 from dialogs.flow import DialogConfig
-from dialogs.ports import Desks, IntentRecognizer
+from dialogs.ports import IntentRecognizer
 from dialogs.types import Button, Incoming, Reply
-from features.complaints.service import SqlComplaints
-from features.offers.service import SqlOffers
 from features.vacancies.catalog import VacancyCatalog
-from features.vacancies.service import SearchRules, SqlVacancies
 from kernel.regions import Regions
 from reminders.planning import QuietHours
 from storage.repositories import SqlDialogStore
+from tests.support import wiring
+from tests.support.wiring import SEARCH_RULES
 
 REGIONS = Regions.of({"63": "Europe/Samara", "77": "Europe/Moscow"}, "63")
-SEARCH_RULES = SearchRules(commute_km=30, subsistence_minimum={})
+__all__ = ["REGIONS", "SEARCH_RULES", "Clock", "DbChat", "fill_complaint", "quiet_hours"]
 
 
 def quiet_hours() -> QuietHours:
@@ -49,7 +48,7 @@ class DbChat:
 
     def engine(self) -> Engine:
         # A new engine for every message: nothing may survive in memory between them.
-        return Engine(self.config, clock=self.clock, recognizer=self.recognizer)
+        return wiring.engine(self.config, clock=self.clock, recognizer=self.recognizer)
 
     async def _handle(self, **kwargs: Any) -> list[Reply]:
         incoming = Incoming(
@@ -60,16 +59,8 @@ class DbChat:
             **kwargs,
         )
         async with self.sessions() as session:
-            desks = Desks(
-                complaints=SqlComplaints(session, REGIONS, quiet_hours()),
-                vacancies=SqlVacancies(session, self.catalog, SEARCH_RULES)
-                if self.catalog
-                else None,
-                offers=SqlOffers(session, REGIONS, quiet_hours(), self.catalog, SEARCH_RULES)
-                if self.catalog
-                else None,
-            )
-            self.last = await self.engine().handle(SqlDialogStore(session), incoming, desks)
+            services = wiring.services(session, REGIONS, quiet_hours(), self.catalog)
+            self.last = await self.engine().handle(SqlDialogStore(session), incoming, services)
             await session.commit()
         return self.last
 

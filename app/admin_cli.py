@@ -1,9 +1,9 @@
 """Staff API commands.
 
-python -m admin serve                 serve the staff API alone (admin.host, admin.port)
-python -m admin token add NAME        issue a token for a staff member (shown once)
-python -m admin token revoke NAME     revoke it
-python -m admin token list            who has a token
+python -m app admin serve               serve the staff API alone (admin.host, admin.port)
+python -m app admin token add NAME      issue a token for a staff member (shown once)
+python -m app admin token revoke NAME   revoke it
+python -m app admin token list          who has a token
 """
 
 from __future__ import annotations
@@ -11,21 +11,21 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
-import logging
 import sys
 
 import uvicorn
 
 from admin import tokens
-from bot.wiring import build_parts
-from kernel.settings import ConfigError, Settings, load_settings
+from app.build import Application
+from kernel.cli import CONFIG_ERROR, configure_logging, settings_or_report
+from kernel.settings import Settings
 from storage.database import create_engine, create_session_factory
 from storage.migrate import upgrade
 from storage.models import StaffToken
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m admin", description="Staff API commands")
+    parser = argparse.ArgumentParser(prog="python -m app admin", description="Staff API commands")
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="serve the staff API")
     serve.add_argument("--host")
@@ -34,13 +34,11 @@ def main(argv: list[str] | None = None) -> int:
     token.add_argument("action", choices=("add", "revoke", "list"))
     token.add_argument("name", nargs="?")
     args = parser.parse_args(argv)
-    try:
-        settings = load_settings()
-    except ConfigError as exc:
-        print(f"configuration error: {exc}", file=sys.stderr)
-        return 2
+    settings = settings_or_report()
+    if settings is None:
+        return CONFIG_ERROR
     if args.command == "serve":
-        logging.basicConfig(level=settings.logging.level)
+        configure_logging(settings.logging.level)
         return asyncio.run(_serve(settings, args.host, args.port))
     if args.action != "list" and not args.name:
         print("error: the staff member's name is required", file=sys.stderr)
@@ -54,15 +52,16 @@ def main(argv: list[str] | None = None) -> int:
 
 
 async def _serve(settings: Settings, host: str | None, port: int | None) -> int:
-    parts = await build_parts(settings)
-    app = parts.staff_app()
+    await upgrade(settings.database.url)
+    db = create_engine(settings.database.url, echo=settings.database.echo)
+    app = Application(settings, create_session_factory(db)).staff_app()
     config = uvicorn.Config(
         app, host=host or settings.admin.host, port=port or settings.admin.port, lifespan="off"
     )
     try:
         await uvicorn.Server(config).serve()
     finally:
-        await parts.close()
+        await db.dispose()
     return 0
 
 
@@ -92,7 +91,3 @@ def _token_line(row: StaffToken) -> str:
     state = "revoked" if row.revoked_at else "active"
     used = f"last used {row.last_used_at:%Y-%m-%d %H:%M} UTC" if row.last_used_at else "never used"
     return f"{row.staff_name}\t{state}\t{used}"
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,6 +1,6 @@
 """Vacancy commands.
 
-python -m vacancies import FEED.json|DIR [--partial]   import the «Работа в России» feed
+python -m app vacancies import FEED.json|DIR [--partial]   import the «Работа в России» feed
 """
 
 from __future__ import annotations
@@ -13,15 +13,16 @@ from pathlib import Path
 from tqdm import tqdm
 
 from features.vacancies.importer import ImportReport, import_feed
-from kernel.settings import ConfigError, Settings, load_settings
+from kernel.cli import CONFIG_ERROR, settings_or_report
+from kernel.settings import Settings
 from storage.database import create_engine, create_session_factory
 from storage.migrate import upgrade
 
 MAX_LISTED_REJECTS = 50
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(prog="python -m vacancies")
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m app vacancies")
     sub = parser.add_subparsers(dest="command", required=True)
     importing = sub.add_parser("import", help="import a feed file or a directory of them")
     importing.add_argument("source", type=Path)
@@ -30,14 +31,12 @@ def main() -> int:
         action="store_true",
         help="a part of the feed: do not close the vacancies it does not mention",
     )
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if not args.source.exists():
         parser.error(f"{args.source} does not exist")
-    try:
-        settings = load_settings()
-    except ConfigError as exc:
-        print(f"configuration error: {exc}", file=sys.stderr)
-        return 2
+    settings = settings_or_report()
+    if settings is None:
+        return CONFIG_ERROR
     report = asyncio.run(_import(settings, args.source, full=not args.partial))
     _print_report(report)
     return 0
@@ -62,7 +61,3 @@ def _print_report(report: ImportReport) -> None:
         print(f"rejected {bad.vacancy_id or '(no id)'}: {bad.reason}")
     if len(report.rejected) > MAX_LISTED_REJECTS:
         print(f"... and {len(report.rejected) - MAX_LISTED_REJECTS} more rejected")
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,10 +1,10 @@
 """Deadlines and the production calendar, for staff and scripts.
 
-python -m reminders deadline 2026-12-29 15wd --region 63      the last day of a term (ISO)
-python -m reminders deadline 2026-12-29 complaint_answer     ... or of a rule in the catalogue
-python -m reminders calendar 2026 --region 63                working days per month
-python -m reminders day 2026-06-15 off --region 63 --note "…"  override a day (off|working|clear)
-python -m reminders rules                                    the rule catalogue
+python -m app reminders deadline 2026-12-29 15wd --region 63   the last day of a term (ISO)
+python -m app reminders deadline 2026-12-29 complaint_answer  ... or of a rule in the catalogue
+python -m app reminders calendar 2026 --region 63             working days per month
+python -m app reminders day 2026-06-15 off --region 63 --note "…"  override a day
+python -m app reminders rules                                 the rule catalogue
 """
 
 from __future__ import annotations
@@ -12,12 +12,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections.abc import Mapping
 from datetime import date
 
 from kernel.calendar import WorkingCalendar
+from kernel.cli import CONFIG_ERROR, settings_or_report
 from kernel.deadlines import add, parse_amount
-from kernel.settings import ConfigError, Settings, load_settings
-from reminders.rules import catalogue
+from kernel.settings import Settings
+from reminders.rules import Rule
 from reminders.store import region_calendar, set_calendar_day
 from storage.database import create_engine, create_session_factory
 from storage.migrate import upgrade
@@ -27,7 +29,7 @@ DAY_STATES = {"off": False, "working": True, "clear": None}
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m reminders", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m app reminders", description=__doc__)
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     sub = parser.add_subparsers(dest="command", required=True)
     deadline = sub.add_parser("deadline", help="the last day of a term")
@@ -47,30 +49,31 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None, rules: Mapping[str, Rule]) -> int:
+    """The commands over `rules`, the installation's deadline catalogue."""
     args = _parser().parse_args(argv)
     if args.command == "rules":
-        for rule in catalogue().values():
+        for rule in rules.values():
             print(f"{rule.id:26} {rule.amount:>3}{rule.unit:<3} {rule.actor:8} {rule.paragraph}")
         return 0
-    try:
-        settings = load_settings()
-    except ConfigError as exc:
-        print(f"configuration error: {exc}", file=sys.stderr)
-        return 2
+    settings = settings_or_report()
+    if settings is None:
+        return CONFIG_ERROR
     region = args.region or settings.default_region
     if region not in settings.regions:
         known = ", ".join(sorted(settings.regions))
         print(f"unknown region {region!r}; this installation serves {known}", file=sys.stderr)
         return 2
     try:
-        return asyncio.run(_run(args, settings, region))
+        return asyncio.run(_run(args, settings, region, rules))
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 
 
-async def _run(args: argparse.Namespace, settings: Settings, region: str) -> int:
+async def _run(
+    args: argparse.Namespace, settings: Settings, region: str, rules: Mapping[str, Rule]
+) -> int:
     await upgrade(settings.database.url)
     engine = create_engine(settings.database.url)
     try:
@@ -100,14 +103,16 @@ async def _run(args: argparse.Namespace, settings: Settings, region: str) -> int
     finally:
         await engine.dispose()
     if args.command == "deadline":
-        print(_deadline(args.start, args.term, calendar).isoformat())
+        print(_deadline(args.start, args.term, calendar, rules).isoformat())
     else:
         _print_year(args.year, calendar)
     return 0
 
 
-def _deadline(start: date, term: str, calendar: WorkingCalendar) -> date:
-    rule = catalogue().get(term)
+def _deadline(
+    start: date, term: str, calendar: WorkingCalendar, rules: Mapping[str, Rule]
+) -> date:
+    rule = rules.get(term)
     if rule is not None:
         return add(start, rule.amount, rule.unit, calendar)
     amount, unit = parse_amount(term)
@@ -121,7 +126,3 @@ def _print_year(year: int, calendar: WorkingCalendar) -> None:
         total += days
         print(f"{year}-{month:02d} {days:>3}")
     print(f"total   {total:>3}")
-
-
-if __name__ == "__main__":
-    sys.exit(main())

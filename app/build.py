@@ -1,0 +1,161 @@
+"""Builds every part from the settings and the features, once, at start-up."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from admin.app import create_app
+from admin.server import Embedded
+from app.features import FEATURES
+from bot.parts import Companion, Parts, Reminders
+from dialogs.engine import Engine
+from dialogs.flow import DialogConfig
+from dialogs.render import Renderer, template_loader
+from features.kit import Feature, Kit, SessionService
+from kernel.regions import Region, Regions
+from kernel.settings import Settings
+from nlu.recognizer import Recognizer, recognizer_from
+from reminders.planning import QuietHours
+from reminders.rules import Rule
+from reminders.runner import RunnerSettings, SentHook
+from storage.database import create_engine, create_session_factory
+from storage.migrate import upgrade
+from storage.repositories import prune_processed_updates
+
+
+def dialog_config(settings: Settings) -> DialogConfig:
+    return DialogConfig(
+        consent_version=settings.consent.version,
+        regions=regions_of(settings),
+        default_region=settings.default_region,
+        working_hours=(settings.working_hours.start, settings.working_hours.end),
+        accept_confidence=settings.nlu.accept_confidence,
+        confirm_confidence=settings.nlu.confirm_confidence,
+        vacancy_page_size=settings.vacancies.page_size,
+    )
+
+
+def regions_of(settings: Settings) -> dict[str, Region]:
+    return {
+        code: Region(
+            name=region.name,
+            timezone=region.timezone,
+            phone=region.phone,
+            address=region.address,
+            subsistence_minimum=region.subsistence_minimum,
+        )
+        for code, region in settings.regions.items()
+    }
+
+
+def all_rules(features: Sequence[Feature] = FEATURES) -> dict[str, Rule]:
+    """Every feature's deadline rules; a rule id declared by two features is refused."""
+    rules: dict[str, Rule] = {}
+    for feature in features:
+        for rule_id, rule in feature.rules.items():
+            if rule_id in rules:
+                raise ValueError(f"deadline rule {rule_id!r} is declared by two features")
+            rules[rule_id] = rule
+    return rules
+
+
+def renderer(features: Sequence[Feature] = FEATURES) -> Renderer:
+    return Renderer(template_loader(f.templates for f in features if f.templates is not None))
+
+
+def engine(
+    settings: Settings, recognizer: Recognizer | None, features: Sequence[Feature] = FEATURES
+) -> Engine:
+    return Engine(dialog_config(settings), (f.chat for f in features), recognizer=recognizer)
+
+
+class Application:
+    """The features built on one process's database and settings."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        sessions: async_sessionmaker[AsyncSession],
+        features: Sequence[Feature] = FEATURES,
+    ) -> None:
+        self.settings = settings
+        self.features = tuple(features)
+        self.kit = Kit(
+            settings=settings,
+            sessions=sessions,
+            regions=Regions.of(
+                {code: region.timezone for code, region in settings.regions.items()},
+                settings.default_region,
+            ),
+            quiet_hours=QuietHours(
+                settings.reminders.quiet_hours.start, settings.reminders.quiet_hours.end
+            ),
+        )
+        factories: dict[str, SessionService] = {}
+        for feature in self.features:
+            for name, factory in (feature.services(self.kit) if feature.services else {}).items():
+                if name in factories:
+                    raise ValueError(f"service {name!r} is declared by two features")
+                factories[name] = factory
+        self.service_factories: Mapping[str, SessionService] = factories
+
+    def services(self, session: AsyncSession) -> dict[str, object]:
+        """Every feature's domain services on one unit of work's session."""
+        return {name: factory(session) for name, factory in self.service_factories.items()}
+
+    def staff_app(self) -> FastAPI:
+        routers = [feature.staff(self.kit) for feature in self.features if feature.staff]
+        return create_app(self.kit.sessions, routers, self.service_factories)
+
+    def on_reminder_sent(self) -> dict[str, SentHook]:
+        hooks: dict[str, SentHook] = {}
+        for feature in self.features:
+            if feature.on_reminder_sent is not None:
+                hooks.update(feature.on_reminder_sent(self.kit))
+        return hooks
+
+    def reminders(self) -> Reminders | None:
+        config = self.settings.reminders
+        if not config.enabled:
+            return None
+        return Reminders(
+            settings=RunnerSettings(
+                sweep_seconds=config.sweep_seconds,
+                lease_seconds=config.lease_seconds,
+                batch=config.batch,
+                max_attempts=config.max_attempts,
+                retry_seconds=config.retry_seconds,
+            ),
+            rules=all_rules(self.features),
+            regions=self.kit.regions,
+            quiet_hours=self.kit.quiet_hours,
+            on_sent=self.on_reminder_sent(),
+            # Telegram update ids older than a day will not come again (bot/middlewares.py).
+            housekeeping=(prune_processed_updates,),
+        )
+
+
+async def build_parts(settings: Settings, features: Sequence[Feature] = FEATURES) -> Parts:
+    """Migrate the database (idempotent; processes take turns) and build every part."""
+    await upgrade(settings.database.url)
+    db = create_engine(settings.database.url, echo=settings.database.echo)
+    sessions = create_session_factory(db)
+    application = Application(settings, sessions, features)
+    recognizer = recognizer_from(settings.nlu)
+    companions: list[Companion] = []
+    if settings.admin.enabled:
+        admin = settings.admin
+        companions.append(Embedded(application.staff_app(), admin.host, admin.port))
+    return Parts(
+        engine=engine(settings, recognizer, features),
+        renderer=renderer(features),
+        db=db,
+        sessions=sessions,
+        recognizer=recognizer,
+        services=application.services,
+        reminders=application.reminders(),
+        companions=companions,
+    )

@@ -1,0 +1,15 @@
+"""The features of this installation. Adding a feature is one line here."""
+
+from __future__ import annotations
+
+from features import complaints, consent, info, offers, planned, vacancies
+from features.kit import Feature
+
+FEATURES: tuple[Feature, ...] = (
+    consent.FEATURE,
+    info.FEATURE,
+    vacancies.FEATURE,
+    offers.FEATURE,
+    complaints.FEATURE,
+    planned.FEATURE,
+)

@@ -1,0 +1,54 @@
+"""What the adapters (Telegram, console) need, built once by the composition root (app/)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from dialogs.engine import Engine
+from dialogs.render import Renderer
+from kernel.regions import Regions
+from nlu.recognizer import Recognizer
+from reminders.planning import QuietHours
+from reminders.rules import Rule
+from reminders.runner import Housekeeping, RunnerSettings, SentHook
+
+
+class Companion(Protocol):
+    """A server that runs beside the bot in the same process (the staff API)."""
+
+    def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Reminders:
+    """How this process delivers reminders; absent when it sends none."""
+
+    settings: RunnerSettings
+    rules: Mapping[str, Rule]
+    regions: Regions
+    quiet_hours: QuietHours
+    on_sent: Mapping[str, SentHook] = field(default_factory=dict)
+    housekeeping: Sequence[Housekeeping] = ()
+
+
+@dataclass
+class Parts:
+    engine: Engine
+    renderer: Renderer
+    db: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    recognizer: Recognizer
+    # The features' domain services on one unit of work's session, by name.
+    services: Callable[[AsyncSession], Mapping[str, object]]
+    reminders: Reminders | None = None
+    companions: Sequence[Companion] = ()
+
+    async def close(self) -> None:
+        await self.recognizer.close()
+        await self.db.dispose()

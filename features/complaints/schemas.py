@@ -1,0 +1,92 @@
+"""The complaint resources of the staff API."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from features.complaints.catalogue import DECISIONS
+from features.web import Event
+
+State = Literal["registered", "in_review", "upheld", "rejected", "left_without_answer"]
+Body = Literal["centre_director", "ministry", "minister", "mfc_head", "mfc_founder"]
+Overdue = Literal["soon", "past"]
+
+
+class ComplaintFilter(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    state: State | None = None
+    body: Body | None = Field(default=None, description="The reviewing body")
+    due_before: date | None = Field(default=None, description="Answer due before this day")
+    overdue: Overdue | None = Field(
+        default=None,
+        description="'past': open and past the answer deadline; 'soon': open with a watchdog "
+        "alert raised (close to the deadline, on it or past it)",
+    )
+    limit: int = Field(default=50, ge=1, le=500)
+    offset: int = Field(default=0, ge=0)
+
+
+class Attachment(BaseModel):
+    kind: str
+    file_id: str
+    name: str | None = None
+    mime_type: str | None = None
+
+
+class ComplaintSummary(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    number: str
+    state: State
+    ground: str
+    respondent: str
+    body: Body
+    registered_at: datetime
+    due_on: date = Field(description="The last day of the answer term (001 ¶5.10)")
+    remedy_due_on: date | None = Field(description="Upheld: remedy by this day (004 §5.12)")
+    region_code: str
+
+
+class ComplaintDetail(ComplaintSummary):
+    ground_text: str | None
+    respondent_name: str | None
+    decision: str
+    decision_on: date
+    arguments: str
+    attachments: list[Attachment]
+    surname: str
+    first_name: str
+    patronymic: str | None
+    residence: str
+    phone: str
+    email: str | None
+    postal_address: str
+    answer_channel: Literal["telegram", "email", "post"]
+    answer_rule: str
+    reviewed_by: str | None
+    answer: str | None
+    decided_at: datetime | None
+    open_alerts: list[str] = Field(description="Watchdog alerts raised and not resolved")
+    history: list[Event]
+
+
+class Transition(BaseModel):
+    """Move a complaint on: registered -> in_review -> upheld | rejected |
+    left_without_answer. A decision carries the reasoned answer the citizen receives."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    to: State
+    answer: str | None = Field(default=None, max_length=20000)
+
+    @model_validator(mode="after")
+    def _decision_has_an_answer(self) -> Transition:
+        if self.to in DECISIONS and not (self.answer and self.answer.strip()):
+            raise ValueError(f"'{self.to}' needs the reasoned answer in 'answer' (001 ¶5.12)")
+        if self.answer is not None and "\x00" in self.answer:
+            raise ValueError("'answer' must not contain NUL characters")
+        return self

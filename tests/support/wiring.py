@@ -1,0 +1,90 @@
+"""The installation's features, wired by hand for tests: the engine on every feature's chat,
+the deadline catalogue, the domain services and the staff app on chosen regions and quiet
+hours (the composition root builds the same from settings)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from admin.app import create_app
+from app.build import all_rules, renderer
+from app.features import FEATURES
+from dialogs.engine import Engine
+from dialogs.flow import DialogConfig
+from dialogs.ports import IntentRecognizer
+from dialogs.registry import Registry
+from features.complaints import staff as complaint_routes
+from features.complaints.ports import SERVICE as COMPLAINTS
+from features.complaints.service import SqlComplaints
+from features.kit import SessionService
+from features.offers import staff as offer_routes
+from features.offers.ports import SERVICE as OFFERS
+from features.offers.service import SqlOffers
+from features.vacancies.catalog import VacancyCatalog
+from features.vacancies.ports import SERVICE as VACANCIES
+from features.vacancies.service import SearchRules, SqlVacancies
+from kernel.clock import utc_now
+from kernel.regions import Regions
+from reminders.planning import QuietHours
+
+CHATS = tuple(feature.chat for feature in FEATURES)
+RULES = all_rules()
+SEARCH_RULES = SearchRules(commute_km=30, subsistence_minimum={})
+RENDERER = renderer()
+
+
+def engine(
+    config: DialogConfig,
+    clock: Callable[[], datetime] = utc_now,
+    recognizer: IntentRecognizer | None = None,
+) -> Engine:
+    return Engine(config, CHATS, clock=clock, recognizer=recognizer)
+
+
+def service_factories(
+    regions: Regions, quiet: QuietHours, catalog: VacancyCatalog | None = None
+) -> dict[str, SessionService]:
+    factories: dict[str, SessionService] = {
+        COMPLAINTS: lambda db: SqlComplaints(db, regions, quiet),
+    }
+    if catalog is not None:
+        factories[VACANCIES] = lambda db: SqlVacancies(db, catalog, SEARCH_RULES)
+        factories[OFFERS] = lambda db: SqlOffers(db, regions, quiet, catalog, SEARCH_RULES)
+    return factories
+
+
+def services(
+    session: AsyncSession, regions: Regions, quiet: QuietHours, catalog: VacancyCatalog | None
+) -> dict[str, object]:
+    factories = service_factories(regions, quiet, catalog)
+    return {name: factory(session) for name, factory in factories.items()}
+
+
+def staff_app(
+    sessions: async_sessionmaker[AsyncSession],
+    regions: Regions,
+    quiet: QuietHours,
+    clock: Callable[[], datetime] = utc_now,
+    *,
+    catalog: VacancyCatalog | None = None,
+) -> FastAPI:
+    routers: list[Any] = [complaint_routes.router]
+    if catalog is not None:
+        routers.append(offer_routes.router)
+    return create_app(sessions, routers, service_factories(regions, quiet, catalog), clock)
+
+
+# The features' declarations merged (without the engine's own help, menu and cancel).
+REGISTRY = Registry(CHATS)
+# The citizen menu's sections, and those a citizen without consent sees.
+SECTIONS = tuple(
+    name for name, section in REGISTRY.sections.items() if section.place and not section.footer
+)
+GUEST_SECTIONS = tuple(
+    name for name, section in REGISTRY.sections.items() if section.guest_place is not None
+)
