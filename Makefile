@@ -59,6 +59,8 @@ lint: $(STAMP)
 	@echo "==> ruff"
 	@$(BIN)/ruff check .
 	@$(BIN)/ruff format --check .
+	@echo "==> import-linter (layers, feature independence)"
+	@$(BIN)/lint-imports --no-cache
 
 typecheck: $(STAMP)
 	@echo "==> mypy --strict"

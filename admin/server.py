@@ -1,4 +1,4 @@
-"""Serving the staff API: alone (`python -m admin serve`) or inside the bot process."""
+"""Serving the staff API: alone (`python -m app admin serve`) or inside the bot process."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`python -m reminders`: the deadline and calendar commands staff and scripts use."""
+"""`python -m app reminders`: the deadline and calendar commands staff and scripts use."""
 
 from __future__ import annotations
 
