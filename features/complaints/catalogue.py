@@ -70,6 +70,6 @@ TRANSITIONS = {
 
 
 def answer_rule(ground: str) -> str:
-    """The deadline rule of the answer (features/complaints/rules.yml): 5 working days for a refused
-    acceptance of documents or typo correction, else 15 (001 ¶5.10)."""
+    """The deadline rule of the answer (rules.yml): 5 working days for a refused acceptance of
+    documents or typo correction, else 15 (001 ¶5.10)."""
     return "complaint_answer_short" if GROUND_BY_ID[ground].short_review else "complaint_answer"

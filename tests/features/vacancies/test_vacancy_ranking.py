@@ -10,7 +10,7 @@ import pytest
 
 from features.vacancies.feed import parse_record
 from features.vacancies.ranking import Reason, Seeker, VacancyIndex, VacancyRow
-from tests.test_vacancy_import import sample_items
+from tests.features.vacancies.test_vacancy_import import sample_items
 
 SAMARA_CENTRE = (53.195, 50.100)
 TRUCK_C = "a0000001-0000-4000-8000-000000000001"  # Самара, 60–80 тыс., категории C, E

@@ -19,7 +19,7 @@ from features.vacancies.feed import BadRecord, parse_record
 from features.vacancies.importer import import_feed
 from storage.models import Vacancy, VacancyImport
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 SAMPLE = ROOT / "tests" / "data" / "vacancies_sample.json"
 GOOD_IN_SAMPLE = 15
 

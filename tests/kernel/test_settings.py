@@ -7,7 +7,7 @@ import pytest
 from app.__main__ import main
 from kernel.settings import ConfigError, load_settings
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(autouse=True)

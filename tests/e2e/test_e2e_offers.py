@@ -11,13 +11,13 @@ import sys
 import httpx
 import pytest
 
+from tests.e2e.test_e2e_complaints import Citizen, issue_token, wait_for_api
+from tests.e2e.test_e2e_reminders import REMINDER_ENV
+from tests.features.vacancies.test_vacancy_import import SAMPLE
+from tests.features.vacancies.test_vacancy_ranking import BUS, TAXI, TRUCK_C
 from tests.support.e2e import ROOT, StartBot
 from tests.support.fake_telegram import FakeTelegram, buttons
 from tests.support.rasa import free_port
-from tests.test_e2e_complaints import Citizen, issue_token, wait_for_api
-from tests.test_e2e_reminders import REMINDER_ENV
-from tests.test_vacancy_import import SAMPLE
-from tests.test_vacancy_ranking import BUS, TAXI, TRUCK_C
 
 pytestmark = pytest.mark.e2e
 

@@ -20,10 +20,9 @@ from features.vacancies.importer import import_feed
 from nlu.lemmas import nominative
 from nlu.results import Entity
 from storage.models import AuditEvent, JobProfile, Vacancy, VacancyRequest
-from tests.support.db_chat import DbChat
-from tests.test_engine_nlu import ScriptedRecognizer, rasa
-from tests.test_vacancy_import import SAMPLE, sample_items, write_feed
-from tests.test_vacancy_ranking import (
+from tests.dialogs.test_engine_nlu import ScriptedRecognizer, rasa
+from tests.features.vacancies.test_vacancy_import import SAMPLE, sample_items, write_feed
+from tests.features.vacancies.test_vacancy_ranking import (
     BAKERY,
     BUS,
     FORKLIFT,
@@ -32,6 +31,7 @@ from tests.test_vacancy_ranking import (
     TRUCK_C,
     TRUCK_SYZRAN,
 )
+from tests.support.db_chat import DbChat
 
 NEAR_SAMARA = {TRUCK_C, BUS, FORWARDER, TAXI, BAKERY}
 

@@ -24,11 +24,11 @@ from features.vacancies.catalog import VacancyCatalog
 from features.vacancies.importer import import_feed
 from reminders.runner import ReminderRunner
 from storage.models import Citizen, Reminder, VacancyOffer
+from tests.features.vacancies.test_vacancy_import import SAMPLE
+from tests.features.vacancies.test_vacancy_ranking import BAKERY, BUS, MOSCOW, TAXI, TRUCK_C
 from tests.support.db_chat import REGIONS, Clock, DbChat, quiet_hours
 from tests.support.reminders import RecordingNotifier
 from tests.support.wiring import RULES, staff_app
-from tests.test_vacancy_import import SAMPLE
-from tests.test_vacancy_ranking import BAKERY, BUS, MOSCOW, TAXI, TRUCK_C
 
 FRIDAY = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)  # 12:00 in Samara
 

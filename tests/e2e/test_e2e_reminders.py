@@ -19,7 +19,7 @@ from tests.support.reminders import add_citizen, add_reminder, alerts, statuses
 pytestmark = pytest.mark.e2e
 
 # The bot checks the table every second; quiet hours are off so the time of day the tests run
-# at does not matter (tests/test_reminder_runner.py covers them).
+# at does not matter (tests/reminders/test_reminder_runner.py covers them).
 REMINDER_ENV = {
     "REMINDERS__SWEEP_SECONDS": "1",
     "REMINDERS__QUIET_HOURS__START": "00:00",

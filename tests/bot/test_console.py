@@ -17,8 +17,8 @@ from nlu.local_matcher import LocalMatcher
 from nlu.recognizer import Recognizer
 from storage.database import create_engine, create_session_factory
 from storage.migrate import upgrade
+from tests.features.vacancies.test_vacancy_import import SAMPLE
 from tests.support import wiring
-from tests.test_vacancy_import import SAMPLE
 
 
 def test_plain_text_strips_tags_and_entities() -> None:

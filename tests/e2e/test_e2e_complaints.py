@@ -13,10 +13,10 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.e2e.test_e2e_reminders import REMINDER_ENV
 from tests.support.e2e import ROOT, StartBot
 from tests.support.fake_telegram import FakeTelegram, buttons
 from tests.support.rasa import free_port
-from tests.test_e2e_reminders import REMINDER_ENV
 
 pytestmark = pytest.mark.e2e
 

@@ -1,0 +1,39 @@
+"""Tables, by area. Every datetime is timezone-aware and stored in UTC. Importing this package
+registers every table on `Base.metadata` (Alembic compares against it)."""
+
+from kernel.clock import utc_now
+from storage.models.base import Base, UtcDateTime
+from storage.models.complaints import Complaint
+from storage.models.people import AuditEvent, Citizen, Consent, Conversation, ProcessedUpdate
+from storage.models.reminders import CalendarDay, Reminder, StaffAlert
+from storage.models.staff import StaffToken
+from storage.models.vacancies import (
+    JobProfile,
+    Vacancy,
+    VacancyImport,
+    VacancyOffer,
+    VacancyOfferItem,
+    VacancyRequest,
+)
+
+__all__ = [
+    "AuditEvent",
+    "Base",
+    "CalendarDay",
+    "Citizen",
+    "Complaint",
+    "Consent",
+    "Conversation",
+    "JobProfile",
+    "ProcessedUpdate",
+    "Reminder",
+    "StaffAlert",
+    "StaffToken",
+    "UtcDateTime",
+    "Vacancy",
+    "VacancyImport",
+    "VacancyOffer",
+    "VacancyOfferItem",
+    "VacancyRequest",
+    "utc_now",
+]
