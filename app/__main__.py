@@ -5,7 +5,7 @@ python -m app chat                the console chat
 python -m app telegram            the Telegram bot (polling or webhook, from bot.mode)
 python -m app migrate             apply database migrations and exit
 python -m app admin ...           the staff API alone, and staff tokens (`admin --help`)
-python -m app reminders ...       deadlines, the production calendar, the rule catalogue
+python -m app reminders ...       deadlines, the production calendar, the deadline rules
 python -m app vacancies import F  import the «Работа в России» vacancy feed
 """
 

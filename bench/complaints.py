@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 
 from admin import tokens
-from features.complaints.catalogue import GROUNDS, RESPONDENTS
+from features.complaints.grounds import GROUNDS, RESPONDENTS
 from features.complaints.service import ComplaintDraft, SqlComplaints
 from kernel.regions import Regions
 from reminders.planning import QuietHours

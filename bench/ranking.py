@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from bench.vacancy_feed import PROFESSIONS, write_feed
-from features.vacancies import catalog
+from features.vacancies import catalogue
 from features.vacancies.importer import import_feed
 from features.vacancies.ranking import Seeker
 from storage.database import create_engine, create_session_factory
@@ -84,7 +84,7 @@ async def _run(size: int, queries: int, url: str | None, scratch: Path) -> None:
     print(f"  import: {report.counts()} in {spent:.1f} s, {report.read / spent:,.0f} records/s")
     started = time.perf_counter()
     async with sessions() as session:
-        loaded = await catalog.load(session)
+        loaded = await catalogue.load(session)
     print(
         f"  catalogue load (query + index build): {time.perf_counter() - started:.1f} s, "
         f"peak RSS {_peak_rss_mib():.0f} MiB"

@@ -1,2 +1,2 @@
-"""Deadlines on each region's production calendar, the rule catalogue, and reminders delivered
+"""Deadlines on each region's production calendar, the deadline rules, and reminders delivered
 exactly once (see README: Deadlines and reminders)."""

@@ -1,10 +1,10 @@
 """Deadlines and the production calendar, for staff and scripts.
 
 python -m app reminders deadline 2026-12-29 15wd --region 63   the last day of a term (ISO)
-python -m app reminders deadline 2026-12-29 complaint_answer  ... or of a rule in the catalogue
+python -m app reminders deadline 2026-12-29 complaint_answer  ... or of a deadline rule
 python -m app reminders calendar 2026 --region 63             working days per month
 python -m app reminders day 2026-06-15 off --region 63 --note "…"  override a day
-python -m app reminders rules                                 the rule catalogue
+python -m app reminders rules                                 the deadline rules
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None, rules: Mapping[str, Rule]) -> int:
-    """The commands over `rules`, the installation's deadline catalogue."""
+    """The commands over `rules`, the installation's deadline rules."""
     args = _parser().parse_args(argv)
     if args.command == "rules":
         for rule in rules.values():

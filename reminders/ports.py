@@ -36,7 +36,7 @@ class ReminderBook(Protocol):
         event_at: datetime,
         context: Mapping[str, Any] | None = None,
     ) -> Deadline:
-        """The deadline of the catalogue rule `rule_id` for an event, with its reminders and
+        """The deadline of the rule `rule_id` for an event, with its reminders and
         watchdog items stored under `key` (e.g. complaint:42)."""
 
     async def cancel(self, key: str, rule_id: str | None = None) -> int:

@@ -1,5 +1,5 @@
 """The deadline rules: data, not code. Each feature ships a `rules.yml` of the terms it uses;
-the composition root loads them all into one catalogue and passes it in. Every deadline a
+the composition root loads them all into one mapping and passes it in. Every deadline a
 flow uses is one of these rules; nothing else in the code knows an amount of days.
 
 A rule:

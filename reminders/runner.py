@@ -261,7 +261,7 @@ class ReminderRunner:
             return
         rule = self._rules.get(item.rule)
         if rule is None:
-            await self._close(item, "failed", f"no rule {item.rule!r} in the catalogue")
+            await self._close(item, "failed", f"no deadline rule {item.rule!r}")
             return
         local = now.astimezone(self._regions.zone(item.region_code))
         allowed = self._quiet.next_allowed(local).astimezone(UTC)

@@ -26,7 +26,7 @@ from dialogs.flow import (
 from dialogs.menu import section_button, to_menu_row
 from dialogs.types import Button, Keyboard, Reply
 from features.complaints import validation
-from features.complaints.catalogue import GROUND_BY_ID, GROUNDS, RESPONDENT_BY_ID, RESPONDENTS
+from features.complaints.grounds import GROUND_BY_ID, GROUNDS, RESPONDENT_BY_ID, RESPONDENTS
 from features.complaints.ports import complaint_desk
 from features.complaints.service import ComplaintDraft
 

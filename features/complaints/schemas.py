@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from features.complaints.catalogue import DECISIONS
+from features.complaints.grounds import DECISIONS
 from features.web import Event
 
 State = Literal["registered", "in_review", "upheld", "rejected", "left_without_answer"]

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import and_, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from features.complaints.catalogue import (
+from features.complaints.grounds import (
     DECISIONS,
     OPEN_STATES,
     RESPONDENT_BY_ID,

@@ -12,7 +12,7 @@ from dialogs.flow import Turn
 from dialogs.menu import section_button, to_menu_row
 from dialogs.payloads import Payload
 from dialogs.types import Button, Reply
-from features.complaints.catalogue import OPEN_STATES
+from features.complaints.grounds import OPEN_STATES
 from features.complaints.ports import complaint_desk
 from kernel import case_numbers
 from storage.models import Complaint

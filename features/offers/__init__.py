@@ -18,7 +18,7 @@ from reminders.runner import SentHook
 
 
 def services(kit: Kit) -> Mapping[str, SessionService]:
-    index, rules = vacancies.shared_catalog(kit), vacancies.search_rules(kit)
+    index, rules = vacancies.shared_catalogue(kit), vacancies.search_rules(kit)
     return {
         SERVICE: lambda session: SqlOffers(session, kit.regions, kit.quiet_hours, index, rules)
     }

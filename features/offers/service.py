@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from features.offers.ports import OfferClosedError, OfferLine, OfferPress, OfferView
-from features.vacancies.catalog import VacancyCatalog
+from features.vacancies.catalogue import VacancyCatalogue
 from features.vacancies.service import SearchRules, SqlVacancies
 from kernel.regions import Regions
 from reminders.planning import QuietHours
@@ -59,13 +59,13 @@ class SqlOffers:
         session: AsyncSession,
         regions: Regions,
         quiet: QuietHours,
-        catalog: VacancyCatalog | None = None,
+        catalogue: VacancyCatalogue | None = None,
         rules: SearchRules | None = None,
     ) -> None:
         self._session = session
         self._regions = regions
         self._book = SqlReminderBook(session, regions, quiet, RULES)
-        self._catalog = catalog
+        self._catalogue = catalogue
         self._rules = rules
 
     # --- the centre's side ----------------------------------------------------------------
@@ -152,9 +152,9 @@ class SqlOffers:
         suggested: list[str] = []
         assessed: dict[str, dict[str, Any]] = {}
         profile = await self._session.get(JobProfile, citizen.id)
-        if self._catalog is not None and self._rules is not None and profile is not None:
-            catalogue = await self._catalog.current()
-            search = SqlVacancies(self._session, self._catalog, self._rules)
+        if self._catalogue is not None and self._rules is not None and profile is not None:
+            catalogue = await self._catalogue.current()
+            search = SqlVacancies(self._session, self._catalogue, self._rules)
             seeker = await search.seeker(citizen, profile, catalogue, but_offer=offer.id)
             ranking = catalogue.index.assess(seeker, vacancy_ids)
             for suggestion in ranking.suggestions:

@@ -9,16 +9,16 @@ from pathlib import Path
 from dialogs.feature import Chat, Command, Section
 from features.kit import Feature, Kit, SessionService
 from features.vacancies import chat
-from features.vacancies.catalog import VacancyCatalog
+from features.vacancies.catalogue import VacancyCatalogue
 from features.vacancies.flow import VACANCY_SEARCH
 from features.vacancies.ports import SERVICE
 from features.vacancies.screens import VacancyPress
 from features.vacancies.service import SearchRules, SqlVacancies
 
 
-def shared_catalog(kit: Kit) -> VacancyCatalog:
+def shared_catalogue(kit: Kit) -> VacancyCatalogue:
     """The process's one in-memory vacancy index (the offers feature ranks with it too)."""
-    return kit.shared("vacancy catalogue", lambda: VacancyCatalog(kit.sessions))
+    return kit.shared("vacancy catalogue", lambda: VacancyCatalogue(kit.sessions))
 
 
 def search_rules(kit: Kit) -> SearchRules:
@@ -33,7 +33,7 @@ def search_rules(kit: Kit) -> SearchRules:
 
 
 def services(kit: Kit) -> Mapping[str, SessionService]:
-    index, rules = shared_catalog(kit), search_rules(kit)
+    index, rules = shared_catalogue(kit), search_rules(kit)
     return {SERVICE: lambda session: SqlVacancies(session, index, rules)}
 
 

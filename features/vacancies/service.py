@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from features.vacancies.catalog import Catalogue, VacancyCatalog
+from features.vacancies.catalogue import Catalogue, VacancyCatalogue
 from features.vacancies.ports import VacancyPage
 from features.vacancies.ranking import Ranking, Seeker
 from storage.models import (
@@ -32,9 +32,11 @@ class SearchRules:
 
 
 class SqlVacancies:
-    def __init__(self, session: AsyncSession, catalog: VacancyCatalog, rules: SearchRules) -> None:
+    def __init__(
+        self, session: AsyncSession, catalogue: VacancyCatalogue, rules: SearchRules
+    ) -> None:
         self._session = session
-        self._catalog = catalog
+        self._catalogue = catalogue
         self._rules = rules
 
     async def profile(self, citizen: Citizen) -> JobProfile | None:
@@ -65,7 +67,7 @@ class SqlVacancies:
     async def search(
         self, citizen: Citizen, profile: JobProfile, offset: int, limit: int
     ) -> VacancyPage:
-        catalogue = await self._catalog.current()
+        catalogue = await self._catalogue.current()
         seeker = await self.seeker(citizen, profile, catalogue)
         ranking = catalogue.index.rank(seeker, limit=limit, offset=offset)
         ids = [suggestion.vacancy_id for suggestion in ranking.suggestions]
@@ -81,7 +83,7 @@ class SqlVacancies:
     ) -> tuple[Ranking, dict[str, Vacancy]]:
         """The ranking with the exclusions, and the vacancies it names (the top `limit`
         suitable ones and the first `excluded_shown` excluded ones)."""
-        catalogue = await self._catalog.current()
+        catalogue = await self._catalogue.current()
         seeker = await self.seeker(citizen, profile, catalogue)
         ranking = catalogue.index.rank(seeker, limit=limit, explain=True)
         ids = [s.vacancy_id for s in ranking.suggestions]
@@ -104,7 +106,7 @@ class SqlVacancies:
         if profile.lat is not None and profile.lng is not None:
             home = (profile.lat, profile.lng)
         elif profile.locality:
-            catalogue = catalogue or await self._catalog.current()
+            catalogue = catalogue or await self._catalogue.current()
             home = catalogue.town(profile.locality)
         regions = tuple(profile.regions or [citizen.region_code or ""])
         return Seeker(

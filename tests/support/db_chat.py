@@ -13,7 +13,7 @@ from dialogs.engine import Engine
 from dialogs.flow import DialogConfig
 from dialogs.ports import IntentRecognizer
 from dialogs.types import Button, Incoming, Reply
-from features.vacancies.catalog import VacancyCatalog
+from features.vacancies.catalogue import VacancyCatalogue
 from kernel.regions import Regions
 from reminders.planning import QuietHours
 from storage.repositories import SqlDialogStore
@@ -43,7 +43,7 @@ class DbChat:
     clock: Clock = field(default_factory=Clock)
     external_id: str = "5001"
     last: list[Reply] = field(default_factory=list)
-    catalog: VacancyCatalog | None = None  # the vacancy search, when a test needs it
+    catalogue: VacancyCatalogue | None = None  # the vacancy search, when a test needs it
     recognizer: IntentRecognizer | None = None
 
     def engine(self) -> Engine:
@@ -59,7 +59,7 @@ class DbChat:
             **kwargs,
         )
         async with self.sessions() as session:
-            services = wiring.services(session, REGIONS, quiet_hours(), self.catalog)
+            services = wiring.services(session, REGIONS, quiet_hours(), self.catalogue)
             self.last = await self.engine().handle(SqlDialogStore(session), incoming, services)
             await session.commit()
         return self.last

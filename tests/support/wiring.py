@@ -25,7 +25,7 @@ from features.kit import SessionService
 from features.offers import staff as offer_routes
 from features.offers.ports import SERVICE as OFFERS
 from features.offers.service import SqlOffers
-from features.vacancies.catalog import VacancyCatalog
+from features.vacancies.catalogue import VacancyCatalogue
 from features.vacancies.ports import SERVICE as VACANCIES
 from features.vacancies.service import SearchRules, SqlVacancies
 from kernel.clock import utc_now
@@ -47,21 +47,21 @@ def engine(
 
 
 def service_factories(
-    regions: Regions, quiet: QuietHours, catalog: VacancyCatalog | None = None
+    regions: Regions, quiet: QuietHours, catalogue: VacancyCatalogue | None = None
 ) -> dict[str, SessionService]:
     factories: dict[str, SessionService] = {
         COMPLAINTS: lambda db: SqlComplaints(db, regions, quiet),
     }
-    if catalog is not None:
-        factories[VACANCIES] = lambda db: SqlVacancies(db, catalog, SEARCH_RULES)
-        factories[OFFERS] = lambda db: SqlOffers(db, regions, quiet, catalog, SEARCH_RULES)
+    if catalogue is not None:
+        factories[VACANCIES] = lambda db: SqlVacancies(db, catalogue, SEARCH_RULES)
+        factories[OFFERS] = lambda db: SqlOffers(db, regions, quiet, catalogue, SEARCH_RULES)
     return factories
 
 
 def services(
-    session: AsyncSession, regions: Regions, quiet: QuietHours, catalog: VacancyCatalog | None
+    session: AsyncSession, regions: Regions, quiet: QuietHours, catalogue: VacancyCatalogue | None
 ) -> dict[str, object]:
-    factories = service_factories(regions, quiet, catalog)
+    factories = service_factories(regions, quiet, catalogue)
     return {name: factory(session) for name, factory in factories.items()}
 
 
@@ -71,12 +71,12 @@ def staff_app(
     quiet: QuietHours,
     clock: Callable[[], datetime] = utc_now,
     *,
-    catalog: VacancyCatalog | None = None,
+    catalogue: VacancyCatalogue | None = None,
 ) -> FastAPI:
     routers: list[Any] = [complaint_routes.router]
-    if catalog is not None:
+    if catalogue is not None:
         routers.append(offer_routes.router)
-    return create_app(sessions, routers, service_factories(regions, quiet, catalog), clock)
+    return create_app(sessions, routers, service_factories(regions, quiet, catalogue), clock)
 
 
 # The features' declarations merged (without the engine's own help, menu and cancel).

@@ -20,7 +20,7 @@ from admin import tokens
 from app.build import renderer as build_renderer
 from dialogs.flow import DialogConfig
 from features.offers.service import NOTICE_RULE, start_term
-from features.vacancies.catalog import VacancyCatalog
+from features.vacancies.catalogue import VacancyCatalogue
 from features.vacancies.importer import import_feed
 from reminders.runner import ReminderRunner
 from storage.models import Citizen, Reminder, VacancyOffer
@@ -74,9 +74,9 @@ async def world(
     sessions: async_sessionmaker[AsyncSession], dialog_config: DialogConfig
 ) -> AsyncIterator[World]:
     await import_feed(sessions, SAMPLE)
-    catalog = VacancyCatalog(sessions)
+    catalogue = VacancyCatalogue(sessions)
     clock = Clock(FRIDAY)
-    chat = DbChat(sessions, dialog_config, clock=clock, catalog=catalog)
+    chat = DbChat(sessions, dialog_config, clock=clock, catalogue=catalogue)
     await chat.start()
     await chat.send("/vacancies")
     await chat.send("водитель")
@@ -87,7 +87,7 @@ async def world(
         citizen_id = (await session.scalars(select(Citizen.id))).one()
         token = await tokens.issue(session, "inspector", by="test")
         await session.commit()
-    app = staff_app(sessions, REGIONS, quiet_hours(), clock=clock, catalog=catalog)
+    app = staff_app(sessions, REGIONS, quiet_hours(), clock=clock, catalogue=catalogue)
     notifier = RecordingNotifier()
     runner = ReminderRunner(
         sessions,
@@ -325,7 +325,7 @@ async def test_withdrawn_offer_stops_reminders_and_frees_its_vacancies(world: Wo
 async def test_another_citizens_offer_cannot_be_touched(world: World) -> None:
     offer_id = (await world.offer(TRUCK_C, BUS)).json()["id"]
     stranger = DbChat(world.sessions, world.chat.config, external_id="6001")
-    stranger.catalog = world.chat.catalog
+    stranger.catalogue = world.chat.catalogue
     await stranger.start()
     await stranger._handle(payload=f"off:{offer_id}:refuseyes:1")
     assert stranger.prompt == "common.button_expired"

@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.build import renderer as build_renderer
 from dialogs.flow import DialogConfig
-from features.vacancies import catalog as catalog_module
-from features.vacancies.catalog import Catalogue, VacancyCatalog
+from features.vacancies import catalogue as catalogue_module
+from features.vacancies.catalogue import Catalogue, VacancyCatalogue
 from features.vacancies.flow import parse_salary
 from features.vacancies.importer import import_feed
 from nlu.lemmas import nominative
@@ -39,7 +39,7 @@ NEAR_SAMARA = {TRUCK_C, BUS, FORWARDER, TAXI, BAKERY}
 @pytest.fixture
 async def chat(sessions: async_sessionmaker[AsyncSession], dialog_config: DialogConfig) -> DbChat:
     await import_feed(sessions, SAMPLE)
-    chat = DbChat(sessions, dialog_config, catalog=VacancyCatalog(sessions))
+    chat = DbChat(sessions, dialog_config, catalogue=VacancyCatalogue(sessions))
     await chat.start()
     return chat
 
@@ -116,7 +116,7 @@ async def test_pages(
 ) -> None:
     await import_feed(sessions, SAMPLE)
     small_pages = dataclasses.replace(dialog_config, vacancy_page_size=2)
-    chat = DbChat(sessions, small_pages, catalog=VacancyCatalog(sessions))
+    chat = DbChat(sessions, small_pages, catalogue=VacancyCatalogue(sessions))
     await chat.start()
     await search_drivers_in_samara(chat)
     first = shown(chat)
@@ -180,14 +180,14 @@ async def test_the_catalogue_is_rebuilt_after_an_import_once_the_recheck_is_due(
 ) -> None:
     await import_feed(sessions, SAMPLE)
     seconds = [0.0]
-    catalog = VacancyCatalog(sessions, recheck_seconds=30, clock=lambda: seconds[0])
-    before = await catalog.current()
+    catalogue = VacancyCatalogue(sessions, recheck_seconds=30, clock=lambda: seconds[0])
+    before = await catalogue.current()
     assert len(before.index) == 15
     await import_feed(sessions, write_feed(tmp_path / "less.json", sample_items()[:3]))
     seconds[0] = 29
-    assert await catalog.current() is before  # not asked yet
+    assert await catalogue.current() is before  # not asked yet
     seconds[0] = 31
-    assert len((await catalog.current()).index) == 3
+    assert len((await catalogue.current()).index) == 3
 
 
 async def test_while_the_index_rebuilds_other_searches_get_the_old_one(
@@ -195,26 +195,26 @@ async def test_while_the_index_rebuilds_other_searches_get_the_old_one(
 ) -> None:
     await import_feed(sessions, SAMPLE)
     seconds = [0.0]
-    catalog = VacancyCatalog(sessions, recheck_seconds=30, clock=lambda: seconds[0])
-    before = await catalog.current()
+    catalogue = VacancyCatalogue(sessions, recheck_seconds=30, clock=lambda: seconds[0])
+    before = await catalogue.current()
     await import_feed(sessions, write_feed(tmp_path / "less.json", sample_items()[:3]))
     started, release = asyncio.Event(), asyncio.Event()
-    real_load = catalog_module.load
+    real_load = catalogue_module.load
 
     async def slow_load(session: AsyncSession) -> Catalogue:
         started.set()
         await release.wait()
         return await real_load(session)
 
-    monkeypatch.setattr(catalog_module, "load", slow_load)
+    monkeypatch.setattr(catalogue_module, "load", slow_load)
     seconds[0] = 31
-    rebuilding = asyncio.create_task(catalog.current())
+    rebuilding = asyncio.create_task(catalogue.current())
     await asyncio.wait_for(started.wait(), timeout=10)
     seconds[0] = 62
-    assert await asyncio.wait_for(catalog.current(), timeout=10) is before  # not waiting
+    assert await asyncio.wait_for(catalogue.current(), timeout=10) is before  # not waiting
     release.set()
     assert len((await rebuilding).index) == 3
-    assert len((await catalog.current()).index) == 3
+    assert len((await catalogue.current()).index) == 3
 
 
 async def test_bad_input_gets_a_clear_answer_and_loses_nothing(chat: DbChat) -> None:
@@ -252,7 +252,9 @@ async def test_what_the_citizen_said_is_not_asked_again(
         Entity("profession", "водитель", "водителя"),
         Entity("city", "Тольятти", "тольятти"),
     )
-    chat = DbChat(sessions, dialog_config, catalog=VacancyCatalog(sessions), recognizer=recognizer)
+    chat = DbChat(
+        sessions, dialog_config, catalogue=VacancyCatalogue(sessions), recognizer=recognizer
+    )
     await chat.start()
     await chat.send(text)
     assert chat.templates() == ["vacancies.ask_salary"]  # profession and town were heard

@@ -94,7 +94,7 @@ def _towns(rows: Sequence[object]) -> dict[str, tuple[float, float]]:
     }
 
 
-class VacancyCatalog:
+class VacancyCatalogue:
     """The current Catalogue for a process; `current()` rebuilds it when the data changed."""
 
     def __init__(
