@@ -1,4 +1,5 @@
-"""The one way messages leave for Telegram: split to the size limit, paced, retried on 429.
+"""The one way messages leave for Telegram: split to the size limit (bot/splitting.py), paced,
+retried on 429.
 
 Limits (core.telegram.org/bots/faq): about 30 messages/s overall and about 1/s per chat; a
 429 carries `retry_after`, and retrying after it is safe (the message was not sent).
@@ -34,32 +35,12 @@ from aiogram.methods import (
 from aiogram.methods.base import TelegramType
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.splitting import split_text
 from dialogs.types import RenderedButton, RenderedReply
 
 log = logging.getLogger(__name__)
 
-MAX_TEXT = 4096  # Bot API sendMessage text limit, in characters
 MAX_RETRIES = 3
-
-
-def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
-    """Cut on paragraph boundaries, then lines, then spaces; a word longer than the limit is
-    cut hard. Tags are not split across parts because our templates keep them within lines."""
-    if len(text) <= limit:
-        return [text]
-    parts: list[str] = []
-    rest = text
-    while len(rest) > limit:
-        window = rest[: limit + 1]
-        cut = next(
-            (pos for sep in ("\n\n", "\n", " ") if (pos := window.rfind(sep)) > 0),
-            limit,
-        )
-        parts.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip()
-    if rest:
-        parts.append(rest)
-    return parts
 
 
 def keyboard(rows: tuple[tuple[RenderedButton, ...], ...]) -> InlineKeyboardMarkup | None:

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+import html
+import re
 from typing import Any, cast
 
 import pytest
 from aiogram.exceptions import TelegramRetryAfter
 from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage
 
-from bot.sender import MAX_TEXT, PacedRequests, Pacer, split_text
+from bot.sender import PacedRequests, Pacer
+from bot.splitting import MAX_TEXT, split_text
 from tests.support.fakes import FakeClock
 
 
@@ -129,3 +132,36 @@ async def test_a_call_that_sends_nothing_to_a_chat_is_not_paced_or_retried() -> 
         await PacedRequests(pacer)(cast(Any, make_request), cast(Any, None), answer)
     assert calls == 1
     assert pacer.waited == []
+
+
+ENTITY = re.compile(r"&(?:amp|lt|gt|quot|#\d+);")
+
+
+def _well_formed(part: str) -> bool:
+    """Every tag closed in order, every entity whole: what Telegram's HTML parser demands."""
+    stack: list[str] = []
+    for closing, name in re.findall(r"<(/?)([a-z]+)[^>]*>", part):
+        if not closing:
+            stack.append(name)
+        elif not stack or stack.pop() != name:
+            return False
+    text = re.sub(r"<[^>]*>", "", part)
+    return (
+        not stack
+        and "<" not in text
+        and ">" not in text
+        and (ENTITY.sub("", text).count("&") == 0)
+    )
+
+
+def test_a_long_answer_without_spaces_is_never_cut_inside_a_tag_or_an_entity() -> None:
+    answer = ("Решение&отменено<см.приложение>😀" * 700)[:20_000]
+    text = f"<b>Ответ на жалобу Ж-2026-000001</b>\n<i>{html.escape(answer)}</i>\n<b>Конец</b>"
+    parts = split_text(text)
+    assert len(parts) > 5
+    assert all(len(part) <= MAX_TEXT for part in parts)
+    assert all(_well_formed(part) for part in parts), [p[:40] + "…" + p[-40:] for p in parts]
+    plain = "".join(html.unescape(re.sub(r"<[^>]*>", "", part)) for part in parts)
+    assert "".join(plain.split()) == "".join(
+        ("Ответ на жалобу Ж-2026-000001" + answer + "Конец").split()
+    )
