@@ -32,6 +32,11 @@ class Event(BaseModel):
     details: dict[str, Any]
 
 
+# Ids and offsets from a client are bounded here, before they reach SQL (a 64-bit column
+# overflows at 2^63; the drivers raise instead of answering).
+MAX_ID = 2**31 - 1
+MAX_OFFSET = 1_000_000
+
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": Problem, "description": "No token, or an unknown or revoked one"},
     422: {"description": "Malformed input: the message names the field"},

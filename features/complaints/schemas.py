@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from features.complaints.grounds import DECISIONS
-from features.web import Event
+from features.web import MAX_OFFSET, Event
 
 State = Literal["registered", "in_review", "upheld", "rejected", "left_without_answer"]
 Body = Literal["centre_director", "ministry", "minister", "mfc_head", "mfc_founder"]
@@ -27,7 +27,7 @@ class ComplaintFilter(BaseModel):
         "alert raised (close to the deadline, on it or past it)",
     )
     limit: int = Field(default=50, ge=1, le=500)
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
 
 
 class Attachment(BaseModel):

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from features.web import Event
+from features.web import MAX_ID, MAX_OFFSET, Event
 
 CitizenStatus = Literal["claimant", "unemployed"]
 OfferState = Literal["sent", "submitted", "withdrawn"]
@@ -21,7 +21,7 @@ class OfferCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    citizen_id: int = Field(ge=1)
+    citizen_id: int = Field(ge=1, le=MAX_ID)
     citizen_status: CitizenStatus
     vacancy_ids: list[VacancyId] = Field(min_length=1, max_length=10)
     note: str | None = Field(default=None, max_length=2000, description="Shown to the citizen")
@@ -38,10 +38,10 @@ class OfferCreate(BaseModel):
 class OfferFilter(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    citizen_id: int | None = Field(default=None, ge=1)
+    citizen_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     state: OfferState | None = None
     limit: int = Field(default=50, ge=1, le=500)
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
 
 
 class ExclusionRule(BaseModel):

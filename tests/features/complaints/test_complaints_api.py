@@ -234,6 +234,8 @@ async def test_review_moves_forward_only_and_a_decision_reaches_the_citizen(
         ("get", "/complaints?limit=0", None, "query.limit"),
         ("get", "/complaints?overdue=yes", None, "query.overdue"),
         ("get", "/complaints?state=", None, "query.state"),
+        # An integer past SQL's 64 bits used to reach the driver and end in 500.
+        ("get", f"/complaints?offset={2**63}", None, "query.offset"),
     ],
 )
 async def test_malformed_input_gets_a_readable_422(

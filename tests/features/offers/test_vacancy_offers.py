@@ -292,6 +292,14 @@ async def test_refusal_of_a_bad_offer_says_why(world: World) -> None:
         "/offers", json={"citizen_id": 999, "citizen_status": "claimant", "vacancy_ids": [BUS]}
     )
     assert missing.status_code == 404
+    # Integers past SQL's 64 bits are refused before they reach the driver (they ended in 500).
+    huge = await world.api.post(
+        "/offers", json={"citizen_id": 2**70, "citizen_status": "claimant", "vacancy_ids": [BUS]}
+    )
+    assert (huge.status_code, "body.citizen_id" in huge.json()["detail"]) == (422, True)
+    for query in (f"citizen_id={2**63}", f"offset={2**63}"):
+        listed = await world.api.get(f"/offers?{query}")
+        assert listed.status_code == 422, query
     wrong_status = await world.offer(BUS, status="retired")
     assert wrong_status.status_code == 422
     first = await world.offer(TRUCK_C)
@@ -330,6 +338,9 @@ async def test_another_citizens_offer_cannot_be_touched(world: World) -> None:
     await stranger._handle(payload=f"off:{offer_id}:refuseyes:1")
     assert stranger.prompt == "common.button_expired"
     assert len(order(await world.read(offer_id))) == 2
+    # A forged id past SQL's integers is an expired button, not "что-то пошло не так".
+    await stranger._handle(payload="off:99999999999999999999:up")
+    assert stranger.prompt == "common.button_expired"
 
 
 async def test_staff_set_previous_earnings_and_see_why_vacancies_are_excluded(
