@@ -7,16 +7,34 @@ own (FastAPI `dependency_overrides`), so a router served without it refuses ever
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import AsyncIterator, Mapping
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
-from pydantic import BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from features.kit import SessionService
 from storage.models import StaffToken
+
+
+def _printable(value: str) -> str:
+    """Refuse NUL and other control characters (PostgreSQL refuses NUL; the rest are never
+    meant); line breaks and tabs stay."""
+    if any(unicodedata.category(ch) == "Cc" and ch not in "\n\r\t" for ch in value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+# Text a client sends that is stored and shown to people.
+PlainText = Annotated[str, AfterValidator(_printable)]
+
+
+def has_words(value: str) -> bool:
+    """True when the text has letters, not only spaces, punctuation or invisible characters."""
+    return any(ch.isalpha() for ch in value)
 
 
 class Problem(BaseModel):

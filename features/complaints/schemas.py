@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from features.complaints.grounds import DECISIONS
-from features.web import MAX_OFFSET, Event
+from features.web import MAX_OFFSET, Event, PlainText, has_words
 
 State = Literal["registered", "in_review", "upheld", "rejected", "left_without_answer"]
 Body = Literal["centre_director", "ministry", "minister", "mfc_head", "mfc_founder"]
@@ -81,12 +81,12 @@ class Transition(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     to: State
-    answer: str | None = Field(default=None, max_length=20000)
+    answer: PlainText | None = Field(default=None, max_length=20000)
 
     @model_validator(mode="after")
     def _decision_has_an_answer(self) -> Transition:
-        if self.to in DECISIONS and not (self.answer and self.answer.strip()):
+        if self.to in DECISIONS and not (self.answer and has_words(self.answer)):
             raise ValueError(f"'{self.to}' needs the reasoned answer in 'answer' (001 ¶5.12)")
-        if self.answer is not None and "\x00" in self.answer:
-            raise ValueError("'answer' must not contain NUL characters")
+        if self.to not in DECISIONS and self.answer is not None:
+            raise ValueError(f"'{self.to}' takes no 'answer': only a decision carries one")
         return self

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from features.web import MAX_ID, MAX_OFFSET, Event
+from features.web import MAX_ID, MAX_OFFSET, Event, PlainText
 
 CitizenStatus = Literal["claimant", "unemployed"]
 OfferState = Literal["sent", "submitted", "withdrawn"]
@@ -138,8 +138,8 @@ class JobProfileIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    profession: str | None = Field(default=None, min_length=1, max_length=256)
-    locality: str | None = Field(default=None, min_length=1, max_length=256)
+    profession: PlainText | None = Field(default=None, min_length=1, max_length=256)
+    locality: PlainText | None = Field(default=None, min_length=1, max_length=256)
     lat: float | None = Field(default=None, ge=-90, le=90)
     lng: float | None = Field(default=None, ge=-180, le=180)
     regions: list[Annotated[str, StringConstraints(pattern=r"^\d{2}$")]] | None = Field(
@@ -150,8 +150,8 @@ class JobProfileIn(BaseModel):
         default=None, ge=0, le=10_000_000, description="Average over the last 3 months"
     )
     experience_years: int | None = Field(default=None, ge=0, le=70)
-    schedule: str | None = Field(default=None, max_length=128)
-    employment: str | None = Field(default=None, max_length=128)
+    schedule: PlainText | None = Field(default=None, max_length=128)
+    employment: PlainText | None = Field(default=None, max_length=128)
     relocate: bool | None = None
     disability_group: int | None = Field(default=None, ge=1, le=3)
     ipra_restrictions: (

@@ -58,14 +58,16 @@ async def find_citizens(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> list[CitizenOut]:
     """Citizens who wrote to the bot, by a part of their name or Telegram username."""
-    needle = f"%{q.lstrip('@').lower()}%"
+    # What staff typed is matched literally: "%" and "_" are not wildcards here.
+    typed = q.lstrip("@").lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    needle = f"%{typed}%"
     found = await db.scalars(
         select(Citizen)
         .where(
             Citizen.erased_at.is_(None),
             or_(
-                func.lower(Citizen.display_name).like(needle),
-                func.lower(Citizen.username).like(needle),
+                func.lower(Citizen.display_name).like(needle, escape="\\"),
+                func.lower(Citizen.username).like(needle, escape="\\"),
             ),
         )
         .order_by(Citizen.id)

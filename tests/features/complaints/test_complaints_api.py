@@ -228,7 +228,10 @@ async def test_review_moves_forward_only_and_a_decision_reaches_the_citizen(
         ("post", "/complaints/N/transitions", "{not json", "JSON"),
         ("post", "/complaints/N/transitions", {"to": "closed"}, "body.to"),
         ("post", "/complaints/N/transitions", {"to": "in_review", "x": 1}, "body.x"),
-        ("post", "/complaints/N/transitions", {"to": "rejected", "answer": "a\x00"}, "NUL"),
+        ("post", "/complaints/N/transitions", {"to": "rejected", "answer": "a\x00"}, "control"),
+        # Only a zero-width space is no answer; an answer with a non-decision is not dropped.
+        ("post", "/complaints/N/transitions", {"to": "rejected", "answer": "\u200b"}, "reasoned"),
+        ("post", "/complaints/N/transitions", {"to": "in_review", "answer": "Да"}, "takes no"),
         ("post", "/complaints/N/transitions", ["in_review"], "body"),
         ("get", "/complaints?due_before=31.12.2026", None, "query.due_before"),
         ("get", "/complaints?limit=0", None, "query.limit"),

@@ -364,6 +364,14 @@ async def test_staff_set_previous_earnings_and_see_why_vacancies_are_excluded(
         f"/citizens/{world.citizen_id}/job-profile", json={"regions": ["63", "64", "65", "66"]}
     )
     assert bad.status_code == 422
+    with_nul = await world.api.patch(
+        f"/citizens/{world.citizen_id}/job-profile", json={"profession": "водитель\x00"}
+    )
+    assert with_nul.status_code == 422
+    assert "control characters" in with_nul.json()["detail"]
+    # "%" and "_" are letters to look for, not wildcards that list everybody.
+    assert (await world.api.get("/citizens", params={"q": "%%"})).json() == []
+    assert (await world.api.get("/citizens", params={"q": "__"})).json() == []
     found = (await world.api.get("/citizens", params={"q": "анна"})).json()
     assert [(c["id"], c["consent"], c["job_profile"]) for c in found] == [
         (world.citizen_id, True, True)
