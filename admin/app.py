@@ -1,24 +1,24 @@
 """The staff HTTP API (FastAPI): the shell that serves the features' staff routes.
 
-Every call is authenticated with a staff token and written to the audit log, whatever its
-outcome; malformed input gets 422 with a message that names the field."""
+Every call passes the gate (admin/gate.py: a staff token, limits, the audit log whatever the
+outcome); malformed input gets 422 with a message that names the field."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from admin.deps import check_token
+from admin.gate import Gate
 from features import web
 from features.kit import SessionService
 from kernel.clock import utc_now
-from storage.models import AuditEvent
 
 log = logging.getLogger(__name__)
 
@@ -44,27 +44,8 @@ def create_app(
     app.state.services = services
     app.dependency_overrides[web.authenticated_staff] = check_token
 
-    @app.middleware("http")
-    async def audit_every_call(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        async with sessions() as db:
-            db.add(
-                AuditEvent(
-                    actor=getattr(request.state, "actor", "anonymous"),
-                    action="api:call",
-                    subject=getattr(request.state, "subject", None),
-                    details={
-                        "method": request.method,
-                        "path": request.url.path,
-                        "query": str(request.url.query)[:500],
-                        "status": response.status_code,
-                    },
-                )
-            )
-            await db.commit()
-        return response
+    # Authentication, limits, throttling and the audit log happen here, before any route.
+    app.middleware("http")(Gate(sessions, clock))
 
     @app.exception_handler(RequestValidationError)
     async def readable_422(_request: Request, exc: RequestValidationError) -> JSONResponse:
