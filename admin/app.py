@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from admin.deps import check_token
 from admin.gate import Gate
+from admin.tokens import TOKEN_LIFETIME
 from features import web
 from features.kit import SessionService
 from kernel.clock import utc_now
@@ -28,6 +29,9 @@ def create_app(
     routers: Sequence[APIRouter],
     services: Mapping[str, SessionService],
     clock: Callable[[], datetime] = utc_now,
+    *,
+    token_lifetime: timedelta = TOKEN_LIFETIME,
+    docs: bool = False,
 ) -> FastAPI:
     """The staff app serving `routers` (the features'), their `services` on each request's
     session."""
@@ -38,6 +42,8 @@ def create_app(
         "offers for citizens to rank, and the suitable-work ranking behind them. "
         "Authenticate with `Authorization: Bearer <token>` "
         "(`python -m app admin token add NAME`).",
+        docs_url="/docs" if docs else None,  # its page loads scripts from a CDN
+        redoc_url=None,
     )
     app.state.sessions = sessions
     app.state.clock = clock
@@ -45,7 +51,7 @@ def create_app(
     app.dependency_overrides[web.authenticated_staff] = check_token
 
     # Authentication, limits, throttling and the audit log happen here, before any route.
-    app.middleware("http")(Gate(sessions, clock))
+    app.middleware("http")(Gate(sessions, clock, token_lifetime))
 
     @app.exception_handler(RequestValidationError)
     async def readable_422(_request: Request, exc: RequestValidationError) -> JSONResponse:

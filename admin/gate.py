@@ -17,7 +17,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import parse_qsl, urlencode
 
 from fastapi import Request, Response
@@ -71,6 +71,7 @@ class LoginThrottle:
 class Gate:
     sessions: async_sessionmaker[AsyncSession]
     clock: Callable[[], datetime]
+    token_lifetime: timedelta = tokens.TOKEN_LIFETIME
     throttle: LoginThrottle = field(default_factory=LoginThrottle)
     _refusals: dict[tuple[str, str], int] = field(default_factory=dict)  # -> audit row id
 
@@ -112,10 +113,10 @@ class Gate:
         if scheme.lower() != "bearer" or not credentials.strip():
             return _problem(401, "send Authorization: Bearer <token>", challenge)
         async with self.sessions() as db:
-            found = await tokens.verify(db, credentials.strip(), self.clock())
+            found = await tokens.verify(db, credentials.strip(), self.clock(), self.token_lifetime)
             await db.commit()
         if found is None:
-            return _problem(401, "the token is unknown or revoked", challenge)
+            return _problem(401, "the token is unknown, revoked or expired", challenge)
         request.state.staff = found
         request.state.actor = f"staff:{found.staff_name}"
         return None

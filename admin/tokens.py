@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,6 +16,9 @@ from storage.models import AuditEvent, StaffToken
 
 class TokenError(ValueError):
     pass
+
+
+TOKEN_LIFETIME = timedelta(days=90)  # admin.token_days
 
 
 def digest(token: str) -> str:
@@ -46,12 +49,17 @@ async def revoke(session: AsyncSession, staff_name: str, *, by: str) -> None:
     session.add(AuditEvent(actor=by, action="staff_token:revoked", subject=f"staff:{staff_name}"))
 
 
-async def verify(session: AsyncSession, token: str, now: datetime) -> StaffToken | None:
-    """The staff member the token belongs to, unless it is unknown or revoked. Looked up by
-    its hash: the database index does the comparison, the token never leaves this process."""
+async def verify(
+    session: AsyncSession, token: str, now: datetime, max_age: timedelta = TOKEN_LIFETIME
+) -> StaffToken | None:
+    """The staff member the token belongs to, unless it is unknown, revoked or older than
+    `max_age`. Looked up by its hash: the database index does the comparison, the token never
+    leaves this process."""
     row = await session.scalar(
         select(StaffToken).where(
-            StaffToken.token_sha256 == digest(token), StaffToken.revoked_at.is_(None)
+            StaffToken.token_sha256 == digest(token),
+            StaffToken.revoked_at.is_(None),
+            StaffToken.created_at > now - max_age,
         )
     )
     if row is not None:

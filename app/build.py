@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import timedelta
 
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -108,7 +109,14 @@ class Application:
 
     def staff_app(self) -> FastAPI:
         routers = [feature.staff(self.kit) for feature in self.features if feature.staff]
-        return create_app(self.kit.sessions, routers, self.service_factories)
+        admin = self.settings.admin
+        return create_app(
+            self.kit.sessions,
+            routers,
+            self.service_factories,
+            token_lifetime=timedelta(days=admin.token_days),
+            docs=admin.docs,
+        )
 
     def on_reminder_sent(self) -> dict[str, SentHook]:
         hooks: dict[str, SentHook] = {}

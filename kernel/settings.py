@@ -167,6 +167,9 @@ class AdminSettings(BaseModel):
     enabled: bool = True
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
+    token_days: int = Field(default=90, ge=1, le=3650)  # a staff token expires after this
+    # The interactive /docs page loads its scripts from a CDN: off unless wanted.
+    docs: bool = False
 
 
 class VacancySettings(BaseModel):

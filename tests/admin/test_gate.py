@@ -4,7 +4,7 @@ throttling, and an audit log that misses no request and keeps no secret."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -128,3 +128,30 @@ def test_clean_query_keeps_only_harmless_values() -> None:
     assert clean_query("state=registered&q=Анна&token=s3cret&offset=10") == (
         "state=registered&q=%2A&token=%2A&offset=10"
     )
+
+
+async def test_a_token_expires_after_its_lifetime(
+    sessions: async_sessionmaker[AsyncSession], token: str
+) -> None:
+    later = datetime.now(UTC) + timedelta(days=91)
+    app = create_app(sessions, [broken], {}, lambda: later, token_lifetime=timedelta(days=90))
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://staff"
+    ) as client:
+        expired = await client.get("/no-such-route", headers=bearer(token))
+    assert (expired.status_code, expired.json()["detail"]) == (
+        401,
+        "the token is unknown, revoked or expired",
+    )
+
+
+async def test_the_docs_page_is_served_only_when_enabled(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    for enabled, status in ((False, 404), (True, 200)):
+        app = create_app(sessions, [broken], {}, docs=enabled)
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://staff"
+        ) as client:
+            assert (await client.get("/docs")).status_code == status
+            assert (await client.get("/openapi.json")).status_code == 200
