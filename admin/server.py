@@ -24,7 +24,9 @@ class EmbeddedServer(uvicorn.Server):
 
 class Embedded:
     def __init__(self, app: FastAPI, host: str, port: int) -> None:
-        config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off")
+        config = uvicorn.Config(
+            app, host=host, port=port, log_level="warning", lifespan="off", access_log=False
+        )
         self._server = EmbeddedServer(config)
         self._task: asyncio.Task[None] | None = None
 

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from admin import tokens
 from admin.app import create_app
+from admin.server import Embedded
 from admin.gate import MAX_BODY_BYTES, LoginThrottle, clean_query
 from features.web import Staff
 from storage.models import AuditEvent
@@ -155,3 +156,10 @@ async def test_the_docs_page_is_served_only_when_enabled(
         ) as client:
             assert (await client.get("/docs")).status_code == status
             assert (await client.get("/openapi.json")).status_code == 200
+
+
+def test_no_access_log_keeps_the_raw_query_strings(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    served = Embedded(create_app(sessions, [broken], {}), "127.0.0.1", 0)
+    assert served._server.config.access_log is False
