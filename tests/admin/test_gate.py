@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from admin import tokens
 from admin.app import create_app
-from admin.server import Embedded
 from admin.gate import MAX_BODY_BYTES, LoginThrottle, clean_query
+from admin.server import Embedded
 from features.web import Staff
 from storage.models import AuditEvent
 
