@@ -85,13 +85,15 @@ _INVALID = object()
 def _convert(text: str | None, hint: Any) -> Any:
     optional = isinstance(hint, types.UnionType) and type(None) in typing.get_args(hint)
     base = next((a for a in typing.get_args(hint) if a is not type(None)), hint)
-    if text is None or (text == "" and optional):
-        return None if optional or text is None else _INVALID
+    if text is None:
+        return None  # left out: the caller knows whether the field may be
+    if not text:
+        return None if optional else _INVALID
     if base is int:
         if not text.isdigit() or int(text) > MAX_NUMBER:
             return _INVALID
         return int(text)
-    return text if text else _INVALID
+    return text
 
 
 def check_payload(payload: str) -> None:

@@ -49,8 +49,6 @@ class Registry:
             for flow in chat.flows:
                 _add(self.flows, flow.name, flow, "flow")
             for intent, answer in chat.answers.items():
-                if intent in self.section_of_intent:
-                    raise ValueError(f"intent {intent!r} both opens a section and is answered")
                 _add(self.answers, intent, answer, "intent")
             self.shortcuts.extend(chat.shortcuts)
             self.notices.extend(chat.notices)
