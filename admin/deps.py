@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi import HTTPException, Request
 
-from storage.models import StaffToken
+from kernel.staff import Actor
 
 
-async def check_token(request: Request) -> StaffToken:
-    staff: StaffToken | None = getattr(request.state, "staff", None)
+async def check_token(request: Request) -> Actor:
+    staff: Actor | None = getattr(request.state, "staff", None)
     if staff is None:  # a route the gate let through unauthenticated: never a staff route
         raise HTTPException(
             401, "send Authorization: Bearer <token>", {"WWW-Authenticate": "Bearer"}

@@ -25,6 +25,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from admin import tokens
+from kernel.staff import Actor
 from storage.models import AuditEvent
 
 log = logging.getLogger(__name__)
@@ -117,8 +118,8 @@ class Gate:
             await db.commit()
         if found is None:
             return _problem(401, "the token is unknown, revoked or expired", challenge)
-        request.state.staff = found
-        request.state.actor = f"staff:{found.staff_name}"
+        request.state.staff = Actor.of(found.name, found.role, found.regions)
+        request.state.actor = request.state.staff.key
         return None
 
     async def _audit(self, request: Request, status: int) -> None:

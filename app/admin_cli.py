@@ -1,9 +1,16 @@
-"""Staff API commands.
+"""Staff API commands: serve it, manage staff accounts and their tokens.
 
-python -m app admin serve               serve the staff API alone (admin.host, admin.port)
-python -m app admin token add NAME      issue a token for a staff member (shown once)
-python -m app admin token revoke NAME   revoke it
-python -m app admin token list          who has a token
+python -m app admin serve                         serve the staff API (admin.host, admin.port)
+python -m app admin staff add NAME --role ROLE --regions 63,50|all
+                          [--telegram-id ID] [--password]   add a staff member
+python -m app admin staff list                    who works in the desk
+python -m app admin staff deactivate NAME         they lose access at once
+python -m app admin token add NAME                issue a token for a staff member (shown once)
+python -m app admin token revoke NAME             revoke it
+python -m app admin token list                    who has a token
+
+`--password` asks for the web desk password twice (or reads one line from standard input when
+it is not a terminal).
 """
 
 from __future__ import annotations
@@ -12,43 +19,69 @@ import argparse
 import asyncio
 import getpass
 import sys
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import uvicorn
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from admin import tokens
+from admin import accounts, tokens
 from app.build import Application
 from kernel.cli import CONFIG_ERROR, configure_logging, settings_or_report
 from kernel.settings import Settings
+from kernel.staff import Role
 from storage.database import create_engine, create_session_factory
 from storage.migrate import upgrade
-from storage.models import StaffToken
+from storage.models import StaffMember, StaffToken
+
+T = TypeVar("T")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m app admin", description="Staff API commands")
-    sub = parser.add_subparsers(dest="command", required=True)
-    serve = sub.add_parser("serve", help="serve the staff API")
-    serve.add_argument("--host")
-    serve.add_argument("--port", type=int)
-    token = sub.add_parser("token", help="staff API tokens")
-    token.add_argument("action", choices=("add", "revoke", "list"))
-    token.add_argument("name", nargs="?")
-    args = parser.parse_args(argv)
+    args = _parser().parse_args(argv)
     settings = settings_or_report()
     if settings is None:
         return CONFIG_ERROR
     if args.command == "serve":
         configure_logging(settings.logging.level)
         return asyncio.run(_serve(settings, args.host, args.port))
-    if args.action != "list" and not args.name:
-        print("error: the staff member's name is required", file=sys.stderr)
-        return 2
     try:
-        print(asyncio.run(_token(settings, args.action, args.name)))
-    except tokens.TokenError as exc:
+        if args.command == "staff":
+            print(_staff(settings, args))
+        else:
+            print(_token(settings, args))
+    except (tokens.TokenError, accounts.AccountError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m app admin", description="Staff API commands")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="serve the staff API")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+
+    staff = sub.add_parser("staff", help="staff accounts").add_subparsers(
+        dest="action", required=True
+    )
+    add = staff.add_parser("add", help="add a staff member")
+    add.add_argument("name")
+    add.add_argument("--role", required=True, choices=[role.value for role in Role])
+    add.add_argument("--regions", required=True, help="region codes, e.g. 63,50; or 'all'")
+    add.add_argument("--telegram-id", type=int, help="their Telegram user id")
+    add.add_argument("--password", action="store_true", help="set a web desk password")
+    staff.add_parser("list", help="every staff member")
+    staff.add_parser("deactivate", help="take their access away").add_argument("name")
+
+    token = sub.add_parser("token", help="staff API tokens").add_subparsers(
+        dest="action", required=True
+    )
+    token.add_parser("add", help="issue a token (shown once)").add_argument("name")
+    token.add_parser("revoke", help="revoke a token").add_argument("name")
+    token.add_parser("list", help="who has a token")
+    return parser
 
 
 async def _serve(settings: Settings, host: str | None, port: int | None) -> int:
@@ -71,29 +104,95 @@ async def _serve(settings: Settings, host: str | None, port: int | None) -> int:
     return 0
 
 
-async def _token(settings: Settings, action: str, name: str | None) -> str:
-    await upgrade(settings.database.url)
-    engine = create_engine(settings.database.url)
+def _staff(settings: Settings, args: argparse.Namespace) -> str:
     by = f"cli:{getpass.getuser()}"
-    try:
-        async with create_session_factory(engine)() as session:
-            if action == "add":
-                assert name is not None
-                issued = await tokens.issue(session, name, by=by)
+    if args.action == "add":
+        regions = accounts.parse_regions(args.regions, settings.regions)
+        password = _read_password() if args.password else None
+
+        async def add(session: AsyncSession) -> str:
+            member = await accounts.add(
+                session,
+                args.name,
+                args.role,
+                regions,
+                by=by,
+                telegram_id=args.telegram_id,
+                password=password,
+            )
+            return f"added: {_member_line(member)}"
+
+        return _in_session(settings, add)
+    if args.action == "deactivate":
+
+        async def deactivate(session: AsyncSession) -> str:
+            await accounts.deactivate(session, args.name, by=by)
+            return f"deactivated: {args.name} (their token is revoked)"
+
+        return _in_session(settings, deactivate)
+
+    async def listing(session: AsyncSession) -> str:
+        members = await accounts.listing(session)
+        return "\n".join(_member_line(member) for member in members) or "no staff members"
+
+    return _in_session(settings, listing)
+
+
+def _token(settings: Settings, args: argparse.Namespace) -> str:
+    by = f"cli:{getpass.getuser()}"
+    if args.action == "add":
+        return _in_session(settings, lambda session: tokens.issue(session, args.name, by=by))
+    if args.action == "revoke":
+
+        async def revoke(session: AsyncSession) -> str:
+            await tokens.revoke(session, args.name, by=by)
+            return f"revoked: {args.name}"
+
+        return _in_session(settings, revoke)
+
+    async def listing(session: AsyncSession) -> str:
+        rows = await tokens.listing(session)
+        return "\n".join(_token_line(row) for row in rows) or "no tokens"
+
+    return _in_session(settings, listing)
+
+
+def _in_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Runs `work` in one transaction on a migrated database, and commits it."""
+
+    async def run() -> T:
+        await upgrade(settings.database.url)
+        engine = create_engine(settings.database.url)
+        try:
+            async with create_session_factory(engine)() as session:
+                result = await work(session)
                 await session.commit()
-                return issued
-            if action == "revoke":
-                assert name is not None
-                await tokens.revoke(session, name, by=by)
-                await session.commit()
-                return f"revoked: {name}"
-            rows = await tokens.listing(session)
-            return "\n".join(_token_line(row) for row in rows) or "no tokens"
-    finally:
-        await engine.dispose()
+                return result
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def _read_password() -> str:
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("password: ")
+    if getpass.getpass("again: ") != first:
+        raise accounts.AccountError("the passwords differ")
+    return first
+
+
+def _member_line(member: StaffMember) -> str:
+    state = "active" if member.active else "deactivated"
+    regions = ",".join(member.regions)
+    extras = [f"telegram {member.telegram_id}"] if member.telegram_id else []
+    if member.password_hash:
+        extras.append("password set")
+    return "\t".join([member.name, member.role, regions, state, *extras])
 
 
 def _token_line(row: StaffToken) -> str:
     state = "revoked" if row.revoked_at else "active"
     used = f"last used {row.last_used_at:%Y-%m-%d %H:%M} UTC" if row.last_used_at else "never used"
-    return f"{row.staff_name}\t{state}\t{used}"
+    return f"{row.member.name}\t{state}\t{used}"

@@ -1,8 +1,14 @@
 """What every feature's staff API routes depend on: the request's database session, the
-authenticated staff member, a domain service of the request, and the shared error shapes.
+authenticated staff member and the role a route needs, a domain service of the request, and
+the shared error shapes.
 
 The staff app (admin/) provides the token check: it replaces `authenticated_staff` with its
 own (FastAPI `dependency_overrides`), so a router served without it refuses every call.
+
+A route states who may call it in its signature: `staff: Operator` (any staff member) or
+`staff: Supervisor` (supervisors and administrators); a lower role gets 403. What a route
+reads or changes must be in the caller's regions (`in_scope`), else it answers 404 exactly as
+for an object that does not exist, so ids cannot be probed.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from features.kit import SessionService
-from storage.models import StaffToken
+from kernel.staff import Actor, Role
 
 
 def _printable(value: str) -> str:
@@ -57,6 +63,7 @@ MAX_OFFSET = 1_000_000
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": Problem, "description": "No token, or an unknown or revoked one"},
+    403: {"model": Problem, "description": "The staff member's role may not do this"},
     422: {"description": "Malformed input: the message names the field"},
 }
 
@@ -69,12 +76,34 @@ async def open_session(request: Request) -> AsyncIterator[AsyncSession]:
 Session = Annotated[AsyncSession, Depends(open_session)]
 
 
-async def authenticated_staff(request: Request) -> StaffToken:
+async def authenticated_staff(request: Request) -> Actor:
     """Replaced by the staff app's token check; never answers on its own."""
     raise HTTPException(401, "send Authorization: Bearer <token>", {"WWW-Authenticate": "Bearer"})
 
 
-Staff = Annotated[StaffToken, Depends(authenticated_staff)]
+Staff = Annotated[Actor, Depends(authenticated_staff)]
+
+
+def role_required(role: Role) -> Any:
+    """A dependency that lets through staff of `role` or above, and refuses others with 403."""
+
+    async def check(staff: Staff) -> Actor:
+        if not staff.may(role):
+            raise HTTPException(403, f"this needs the {role} role")
+        return staff
+
+    return Depends(check)
+
+
+Operator = Annotated[Actor, role_required(Role.OPERATOR)]
+Supervisor = Annotated[Actor, role_required(Role.SUPERVISOR)]
+
+
+def in_scope(staff: Actor, region_code: str | None, not_found: str) -> None:
+    """404 with the same `not_found` message as for a missing object when the object's
+    region is not one the staff member serves."""
+    if not staff.covers(region_code):
+        raise HTTPException(404, not_found)
 
 
 def service(request: Request, db: AsyncSession, name: str) -> Any:

@@ -52,6 +52,10 @@ class ComplaintSummary(BaseModel):
 
 
 class ComplaintDetail(ComplaintSummary):
+    personal_data: Literal["full", "masked"] = Field(
+        description="'masked': the complainant's names, contacts and addresses are shortened "
+        "(operators)"
+    )
     ground_text: str | None
     respondent_name: str | None
     decision: str

@@ -6,7 +6,7 @@ deadline is a reminder rule, so the citizen and staff hear of it on time."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -153,11 +153,15 @@ class SqlComplaints:
         overdue: str | None = None,
         limit: int = 50,
         offset: int = 0,
+        regions: Collection[str] | None = None,
     ) -> list[Complaint]:
-        """Complaints by state, reviewing body and answer date. `overdue="past"`: open and past
-        the answer deadline in the complaint's region; `"soon"`: open with a watchdog alert
-        raised (close to the deadline, on it or past it)."""
+        """Complaints by state, reviewing body and answer date, in `regions` (None: all).
+        `overdue="past"`: open and past the answer deadline in the complaint's region;
+        `"soon"`: open with a watchdog alert raised (close to the deadline, on it or past
+        it)."""
         query = select(Complaint)
+        if regions is not None:
+            query = query.where(Complaint.region_code.in_(regions))
         if state is not None:
             query = query.where(Complaint.state == state)
         if body is not None:
@@ -215,8 +219,8 @@ class SqlComplaints:
         previous = complaint.state
         complaint.state = to
         complaint.updated_at = now
+        complaint.reviewed_by = actor  # whoever acted last: the one who decided, once decided
         if to not in DECISIONS:
-            complaint.reviewed_by = actor
             self._audit(actor, "complaint:moved", complaint, previous=previous, to=to)
             return complaint
         assert answer is not None

@@ -1,5 +1,8 @@
 """Staff API routes for complaints: list and read them with their deadlines, alerts and
-history; move one along its states, which tells the citizen the decision (004 §5.12)."""
+history; move one along its states, which tells the citizen the decision (004 §5.12).
+
+Every staff member reads the complaints of their regions (operators with the complainant's
+personal data masked); supervisors and administrators move them on."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from fastapi import APIRouter, HTTPException, Path, Query, Request
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from features import masking
 from features.complaints.ports import SERVICE
 from features.complaints.schemas import (
     ComplaintDetail,
@@ -22,7 +26,18 @@ from features.complaints.service import (
     TransitionRefusedError,
     key_of,
 )
-from features.web import ERRORS, Event, Problem, Session, Staff, now, service
+from features.web import (
+    ERRORS,
+    Event,
+    Operator,
+    Problem,
+    Session,
+    Supervisor,
+    in_scope,
+    now,
+    service,
+)
+from kernel.staff import Actor
 from storage.models import Complaint, StaffAlert
 
 NUMBER = Path(description="Registration number, e.g. Ж-2026-000042", max_length=16)
@@ -40,9 +55,12 @@ def desk(request: Request, db: AsyncSession) -> SqlComplaints:
 
 @router.get("/complaints", response_model=list[ComplaintSummary], responses=ERRORS)
 async def list_complaints(
-    request: Request, db: Session, _staff: Staff, query: Annotated[ComplaintFilter, Query()]
+    request: Request, db: Session, staff: Operator, query: Annotated[ComplaintFilter, Query()]
 ) -> list[Complaint]:
-    found = await desk(request, db).search(now=now(request), **query.model_dump())
+    """The complaints of the staff member's regions."""
+    found = await desk(request, db).search(
+        now=now(request), regions=staff.region_scope, **query.model_dump()
+    )
     await db.commit()
     return found
 
@@ -53,10 +71,11 @@ async def list_complaints(
     responses={**ERRORS, 404: {"model": Problem}},
 )
 async def read_complaint(
-    request: Request, db: Session, _staff: Staff, number: str = NUMBER
+    request: Request, db: Session, staff: Operator, number: str = NUMBER
 ) -> ComplaintDetail:
-    complaint = await _found(desk(request, db), number, request)
-    detail = await _detail(db, desk(request, db), complaint)
+    """The whole case; operators see the complainant's name, contacts and addresses masked."""
+    complaint = await _found(desk(request, db), number, request, staff)
+    detail = await _detail(db, desk(request, db), complaint, staff)
     await db.commit()
     return detail
 
@@ -69,19 +88,19 @@ async def read_complaint(
 async def move_complaint(
     request: Request,
     db: Session,
-    staff: Staff,
+    staff: Supervisor,
     transition: Transition,
     number: str = NUMBER,
 ) -> ComplaintDetail:
     """Deciding (upheld, rejected, left_without_answer) sends the citizen the answer in
     Telegram; upheld also sets the remedy deadline, 5 working days (004 §5.12)."""
     complaints = desk(request, db)
-    await _found(complaints, number, request)
+    await _found(complaints, number, request, staff)
     try:
         complaint = await complaints.move(
             number,
             transition.to,
-            actor=f"staff:{staff.staff_name}",
+            actor=staff.key,
             now=now(request),
             answer=transition.answer,
         )
@@ -89,21 +108,24 @@ async def move_complaint(
         raise HTTPException(404, f"no complaint {number}") from exc
     except TransitionRefusedError as exc:
         raise HTTPException(409, str(exc)) from exc
-    detail = await _detail(db, complaints, complaint)
+    detail = await _detail(db, complaints, complaint, staff)
     await db.commit()
     return detail
 
 
-async def _found(complaints: SqlComplaints, number: str, request: Request) -> Complaint:
+async def _found(
+    complaints: SqlComplaints, number: str, request: Request, staff: Actor
+) -> Complaint:
     complaint = await complaints.by_number(number)
     if complaint is None:
         raise HTTPException(404, f"no complaint {number}")
+    in_scope(staff, complaint.region_code, f"no complaint {number}")
     request.state.subject = key_of(complaint)
     return complaint
 
 
 async def _detail(
-    db: AsyncSession, complaints: SqlComplaints, complaint: Complaint
+    db: AsyncSession, complaints: SqlComplaints, complaint: Complaint, staff: Actor
 ) -> ComplaintDetail:
     alerts = await db.scalars(
         select(StaffAlert.kind).where(
@@ -115,6 +137,25 @@ async def _detail(
     fields = {
         name: getattr(complaint, name)
         for name in ComplaintDetail.model_fields
-        if name not in summary and name not in ("open_alerts", "history")
+        if name not in summary and name not in ("open_alerts", "history", "personal_data")
     }
-    return ComplaintDetail(**summary, **fields, open_alerts=sorted(set(alerts)), history=history)
+    if not staff.sees_personal_data:
+        fields.update(_masked(complaint))
+    return ComplaintDetail(
+        **summary,
+        **fields,
+        personal_data="full" if staff.sees_personal_data else "masked",
+        open_alerts=sorted(set(alerts)),
+        history=history,
+    )
+
+
+def _masked(complaint: Complaint) -> dict[str, str | None]:
+    return {
+        "surname": masking.initial(complaint.surname),
+        "patronymic": masking.initial(complaint.patronymic),
+        "residence": masking.HIDDEN,
+        "phone": masking.phone(complaint.phone),
+        "email": masking.email(complaint.email),
+        "postal_address": masking.HIDDEN,
+    }

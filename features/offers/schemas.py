@@ -125,6 +125,9 @@ class CitizenOut(BaseModel):
     id: int
     display_name: str | None
     username: str | None
+    personal_data: Literal["full", "masked"] = Field(
+        description="'masked': names shortened (operators)"
+    )
     region_code: str | None
     consent: bool
     reachable: bool
@@ -175,3 +178,7 @@ class JobProfileOut(BaseModel):
     relocate: bool
     disability_group: int | None
     ipra_restrictions: list[str]
+    health_data: Literal["shown", "hidden"] = Field(
+        default="shown",
+        description="'hidden': disability group and ИПРА left out for this role (operators)",
+    )

@@ -9,7 +9,7 @@ from the suitable-work ranking, until it is submitted."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
@@ -200,8 +200,14 @@ class SqlOffers:
         state: str | None = None,
         limit: int = 50,
         offset: int = 0,
+        regions: Collection[str] | None = None,
     ) -> list[VacancyOffer]:
+        """Offers by citizen and state, to citizens of `regions` (None: all)."""
         query = select(VacancyOffer)
+        if regions is not None:
+            query = query.join(Citizen, Citizen.id == VacancyOffer.citizen_id).where(
+                Citizen.region_code.in_(regions)
+            )
         if citizen_id is not None:
             query = query.where(VacancyOffer.citizen_id == citizen_id)
         if state is not None:

@@ -6,7 +6,7 @@ from storage.models.base import Base, UtcDateTime
 from storage.models.complaints import Complaint
 from storage.models.people import AuditEvent, Citizen, Consent, Conversation, ProcessedUpdate
 from storage.models.reminders import CalendarDay, Reminder, StaffAlert
-from storage.models.staff import StaffToken
+from storage.models.staff import StaffMember, StaffToken
 from storage.models.vacancies import (
     JobProfile,
     Vacancy,
@@ -28,6 +28,7 @@ __all__ = [
     "ProcessedUpdate",
     "Reminder",
     "StaffAlert",
+    "StaffMember",
     "StaffToken",
     "UtcDateTime",
     "Vacancy",

@@ -1,28 +1,47 @@
-"""Staff members' API tokens."""
+"""Staff members (operators, supervisors, administrators) and their API tokens."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import (
-    Integer,
-    String,
-)
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kernel.clock import utc_now
 from storage.models.base import Base
 
 
+class StaffMember(Base):
+    """A person who works in the desk. `role` is one of kernel.staff.Role; `regions` are the
+    region codes they serve, ["*"] for every region. A member is deactivated, never deleted:
+    the audit log and the records keep naming them."""
+
+    __tablename__ = "staff"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    regions: Mapped[list[str]] = mapped_column(JSON, default=list)
+    active: Mapped[bool] = mapped_column(default=True)
+    # Their Telegram user id, for the operators' Telegram group.
+    telegram_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    # Argon2id, for the web desk's login; None: no password set.
+    password_hash: Mapped[str | None] = mapped_column(String(256))
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    deactivated_at: Mapped[datetime | None]
+
+
 class StaffToken(Base):
-    """An API token of one staff member. Only its SHA-256 is stored: the token is shown once,
+    """The API token of one staff member. Only its SHA-256 is stored: the token is shown once,
     when it is issued, and a leaked table does not let anyone in."""
 
     __tablename__ = "staff_tokens"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    staff_name: Mapped[str] = mapped_column(String(64), unique=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), unique=True)
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     revoked_at: Mapped[datetime | None]
     last_used_at: Mapped[datetime | None]
+
+    member: Mapped[StaffMember] = relationship(lazy="joined")

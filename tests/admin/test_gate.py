@@ -12,12 +12,12 @@ from fastapi import APIRouter
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from admin import tokens
 from admin.app import create_app
 from admin.gate import MAX_BODY_BYTES, LoginThrottle, clean_query
 from admin.server import Embedded
 from features.web import Staff
 from storage.models import AuditEvent
+from tests.support.staff import staff_token
 
 broken = APIRouter()
 
@@ -29,10 +29,7 @@ async def fails(_staff: Staff) -> dict[str, str]:
 
 @pytest.fixture
 async def token(sessions: async_sessionmaker[AsyncSession]) -> str:
-    async with sessions() as session:
-        issued = await tokens.issue(session, "inspector", by="test")
-        await session.commit()
-    return issued
+    return await staff_token(sessions)
 
 
 @pytest.fixture

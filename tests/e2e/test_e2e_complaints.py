@@ -50,15 +50,13 @@ class Citizen:
         return (await self._replies(1))[-1]
 
 
-async def issue_token(db_url: str) -> str:
+async def admin_command(db_url: str, *args: str) -> str:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "app",
         "admin",
-        "token",
-        "add",
-        "inspector",
+        *args,
         cwd=ROOT,
         env={**os.environ, "DATABASE__URL": db_url, "ASSISTANT_CONFIG": str(ROOT / "config.yml")},
         stdout=asyncio.subprocess.PIPE,
@@ -66,6 +64,15 @@ async def issue_token(db_url: str) -> str:
     out, _ = await process.communicate()
     assert process.returncode == 0
     return out.decode().strip()
+
+
+async def issue_token(db_url: str) -> str:
+    """A supervisor of Samara region (63), added and given a token as an administrator would."""
+    added = await admin_command(
+        db_url, "staff", "add", "inspector", "--role", "supervisor", "--regions", "63"
+    )
+    assert added.startswith("added: inspector\tsupervisor\t63\tactive")
+    return await admin_command(db_url, "token", "add", "inspector")
 
 
 async def wait_for_api(client: httpx.AsyncClient) -> None:

@@ -18,6 +18,7 @@ from features.complaints.service import ComplaintDraft, SqlComplaints
 from storage.models import AuditEvent, Citizen, Complaint, Reminder, StaffAlert
 from tests.support.db_chat import REGIONS, Clock, quiet_hours
 from tests.support.rasa import free_port
+from tests.support.staff import staff_token
 from tests.support.wiring import staff_app
 
 NUMBER = "Ж-2026-000001"
@@ -61,10 +62,7 @@ async def filed(sessions: async_sessionmaker[AsyncSession], clock: Clock) -> lis
 
 @pytest.fixture
 async def token(sessions: async_sessionmaker[AsyncSession]) -> str:
-    async with sessions() as session:
-        issued = await tokens.issue(session, "inspector", by="test")
-        await session.commit()
-    return issued
+    return await staff_token(sessions)
 
 
 @pytest.fixture

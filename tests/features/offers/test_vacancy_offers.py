@@ -16,7 +16,6 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from admin import tokens
 from app.build import renderer as build_renderer
 from dialogs.flow import DialogConfig
 from features.offers.service import NOTICE_RULE, start_term
@@ -28,6 +27,7 @@ from tests.features.vacancies.test_vacancy_import import SAMPLE
 from tests.features.vacancies.test_vacancy_ranking import BAKERY, BUS, MOSCOW, TAXI, TRUCK_C
 from tests.support.db_chat import REGIONS, Clock, DbChat, quiet_hours
 from tests.support.reminders import RecordingNotifier
+from tests.support.staff import staff_token
 from tests.support.wiring import RULES, staff_app
 
 FRIDAY = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)  # 12:00 in Samara
@@ -85,8 +85,7 @@ async def world(
     assert chat.prompt == "vacancies.results"
     async with sessions() as session:
         citizen_id = (await session.scalars(select(Citizen.id))).one()
-        token = await tokens.issue(session, "inspector", by="test")
-        await session.commit()
+    token = await staff_token(sessions)
     app = staff_app(sessions, REGIONS, quiet_hours(), clock=clock, catalogue=catalogue)
     notifier = RecordingNotifier()
     runner = ReminderRunner(

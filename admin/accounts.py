@@ -1,0 +1,115 @@
+"""Staff accounts: who works in the desk, in which role and for which regions. Administrators
+manage them from the command line (python -m app admin staff ...); every change is audited."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kernel.clock import utc_now
+from kernel.staff import ALL_REGIONS, Role
+from storage.models import AuditEvent, StaffMember, StaffToken
+
+MIN_PASSWORD = 12
+_hasher = PasswordHasher()  # Argon2id with the library's current recommended parameters
+
+
+class AccountError(ValueError):
+    pass
+
+
+def parse_regions(text: str, known: Collection[str]) -> list[str]:
+    """`63,50` or `all` -> region codes; an unknown code is refused, not stored."""
+    if text.strip().lower() in ("all", ALL_REGIONS):
+        return [ALL_REGIONS]
+    codes = sorted({code.strip() for code in text.split(",") if code.strip()})
+    unknown = [code for code in codes if code not in known]
+    if unknown:
+        raise AccountError(
+            f"unknown region(s) {', '.join(unknown)}; configured: {', '.join(sorted(known))}"
+        )
+    if not codes:
+        raise AccountError("name at least one region, or 'all'")
+    return codes
+
+
+async def add(
+    session: AsyncSession,
+    name: str,
+    role: str,
+    regions: Sequence[str],
+    *,
+    by: str,
+    telegram_id: int | None = None,
+    password: str | None = None,
+) -> StaffMember:
+    if not name or len(name) > 64 or not name.isprintable() or name != name.strip():
+        raise AccountError("the name must be 1-64 printable characters without edge spaces")
+    if role not in {r.value for r in Role}:
+        raise AccountError(f"the role must be one of {', '.join(r.value for r in Role)}")
+    if await session.scalar(select(StaffMember.id).where(StaffMember.name == name)):
+        raise AccountError(f"{name!r} already exists")
+    if telegram_id is not None and await session.scalar(
+        select(StaffMember.id).where(StaffMember.telegram_id == telegram_id)
+    ):
+        raise AccountError(f"Telegram id {telegram_id} belongs to another staff member")
+    member = StaffMember(
+        name=name,
+        role=role,
+        regions=list(regions),
+        active=True,
+        telegram_id=telegram_id,
+        password_hash=hash_password(password) if password is not None else None,
+    )
+    session.add(member)
+    session.add(
+        AuditEvent(
+            actor=by,
+            action="staff:added",
+            subject=f"staff:{name}",
+            details={"role": role, "regions": list(regions), "telegram_id": telegram_id},
+        )
+    )
+    await session.flush()
+    return member
+
+
+async def deactivate(session: AsyncSession, name: str, *, by: str) -> None:
+    """They can no longer log in; their token is revoked at once."""
+    member = await session.scalar(
+        select(StaffMember).where(StaffMember.name == name, StaffMember.active)
+    )
+    if member is None:
+        raise AccountError(f"no active staff member {name!r}")
+    now = utc_now()
+    member.active = False
+    member.deactivated_at = now
+    await session.execute(
+        update(StaffToken)
+        .where(StaffToken.staff_id == member.id, StaffToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    session.add(AuditEvent(actor=by, action="staff:deactivated", subject=f"staff:{name}"))
+
+
+async def listing(session: AsyncSession) -> list[StaffMember]:
+    return list(await session.scalars(select(StaffMember).order_by(StaffMember.name)))
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"the password must have at least {MIN_PASSWORD} characters")
+    return _hasher.hash(password)
+
+
+def password_matches(member: StaffMember, password: str) -> bool:
+    if not member.active or member.password_hash is None:
+        return False
+    try:
+        return _hasher.verify(member.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
