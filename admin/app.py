@@ -9,13 +9,16 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from admin.deps import check_token
-from admin.gate import Gate
+from admin.gate import Gate, LoginThrottle
 from admin.tokens import TOKEN_LIFETIME
 from features import web
 from features.kit import SessionService
@@ -32,6 +35,7 @@ def create_app(
     *,
     token_lifetime: timedelta = TOKEN_LIFETIME,
     docs: bool = False,
+    failed_logins_per_minute: int = 20,
 ) -> FastAPI:
     """The staff app serving `routers` (the features'), their `services` on each request's
     session."""
@@ -51,7 +55,8 @@ def create_app(
     app.dependency_overrides[web.authenticated_staff] = check_token
 
     # Authentication, limits, throttling and the audit log happen here, before any route.
-    app.middleware("http")(Gate(sessions, clock, token_lifetime))
+    throttle = LoginThrottle(failures=failed_logins_per_minute)
+    app.middleware("http")(Gate(sessions, clock, token_lifetime, throttle))
 
     @app.exception_handler(RequestValidationError)
     async def readable_422(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -61,6 +66,25 @@ def create_app(
         ]
         return JSONResponse(status_code=422, content={"detail": "; ".join(problems)})
 
+    @app.exception_handler(StarletteHTTPException)
+    async def http_problem(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 400:  # a body that is not even text: malformed input like any
+            return JSONResponse(status_code=422, content={"detail": "body: not valid JSON"})
+        if exc.status_code == 405:  # Starlette names only the first route of the path
+            allowed = ", ".join(sorted(_methods_of(routers, request.url.path)))
+            exc.headers = {**(exc.headers or {}), "Allow": allowed}
+        return await http_exception_handler(request, exc)
+
     for router in routers:
         app.include_router(router)
     return app
+
+
+def _methods_of(routers: Sequence[APIRouter], path: str) -> set[str]:
+    """Every method some route serves on `path`."""
+    methods: set[str] = set()
+    for router in routers:
+        for route in router.routes:
+            if isinstance(route, APIRoute) and route.path_regex.match(path):
+                methods |= route.methods or set()
+    return methods

@@ -116,6 +116,7 @@ class Application:
             self.service_factories,
             token_lifetime=timedelta(days=admin.token_days),
             docs=admin.docs,
+            failed_logins_per_minute=admin.failed_logins_per_minute,
         )
 
     def on_reminder_sent(self) -> dict[str, SentHook]:

@@ -13,34 +13,77 @@ for an object that does not exist, so ids cannot be probed.
 
 from __future__ import annotations
 
-import unicodedata
+import re
 from collections.abc import AsyncIterator, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from features.kit import SessionService
 from kernel.staff import Actor, Role
 
+# Control characters (Unicode Cc) except tab and line breaks: PostgreSQL refuses NUL, the rest
+# are never meant. The patterns put the same rules into the OpenAPI description, so clients
+# (and schemathesis) know them; the validators give the readable message.
+_CONTROL = "\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f"
+_LETTER = "A-Za-zА-Яа-яЁё"  # texts for citizens are in Russian; Latin for names and codes
+NO_CONTROL = f"^[^{_CONTROL}]*$"
+WITH_LETTERS = f"^[^{_CONTROL}]*[{_LETTER}][^{_CONTROL}]*$"
+
 
 def _printable(value: str) -> str:
-    """Refuse NUL and other control characters (PostgreSQL refuses NUL; the rest are never
-    meant); line breaks and tabs stay."""
-    if any(unicodedata.category(ch) == "Cc" and ch not in "\n\r\t" for ch in value):
+    if re.search(f"[{_CONTROL}]", value):
         raise ValueError("must not contain control characters")
     return value
 
 
-# Text a client sends that is stored and shown to people.
-PlainText = Annotated[str, AfterValidator(_printable)]
-
-
 def has_words(value: str) -> bool:
     """True when the text has letters, not only spaces, punctuation or invisible characters."""
-    return any(ch.isalpha() for ch in value)
+    return re.search(f"[{_LETTER}]", value) is not None
+
+
+def _with_words(value: str) -> str:
+    if not has_words(value):
+        raise ValueError("must contain words, not only spaces, digits or punctuation")
+    return value
+
+
+def _iso_date(value: object) -> object:
+    """Only YYYY-MM-DD: pydantic would otherwise read `0` as a Unix time."""
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("must be a date as YYYY-MM-DD")
+    if isinstance(value, int | float):
+        raise ValueError("must be a date as YYYY-MM-DD")
+    return value
+
+
+# Text a client sends that is stored and shown to people.
+PlainText = Annotated[
+    str, AfterValidator(_printable), Field(json_schema_extra={"pattern": NO_CONTROL})
+]
+# Text that must say something: a decision's reasoned answer.
+Words = Annotated[
+    str,
+    AfterValidator(_printable),
+    AfterValidator(_with_words),
+    Field(json_schema_extra={"pattern": WITH_LETTERS}),
+]
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+
+
+def _whole_number(value: object) -> object:
+    """JSON Schema counts 5.0 as an integer; strict models otherwise refuse it."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+# For an integer in a strict body model: 5 and 5.0, never "5" or true. Put it after the
+# field's bounds, `Annotated[int, Field(ge=1), WHOLE]`, or the bounds leave the schema.
+WHOLE = BeforeValidator(_whole_number)
 
 
 class Problem(BaseModel):
@@ -64,7 +107,10 @@ MAX_OFFSET = 1_000_000
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": Problem, "description": "No token, or an unknown or revoked one"},
     403: {"model": Problem, "description": "The staff member's role may not do this"},
-    422: {"description": "Malformed input: the message names the field"},
+    411: {"model": Problem, "description": "A body sent without Content-Length"},
+    413: {"model": Problem, "description": "The body is over 1 MiB"},
+    422: {"model": Problem, "description": "Malformed input: the message names the field"},
+    429: {"model": Problem, "description": "Too many failed logins from this address"},
 }
 
 

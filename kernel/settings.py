@@ -170,6 +170,8 @@ class AdminSettings(BaseModel):
     token_days: int = Field(default=90, ge=1, le=3650)  # a staff token expires after this
     # The interactive /docs page loads its scripts from a CDN: off unless wanted.
     docs: bool = False
+    # An address with this many failed logins in a minute waits (429) until the minute is over.
+    failed_logins_per_minute: int = Field(default=20, ge=1, le=1_000_000)
 
 
 class VacancySettings(BaseModel):

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from features.complaints.grounds import DECISIONS
-from features.web import MAX_OFFSET, Event, PlainText, has_words
+from features.web import MAX_OFFSET, Event, IsoDate, Words
 
 State = Literal["registered", "in_review", "upheld", "rejected", "left_without_answer"]
 Body = Literal["centre_director", "ministry", "minister", "mfc_head", "mfc_founder"]
@@ -20,7 +19,7 @@ class ComplaintFilter(BaseModel):
 
     state: State | None = None
     body: Body | None = Field(default=None, description="The reviewing body")
-    due_before: date | None = Field(default=None, description="Answer due before this day")
+    due_before: IsoDate | None = Field(default=None, description="Answer due before this day")
     overdue: Overdue | None = Field(
         default=None,
         description="'past': open and past the answer deadline; 'soon': open with a watchdog "
@@ -78,19 +77,24 @@ class ComplaintDetail(ComplaintSummary):
     history: list[Event]
 
 
-class Transition(BaseModel):
-    """Move a complaint on: registered -> in_review -> upheld | rejected |
-    left_without_answer. A decision carries the reasoned answer the citizen receives."""
+class Move(BaseModel):
+    """Take the complaint into review (registered -> in_review)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
-    to: State
-    answer: PlainText | None = Field(default=None, max_length=20000)
+    to: Literal["in_review"]
 
-    @model_validator(mode="after")
-    def _decision_has_an_answer(self) -> Transition:
-        if self.to in DECISIONS and not (self.answer and has_words(self.answer)):
-            raise ValueError(f"'{self.to}' needs the reasoned answer in 'answer' (001 ¶5.12)")
-        if self.to not in DECISIONS and self.answer is not None:
-            raise ValueError(f"'{self.to}' takes no 'answer': only a decision carries one")
-        return self
+
+class Decision(BaseModel):
+    """Decide the complaint (from in_review); the reasoned answer reaches the citizen
+    (001 ¶5.12)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    to: Literal["upheld", "rejected", "left_without_answer"]
+    answer: Words = Field(max_length=20000, description="The reasoned answer (001 ¶5.12)")
+
+
+# registered -> in_review -> upheld | rejected | left_without_answer: only a decision carries
+# an answer, and it must; the OpenAPI description says so too.
+Transition = Annotated[Move | Decision, Field(discriminator="to")]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Body, HTTPException, Path, Query, Request
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,6 +18,7 @@ from features.complaints.schemas import (
     ComplaintDetail,
     ComplaintFilter,
     ComplaintSummary,
+    Decision,
     Transition,
 )
 from features.complaints.service import (
@@ -89,7 +90,7 @@ async def move_complaint(
     request: Request,
     db: Session,
     staff: Supervisor,
-    transition: Transition,
+    transition: Annotated[Transition, Body()],
     number: str = NUMBER,
 ) -> ComplaintDetail:
     """Deciding (upheld, rejected, left_without_answer) sends the citizen the answer in
@@ -102,7 +103,7 @@ async def move_complaint(
             transition.to,
             actor=staff.key,
             now=now(request),
-            answer=transition.answer,
+            answer=transition.answer if isinstance(transition, Decision) else None,
         )
     except ComplaintNotFoundError as exc:
         raise HTTPException(404, f"no complaint {number}") from exc

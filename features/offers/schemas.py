@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from features.web import MAX_ID, MAX_OFFSET, Event, PlainText
+from features.web import MAX_ID, MAX_OFFSET, WHOLE, Event, PlainText
 
 CitizenStatus = Literal["claimant", "unemployed"]
 OfferState = Literal["sent", "submitted", "withdrawn"]
@@ -19,19 +19,22 @@ class OfferCreate(BaseModel):
     to unemployed status has 2 calendar days, an unemployed citizen 2 working days from
     receiving the list (001 ¶3.7.2)."""
 
-    model_config = ConfigDict(extra="forbid")
+    # strict: JSON types as described (no "5" for 5, no 0 for false)
+    model_config = ConfigDict(extra="forbid", strict=True)
 
-    citizen_id: int = Field(ge=1, le=MAX_ID)
+    citizen_id: Annotated[int, Field(ge=1, le=MAX_ID), WHOLE]
     citizen_status: CitizenStatus
-    vacancy_ids: list[VacancyId] = Field(min_length=1, max_length=10)
-    note: str | None = Field(default=None, max_length=2000, description="Shown to the citizen")
+    vacancy_ids: list[VacancyId] = Field(
+        min_length=1, max_length=10, json_schema_extra={"uniqueItems": True}
+    )
+    note: PlainText | None = Field(
+        default=None, max_length=2000, description="Shown to the citizen"
+    )
 
     @model_validator(mode="after")
     def _different_vacancies(self) -> OfferCreate:
         if len(set(self.vacancy_ids)) != len(self.vacancy_ids):
             raise ValueError("vacancy_ids lists a vacancy more than once")
-        if self.note is not None and "\x00" in self.note:
-            raise ValueError("'note' must not contain NUL characters")
         return self
 
 
@@ -139,7 +142,7 @@ class JobProfileIn(BaseModel):
     """What the centre knows of the citizen's suitable work (001 ¶3.5.2, ¶3.6.3, ¶2.6.1);
     only the fields sent are changed."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     profession: PlainText | None = Field(default=None, min_length=1, max_length=256)
     locality: PlainText | None = Field(default=None, min_length=1, max_length=256)
@@ -148,15 +151,15 @@ class JobProfileIn(BaseModel):
     regions: list[Annotated[str, StringConstraints(pattern=r"^\d{2}$")]] | None = Field(
         default=None, max_length=3, description="Up to 3 region codes (001 ¶2.6.1)"
     )
-    desired_salary: int | None = Field(default=None, ge=0, le=10_000_000)
-    previous_salary: int | None = Field(
-        default=None, ge=0, le=10_000_000, description="Average over the last 3 months"
+    desired_salary: Annotated[int, Field(ge=0, le=10_000_000), WHOLE] | None = None
+    previous_salary: Annotated[int, Field(ge=0, le=10_000_000), WHOLE] | None = Field(
+        default=None, description="Average over the last 3 months"
     )
-    experience_years: int | None = Field(default=None, ge=0, le=70)
+    experience_years: Annotated[int, Field(ge=0, le=70), WHOLE] | None = None
     schedule: PlainText | None = Field(default=None, max_length=128)
     employment: PlainText | None = Field(default=None, max_length=128)
     relocate: bool | None = None
-    disability_group: int | None = Field(default=None, ge=1, le=3)
+    disability_group: Annotated[int, Field(ge=1, le=3), WHOLE] | None = None
     ipra_restrictions: (
         list[Literal["no_shift_work", "remote_only", "part_time_only", "quota_workplace"]] | None
     ) = None

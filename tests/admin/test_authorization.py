@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -17,13 +17,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.routing import BaseRoute
 
-from features.complaints.service import ComplaintDraft, SqlComplaints
 from features.vacancies.catalogue import VacancyCatalogue
 from features.vacancies.importer import import_feed
 from kernel.regions import Regions
-from storage.models import AuditEvent, Citizen, Consent, JobProfile
+from storage.models import AuditEvent, Citizen, JobProfile
 from tests.features.vacancies.test_vacancy_import import SAMPLE
 from tests.features.vacancies.test_vacancy_ranking import BUS, TAXI
+from tests.support.cases import citizen_with_a_complaint
 from tests.support.db_chat import Clock, quiet_hours
 from tests.support.staff import staff_token
 from tests.support.wiring import staff_app
@@ -58,60 +58,17 @@ class Desk:
         return self.clients[name]
 
 
-def draft() -> ComplaintDraft:
-    return ComplaintDraft(
-        ground="service_late",
-        respondent="centre",
-        decision="Не зарегистрировали заявление",
-        decision_on=date(2026, 11, 20),
-        arguments="Заявление подано через портал и не зарегистрировано в срок.",
-        surname="Петрова",
-        first_name="Анна",
-        patronymic="Сергеевна",
-        residence="г. Самара, ул. Ленина, 1",
-        phone="+79001234567",
-        email="anna.petrova@mail.ru",
-        postal_address="443000, г. Самара, ул. Ленина, 1",
-        answer_channel="telegram",
-        attachments=(),
-    )
-
-
-async def citizen_of(session: AsyncSession, region: str, external_id: str) -> Citizen:
-    citizen = Citizen(
-        channel="telegram",
-        external_id=external_id,
-        chat_id=int(external_id),
-        region_code=region,
-        display_name="Анна Петрова",
-        username="anna_petrova",
-    )
-    session.add(citizen)
-    await session.flush()
-    session.add(Consent(citizen_id=citizen.id, text_version="1"))
-    session.add(
-        JobProfile(
-            citizen_id=citizen.id,
-            profession="водитель",
-            regions=[region],
-            disability_group=2,
-            ipra_restrictions=["no_shift_work"],
-        )
-    )
-    return citizen
-
-
 @pytest.fixture
 async def desk(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[Desk]:
     await import_feed(sessions, SAMPLE)
     numbers: dict[str, str] = {}
     citizens: dict[str, int] = {}
     async with sessions() as session:
-        for region, external_id in (("63", "1063"), ("50", "1050")):
-            citizen = await citizen_of(session, region, external_id)
-            complaints = SqlComplaints(session, REGIONS, quiet_hours())
-            complaint = await complaints.register(citizen, draft(), NOW)
-            numbers[region], citizens[region] = str(complaint.number), citizen.id
+        for region, external_id in (("63", 1063), ("50", 1050)):
+            citizen, number = await citizen_with_a_complaint(
+                session, REGIONS, region, external_id, NOW
+            )
+            numbers[region], citizens[region] = number, citizen.id
         await session.commit()
     tokens = {
         name: await staff_token(sessions, name, role, regions)

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 from fastapi import APIRouter
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -25,6 +26,15 @@ broken = APIRouter()
 @broken.get("/broken")
 async def fails(_staff: Staff) -> dict[str, str]:
     raise RuntimeError("a bug in a route")
+
+
+class Note(BaseModel):
+    text: str
+
+
+@broken.post("/broken")
+async def takes_a_body(_staff: Staff, note: Note) -> dict[str, str]:
+    return {"text": note.text}
 
 
 @pytest.fixture
@@ -83,6 +93,25 @@ async def test_a_failure_inside_a_route_is_a_500_and_is_audited_in_the_staff_nam
     assert ("staff:inspector", "/broken", 500) in calls
     # Answered before any route ran, yet in the name of the token's owner.
     assert ("staff:inspector", "/no-such-route", 404) in calls
+
+
+async def test_a_wrong_method_names_every_method_of_the_path(
+    api: httpx.AsyncClient, token: str
+) -> None:
+    response = await api.delete("/broken", headers=bearer(token))
+    # Starlette would name only the first route's method (GET).
+    assert (response.status_code, response.headers["allow"]) == (405, "GET, POST")
+
+
+async def test_a_body_that_is_not_even_text_is_malformed_input(
+    api: httpx.AsyncClient, token: str
+) -> None:
+    response = await api.post(
+        "/broken",
+        content=b"\x15\xff\xfe",
+        headers={**bearer(token), "Content-Type": "application/json"},
+    )
+    assert (response.status_code, response.json()) == (422, {"detail": "body: not valid JSON"})
 
 
 async def test_secrets_and_personal_data_stay_out_of_the_audit_log(
