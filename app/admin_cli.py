@@ -20,6 +20,7 @@ import asyncio
 import getpass
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import TypeVar
 
 import uvicorn
@@ -28,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from admin import accounts, tokens
 from app.build import Application
 from kernel.cli import CONFIG_ERROR, configure_logging, settings_or_report
+from kernel.clock import utc_now
 from kernel.settings import Settings
 from kernel.staff import Role
 from storage.database import create_engine, create_session_factory
@@ -152,7 +154,8 @@ def _token(settings: Settings, args: argparse.Namespace) -> str:
 
     async def listing(session: AsyncSession) -> str:
         rows = await tokens.listing(session)
-        return "\n".join(_token_line(row) for row in rows) or "no tokens"
+        lifetime = timedelta(days=settings.admin.token_days)
+        return "\n".join(_token_line(row, lifetime) for row in rows) or "no tokens"
 
     return _in_session(settings, listing)
 
@@ -192,7 +195,13 @@ def _member_line(member: StaffMember) -> str:
     return "\t".join([member.name, member.role, regions, state, *extras])
 
 
-def _token_line(row: StaffToken) -> str:
-    state = "revoked" if row.revoked_at else "active"
+def _token_line(row: StaffToken, lifetime: timedelta) -> str:
+    expires = row.created_at + lifetime
+    if row.revoked_at:
+        state = "revoked"
+    elif expires <= utc_now():
+        state = "expired"
+    else:
+        state = f"active until {expires:%Y-%m-%d}"
     used = f"last used {row.last_used_at:%Y-%m-%d %H:%M} UTC" if row.last_used_at else "never used"
     return f"{row.member.name}\t{state}\t{used}"

@@ -148,8 +148,11 @@ class JobProfileIn(BaseModel):
     locality: PlainText | None = Field(default=None, min_length=1, max_length=256)
     lat: float | None = Field(default=None, ge=-90, le=90)
     lng: float | None = Field(default=None, ge=-180, le=180)
-    regions: list[Annotated[str, StringConstraints(pattern=r"^\d{2}$")]] | None = Field(
-        default=None, max_length=3, description="Up to 3 region codes (001 ¶2.6.1)"
+    regions: list[Annotated[str, StringConstraints(pattern=r"^[0-9]{2}$")]] | None = Field(
+        default=None,
+        max_length=3,
+        description="Up to 3 region codes (001 ¶2.6.1)",
+        json_schema_extra={"uniqueItems": True},
     )
     desired_salary: Annotated[int, Field(ge=0, le=10_000_000), WHOLE] | None = None
     previous_salary: Annotated[int, Field(ge=0, le=10_000_000), WHOLE] | None = Field(
@@ -162,7 +165,17 @@ class JobProfileIn(BaseModel):
     disability_group: Annotated[int, Field(ge=1, le=3), WHOLE] | None = None
     ipra_restrictions: (
         list[Literal["no_shift_work", "remote_only", "part_time_only", "quota_workplace"]] | None
-    ) = None
+    ) = Field(default=None, max_length=4, json_schema_extra={"uniqueItems": True})
+
+    @model_validator(mode="after")
+    def _each_restriction_once(self) -> JobProfileIn:
+        if self.ipra_restrictions and len(set(self.ipra_restrictions)) != len(
+            self.ipra_restrictions
+        ):
+            raise ValueError("ipra_restrictions lists a restriction more than once")
+        if self.regions and len(set(self.regions)) != len(self.regions):
+            raise ValueError("regions lists a region more than once")
+        return self
 
 
 class JobProfileOut(BaseModel):

@@ -140,6 +140,7 @@ def test_the_staff_commands(tmp_path: Path) -> None:
     assert token.returncode == 0
     assert len(token.stdout.strip()) >= 40
     assert admin(db, "token", "add", "nobody").returncode == 1
+    assert admin(db, "token", "list").stdout.startswith("ivanova\tactive until 20")
     assert admin(db, "staff", "deactivate", "ivanova").returncode == 0
     listed = admin(db, "staff", "list")
     assert listed.stdout.startswith("ivanova\toperator\t63\tdeactivated")
