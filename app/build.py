@@ -11,11 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from admin.app import create_app
 from admin.server import Embedded
 from app.features import FEATURES
-from bot.parts import Companion, Parts, Reminders
+from bot.parts import Companion, OperatorDesk, Parts, Reminders
 from dialogs.engine import Engine
 from dialogs.flow import DialogConfig
 from dialogs.render import Renderer, template_loader
 from features.kit import Feature, Kit, SessionService
+from features.operator.desk import DeskWork, canned_answers
 from kernel.regions import Region, Regions
 from kernel.settings import Settings
 from nlu.recognizer import Recognizer, recognizer_from
@@ -119,6 +120,19 @@ class Application:
             failed_logins_per_minute=admin.failed_logins_per_minute,
         )
 
+    def operator_desk(self) -> OperatorDesk | None:
+        """The operators' Telegram group, when `operators.chat_id` is set."""
+        config = self.settings.operators
+        if config.chat_id is None:
+            return None
+        names = {code: region.name for code, region in self.settings.regions.items()}
+        return OperatorDesk(
+            chat_id=config.chat_id,
+            work=lambda session: DeskWork(session, self.kit.regions, names, config),
+            canned=canned_answers(),
+            refresh_seconds=config.queue_refresh_seconds,
+        )
+
     def on_reminder_sent(self) -> dict[str, SentHook]:
         hooks: dict[str, SentHook] = {}
         for feature in self.features:
@@ -159,6 +173,7 @@ async def build_parts(settings: Settings, features: Sequence[Feature] = FEATURES
         admin = settings.admin
         companions.append(Embedded(application.staff_app(), admin.host, admin.port))
     return Parts(
+        operators=application.operator_desk(),
         engine=engine(settings, recognizer, features),
         renderer=renderer(features),
         db=db,

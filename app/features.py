@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from features import complaints, consent, info, offers, planned, vacancies
+from features import complaints, consent, info, offers, operator, planned, vacancies
 from features.kit import Feature
 
 FEATURES: tuple[Feature, ...] = (
@@ -11,5 +11,6 @@ FEATURES: tuple[Feature, ...] = (
     vacancies.FEATURE,
     offers.FEATURE,
     complaints.FEATURE,
+    operator.FEATURE,
     planned.FEATURE,
 )

@@ -24,13 +24,19 @@ ServicesFactory = Callable[[AsyncSession], Mapping[str, object]]
 
 
 def get_router(
-    engine: Engine, renderer: Renderer, sender: Sender, services: ServicesFactory
+    engine: Engine,
+    renderer: Renderer,
+    sender: Sender,
+    services: ServicesFactory,
+    after_commit: Callable[[], None] = lambda: None,
 ) -> Router:
+    """`after_commit` runs after each committed turn (it wakes the operators' relay)."""
     router = Router(name="citizen")
 
     async def converse(session: AsyncSession, incoming: Incoming) -> None:
         replies = await engine.handle(SqlDialogStore(session), incoming, services(session))
         await session.commit()  # only what was committed is announced to the citizen
+        after_commit()
         for reply in replies:
             if not await sender.send(incoming.chat_id, renderer.reply(reply)):
                 await _blocked(session, incoming)
@@ -40,7 +46,7 @@ def get_router(
     async def on_message(message: Message, session: AsyncSession) -> None:
         await converse(session, from_message(message))
 
-    @router.callback_query()
+    @router.callback_query(F.message.chat.type == "private")
     async def on_button(callback: CallbackQuery, session: AsyncSession, bot: Bot) -> None:
         await _stop_spinner(callback)
         message = callback.message

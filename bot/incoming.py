@@ -45,6 +45,7 @@ def from_message(message: Message) -> Incoming:
         mime_type=document.mime_type if document else "image/jpeg" if message.photo else None,
         display_name=user.full_name,
         username=user.username,
+        message_id=message.message_id,
     )
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from dialogs.engine import Engine
 from dialogs.render import Renderer
+from features.operator.desk import DeskWork
 from kernel.regions import Regions
 from nlu.recognizer import Recognizer
 from reminders.planning import QuietHours
@@ -23,6 +24,16 @@ class Companion(Protocol):
     def start(self) -> None: ...
 
     async def stop(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class OperatorDesk:
+    """The operators' forum group (bot/operator_group.py), as the composition root sets it."""
+
+    chat_id: int
+    work: Callable[[AsyncSession], DeskWork]
+    canned: Mapping[str, str]
+    refresh_seconds: float = 30.0  # the place-in-queue message, 003 p.34(д)
 
 
 @dataclass(frozen=True)
@@ -48,6 +59,7 @@ class Parts:
     services: Callable[[AsyncSession], Mapping[str, object]]
     reminders: Reminders | None = None
     companions: Sequence[Companion] = ()
+    operators: OperatorDesk | None = None  # the operators' forum group, when configured
 
     async def close(self) -> None:
         await self.recognizer.close()

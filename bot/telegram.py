@@ -18,6 +18,7 @@ from aiohttp import web
 from bot.handlers import get_router
 from bot.middlewares import DatabaseSession, OrderAndTrack
 from bot.notifier import TelegramNotifier
+from bot.operator_group import OperatorGroup
 from bot.parts import Parts
 from bot.sender import Pacer, Sender, pace
 from kernel.settings import BotSettings, Settings
@@ -47,7 +48,22 @@ def build_dispatcher(parts: Parts, bot: Bot, settings: BotSettings) -> Dispatche
     dispatcher.update.outer_middleware(tracker)
     dispatcher.update.outer_middleware(DatabaseSession(parts.sessions))
     sender = Sender(bot)
-    dispatcher.include_router(get_router(parts.engine, parts.renderer, sender, parts.services))
+    group = (
+        OperatorGroup(parts.operators, bot, parts.sessions, parts.renderer)
+        if parts.operators is not None
+        else None
+    )
+    if group is not None:  # before the citizens' router: its updates come from the group
+        dispatcher.include_router(group.router())
+    dispatcher.include_router(
+        get_router(
+            parts.engine,
+            parts.renderer,
+            sender,
+            parts.services,
+            after_commit=group.kick if group is not None else lambda: None,
+        )
+    )
     runner = build_runner(parts, sender)
 
     async def on_startup(bot: Bot) -> None:
@@ -58,6 +74,8 @@ def build_dispatcher(parts: Parts, bot: Bot, settings: BotSettings) -> Dispatche
         await bot.set_my_commands(commands)
         if runner is not None:
             runner.start_soon()
+        if group is not None:
+            group.start()
         for companion in parts.companions:
             companion.start()
 
@@ -66,6 +84,8 @@ def build_dispatcher(parts: Parts, bot: Bot, settings: BotSettings) -> Dispatche
         await tracker.drain(settings.drain_timeout_seconds)
         for companion in parts.companions:
             await companion.stop()
+        if group is not None:
+            await group.stop()
         if runner is not None:
             await runner.stop(settings.drain_timeout_seconds)
         await parts.close()

@@ -1,6 +1,7 @@
 """The conversation engine: one Incoming in, the Replies to send out.
 
-It routes through the features' registry: a command, then a button prefix, then the active
+It routes through the features' registry: a conversation in a feature's mode (a person
+holds it) goes to that feature alone; otherwise a command, then a button prefix, then the active
 flow's step, then free text (a feature's shortcut such as a case number, else the NLU's
 intent). It runs inside the caller's unit of work: the caller commits, then renders and sends
 the replies, so a citizen is never told about something that was rolled back.
@@ -13,13 +14,13 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from dialogs.feature import Chat, Command, Section
+from dialogs.feature import Chat, Command, Section, TextShortcut
 from dialogs.flow import DialogConfig, Turn
 from dialogs.free_text import FreeText
 from dialogs.menu import section_button, to_menu_row
 from dialogs.payloads import DraftPress, IntentPress, MenuPress, NavPress, prefix_of
 from dialogs.ports import DialogStore, IntentRecognizer
-from dialogs.registry import Registry
+from dialogs.registry import BOT_MODE, Registry
 from dialogs.types import Incoming, Reply
 from kernel.clock import utc_now
 
@@ -105,6 +106,9 @@ class Engine(FreeText):
     # --- routing: command, button prefix, active flow, free text ---------------------------
 
     async def _dispatch(self, turn: Turn) -> list[Reply]:
+        held = await self._in_a_mode(turn)
+        if held is not None:
+            return held
         incoming = turn.incoming
         text = (incoming.text or "").strip()
         if text.startswith("/"):
@@ -115,22 +119,48 @@ class Engine(FreeText):
             return await command.run(turn, self)
         if incoming.payload:
             return await self._button(turn, incoming.payload)
+        alarmed = await self._first_match(turn, text, self.registry.alerts)
+        if alarmed is not None:
+            return alarmed
         if self._active_flow(turn) is not None:
             return await self._answer_step(turn)
         if not text:
             return [Reply("common.unsupported", buttons=turn.menu_keyboard())]
         if turn.has_consent:
-            for shortcut in self.registry.shortcuts:
-                replies = await shortcut(turn, self, text)
-                if replies is not None:
-                    return replies
+            shortcut = await self._first_match(turn, text, self.registry.shortcuts)
+            if shortcut is not None:
+                return shortcut
         return await self._free_text(turn, text)
+
+    async def _in_a_mode(self, turn: Turn) -> list[Reply] | None:
+        """A conversation in a feature's mode is that feature's alone (None: the bot's)."""
+        mode = turn.conversation.mode or BOT_MODE
+        if mode == BOT_MODE:
+            return None
+        handler = self.registry.modes.get(mode)
+        if handler is None:  # its feature is gone: the bot takes the conversation back
+            turn.conversation.mode = BOT_MODE
+            return None
+        return await handler(turn, self)
+
+    async def _first_match(
+        self, turn: Turn, text: str, checks: Iterable[TextShortcut]
+    ) -> list[Reply] | None:
+        if not text:
+            return None
+        for check in checks:
+            replies = await check(turn, self, text)
+            if replies is not None:
+                return replies
+        return None
 
     async def _button(self, turn: Turn, payload: str) -> list[Reply]:
         if (nav := NavPress.unpack(payload)) is not None:
             return self._navigate(turn, nav.where)
         if (menu := MenuPress.unpack(payload)) is not None:
-            self._leave_flow(turn)
+            section = self.registry.sections.get(menu.section)
+            if section is None or not section.keeps_flow:
+                self._leave_flow(turn)
             return await self.open_section(turn, menu.section)
         intent = IntentPress.unpack(payload)
         if intent is not None and intent.intent in self.registry.offerable:

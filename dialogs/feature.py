@@ -43,6 +43,9 @@ class Controls(Protocol):
     def expired(self, turn: Turn) -> list[Reply]:
         """The button's question is no longer open: say so and repeat what is."""
 
+    def current(self, turn: Turn) -> list[Reply]:
+        """The question of the active flow step again, or the menu when there is none."""
+
 
 SectionOpener = Callable[[Turn, Controls, Mapping[str, Any]], Awaitable[list[Reply]]]
 CommandHandler = Callable[[Turn, Controls], Awaitable[list[Reply]]]
@@ -51,6 +54,9 @@ TextShortcut = Callable[[Turn, Controls, str], Awaitable[list[Reply] | None]]
 Notice = Callable[[Turn], Awaitable[Reply | None]]
 Answer = Callable[[Turn], Reply]
 Hook = Callable[[Turn], Awaitable[None]]
+# Every input of a conversation in a feature's mode (a person holds it): the replies, or None
+# when the conversation is back with the bot and the input should be handled as usual.
+ModeHandler = Callable[[Turn, Controls], Awaitable[list[Reply] | None]]
 
 
 @dataclass(frozen=True)
@@ -71,6 +77,9 @@ class Section:
     with_notices: bool = False  # the features' notices go above it (a term running out)
     gives_consent: bool = False  # where a guest is sent to give consent
     human: bool = False  # the way to a person, offered wherever the bot did not understand
+    # Opening it leaves the active flow where it is (a person helps, then the citizen goes on
+    # from the same step); other sections close the flow.
+    keeps_flow: bool = False
 
 
 @dataclass(frozen=True)
@@ -94,6 +103,13 @@ class Chat:
     answers: Mapping[str, Answer] = field(default_factory=dict)
     # Free text recognised before the NLU (a case number); None: not ours.
     shortcuts: tuple[TextShortcut, ...] = ()
+    # Text checked before anything else, inside a flow step and without consent too: words
+    # that must never wait (acute distress). None: not such words.
+    alerts: tuple[TextShortcut, ...] = ()
     notices: tuple[Notice, ...] = ()
     # Erase what the feature keeps about the citizen, in the same unit of work.
     on_consent_withdrawn: tuple[Hook, ...] = ()
+    # Conversation modes the feature owns ("queued", "operator"), by name: while a
+    # conversation is in one, every input goes to its handler and nothing else runs (no NLU,
+    # no flow); the flow and step stay as they were, for when the bot gets it back.
+    modes: Mapping[str, ModeHandler] = field(default_factory=dict)

@@ -109,6 +109,9 @@ class FlowControl:
             return [self._prompt(turn)]
         return [self.menu(turn)]
 
+    def current(self, turn: Turn) -> list[Reply]:
+        return self._prompt_or_menu(turn)
+
     def expired(self, turn: Turn) -> list[Reply]:
         # A button from an older message: its question is no longer open.
         return [Reply("common.button_expired"), *self._prompt_or_menu(turn)]

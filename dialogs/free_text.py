@@ -100,7 +100,8 @@ class FreeText(FlowControl):
     ) -> list[Reply]:
         section = self.registry.section_of_intent.get(intent)
         if section is not None:
-            self._leave_flow(turn)
+            if not section.keeps_flow:
+                self._leave_flow(turn)
             understood = self._understood(turn, section, intent, understanding)
             return await self.open_section(turn, section.name, understood)
         if intent in self.registry.answers:

@@ -11,6 +11,7 @@ from dialogs.feature import (
     Chat,
     Command,
     Hook,
+    ModeHandler,
     Notice,
     Section,
     TextShortcut,
@@ -20,6 +21,7 @@ from dialogs.menu import section_button
 from dialogs.types import Keyboard
 
 MENU_COLUMNS = 2
+BOT_MODE = "bot"  # the conversation is the bot's: commands, buttons, flows, free text
 T = TypeVar("T")
 
 
@@ -32,8 +34,10 @@ class Registry:
         self.answers: dict[str, Answer] = {}
         self.section_of_intent: dict[str, Section] = {}
         self.shortcuts: list[TextShortcut] = []
+        self.alerts: list[TextShortcut] = []
         self.notices: list[Notice] = []
         self.consent_hooks: list[Hook] = []
+        self.modes: dict[str, ModeHandler] = {}
         reserved = set(reserved_prefixes)
         for chat in chats:
             for section in chat.sections:
@@ -51,8 +55,13 @@ class Registry:
             for intent, answer in chat.answers.items():
                 _add(self.answers, intent, answer, "intent")
             self.shortcuts.extend(chat.shortcuts)
+            self.alerts.extend(chat.alerts)
             self.notices.extend(chat.notices)
             self.consent_hooks.extend(chat.on_consent_withdrawn)
+            for mode, mode_handler in chat.modes.items():
+                if mode == BOT_MODE:
+                    raise ValueError(f"mode {mode!r} is the engine's own")
+                _add(self.modes, mode, mode_handler, "conversation mode")
         for intent in self.section_of_intent:
             if intent in self.answers:
                 raise ValueError(f"intent {intent!r} both opens a section and is answered")

@@ -26,6 +26,7 @@ class Incoming:
     mime_type: str | None = None
     display_name: str | None = None  # from the channel profile; stored only after consent
     username: str | None = None
+    message_id: int | None = None  # the channel's id of the message, to relay a copy of it
 
 
 @dataclass(frozen=True)

@@ -174,6 +174,22 @@ class AdminSettings(BaseModel):
     failed_logins_per_minute: int = Field(default=20, ge=1, le=1_000_000)
 
 
+class OperatorSettings(BaseModel):
+    """The contact centre's operators (features/operator/): where they work and when."""
+
+    # The operators' forum supergroup (the bot an administrator allowed to manage topics);
+    # None: no operators' desk in Telegram.
+    chat_id: int | None = None
+    # working_hours: on the region's working days and hours only; always: around the clock.
+    schedule: Literal["working_hours", "always"] = "working_hours"
+    # The expected wait until there are handled conversations to take the median of.
+    default_handle_minutes: float = Field(default=8, gt=0, le=240)
+    # How often the citizen's place in the queue is refreshed (003 p.34(д): every 30 s).
+    queue_refresh_seconds: float = Field(default=30, ge=5, le=600)
+    # Shown with the request for a person when a message shows acute distress (004 §2.11.5).
+    crisis_lines: list[str] = Field(default_factory=lambda: ["112 — экстренные службы"])
+
+
 class VacancySettings(BaseModel):
     """The vacancy search (vacancies/)."""
 
@@ -204,6 +220,7 @@ class Settings(BaseSettings):
     reminders: ReminderSettings = ReminderSettings()
     admin: AdminSettings = AdminSettings()
     vacancies: VacancySettings = VacancySettings()
+    operators: OperatorSettings = OperatorSettings()
     logging: LoggingSettings = LoggingSettings()
 
     @model_validator(mode="after")

@@ -4,6 +4,7 @@ registers every table on `Base.metadata` (Alembic compares against it)."""
 from kernel.clock import utc_now
 from storage.models.base import Base, UtcDateTime
 from storage.models.complaints import Complaint
+from storage.models.handovers import Handover, HandoverMessage
 from storage.models.people import AuditEvent, Citizen, Consent, Conversation, ProcessedUpdate
 from storage.models.reminders import CalendarDay, Reminder, StaffAlert
 from storage.models.staff import StaffMember, StaffToken
@@ -24,6 +25,8 @@ __all__ = [
     "Complaint",
     "Consent",
     "Conversation",
+    "Handover",
+    "HandoverMessage",
     "JobProfile",
     "ProcessedUpdate",
     "Reminder",

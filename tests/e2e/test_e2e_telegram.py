@@ -28,6 +28,7 @@ async def test_consent_menu_my_data_withdraw(telegram: FakeTelegram, start_bot: 
         "vacancies",
         "complaint",
         "status",
+        "operator",
         "help",
         "cancel",
     ]

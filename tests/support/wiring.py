@@ -25,14 +25,19 @@ from features.kit import SessionService
 from features.offers import staff as offer_routes
 from features.offers.ports import SERVICE as OFFERS
 from features.offers.service import SqlOffers
+from features.operator.ports import SERVICE as HANDOVERS
+from features.operator.service import SqlHandovers
 from features.vacancies.catalogue import VacancyCatalogue
 from features.vacancies.ports import SERVICE as VACANCIES
 from features.vacancies.service import SearchRules, SqlVacancies
 from kernel.clock import utc_now
 from kernel.regions import Regions
+from kernel.settings import OperatorSettings
 from reminders.planning import QuietHours
 
 CHATS = tuple(feature.chat for feature in FEATURES)
+# An operators' group, answering around the clock (tests of working hours set their own).
+OPERATORS = OperatorSettings(chat_id=-1001234567890, schedule="always", crisis_lines=["112"])
 RULES = all_rules()
 SEARCH_RULES = SearchRules(commute_km=30, subsistence_minimum={})
 RENDERER = renderer()
@@ -51,6 +56,7 @@ def service_factories(
 ) -> dict[str, SessionService]:
     factories: dict[str, SessionService] = {
         COMPLAINTS: lambda db: SqlComplaints(db, regions, quiet),
+        HANDOVERS: lambda db: SqlHandovers(db, regions, OPERATORS),
     }
     if catalogue is not None:
         factories[VACANCIES] = lambda db: SqlVacancies(db, catalogue, SEARCH_RULES)

@@ -1,0 +1,55 @@
+"""Talking to a person: a citizen reaches a contact-centre operator, who answers from the
+operators' Telegram forum group (a topic per conversation); the conversation comes back to
+the bot at the step the citizen left (003 p.34)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from dialogs.feature import Chat, Command, Section
+from features.kit import Feature, Kit, SessionService
+from features.operator.chat import (
+    COMMENT_MODE,
+    distress_alert,
+    forget,
+    open_operator,
+    operator_command,
+    pressed,
+    with_a_person,
+    writing_comment,
+)
+from features.operator.ports import SERVICE, OperatorPress
+from features.operator.service import OPERATOR_MODE, QUEUED_MODE, SqlHandovers
+
+
+def services(kit: Kit) -> Mapping[str, SessionService]:
+    return {SERVICE: lambda session: SqlHandovers(session, kit.regions, kit.settings.operators)}
+
+
+FEATURE = Feature(
+    name="operator",
+    chat=Chat(
+        sections=(
+            Section(
+                "operator",
+                open_operator,
+                place=70,
+                intents=("request_operator",),
+                human=True,
+                keeps_flow=True,
+            ),
+        ),
+        commands=(Command("operator", operator_command, order=80),),
+        buttons={OperatorPress.prefix: pressed},
+        alerts=(distress_alert,),
+        modes={
+            QUEUED_MODE: with_a_person,
+            OPERATOR_MODE: with_a_person,
+            COMMENT_MODE: writing_comment,
+        },
+        on_consent_withdrawn=(forget,),
+    ),
+    templates=Path(__file__).with_name("templates"),
+    services=services,
+)

@@ -1,0 +1,210 @@
+"""What the operators' desk adapter (the Telegram forum group, bot/operator_group.py) works
+from: topics to open with their cards, the outbox of messages both ways, the citizens' place
+in the queue, topics to close. Read from the database on each pass, so a restart picks up
+where the last process stopped."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import distinct, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dialogs.render import Renderer
+from dialogs.types import Button, Reply
+from features import masking
+from features.operator.ports import DeskPress, OperatorPress
+from features.operator.service import OPEN_STATES, QUEUED, SqlHandovers
+from kernel.regions import Regions
+from kernel.settings import OperatorSettings
+from storage.models import Citizen, Complaint, Handover, HandoverMessage, Reminder
+
+OPEN_COMPLAINTS = ("registered", "in_review")
+CANNED_FILE = Path(__file__).with_name("canned.yml")
+CARD_MESSAGES = 5  # the citizen's latest messages shown on the card
+
+
+@dataclass(frozen=True)
+class Relay:
+    """One message of the outbox, with the conversation it belongs to."""
+
+    message: HandoverMessage
+    handover: Handover
+    citizen: Citizen
+
+
+class DeskWork:
+    """The desk adapter's reads and writes on one session; the adapter commits."""
+
+    def __init__(
+        self,
+        session: AsyncSession,
+        regions: Regions,
+        region_names: Mapping[str, str],
+        settings: OperatorSettings,
+    ) -> None:
+        self._session = session
+        self._region_names = region_names
+        self.handovers = SqlHandovers(session, regions, settings)
+
+    async def topics_to_open(self, limit: int = 20) -> list[tuple[Handover, Citizen]]:
+        rows = await self._session.execute(
+            select(Handover, Citizen)
+            .join(Citizen, Citizen.id == Handover.citizen_id)
+            .where(Handover.state.in_(OPEN_STATES), Handover.topic_id.is_(None))
+            .order_by(Handover.priority.desc(), Handover.id)
+            .limit(limit)
+        )
+        return [(handover, citizen) for handover, citizen in rows.all()]
+
+    async def previous_topic(self, citizen_id: int) -> int | None:
+        """The citizen's topic from an earlier conversation: reopened, not duplicated."""
+        return await self._session.scalar(
+            select(Handover.topic_id)
+            .where(Handover.citizen_id == citizen_id, Handover.topic_id.is_not(None))
+            .order_by(Handover.id.desc())
+            .limit(1)
+        )
+
+    def title(self, renderer: Renderer, handover: Handover, citizen: Citizen) -> str:
+        """The topic's name: who, where, about what (plain text, at most 128 characters)."""
+        text = renderer.text("operator.topic_title", self._who(handover, citizen))
+        return html.unescape(text).strip()[:128]
+
+    async def card(self, handover: Handover, citizen: Citizen) -> Reply:
+        """The operator's first look at the case, with the claim button."""
+        complaints = await self._session.scalars(
+            select(Complaint)
+            .where(Complaint.citizen_id == citizen.id, Complaint.state.in_(OPEN_COMPLAINTS))
+            .order_by(Complaint.id)
+        )
+        deadlines = await self._session.execute(
+            select(distinct(Reminder.key), Reminder.rule, Reminder.deadline_on)
+            .where(Reminder.citizen_id == citizen.id, Reminder.status == "pending")
+            .order_by(Reminder.deadline_on)
+            .limit(10)
+        )
+        said = await self._session.scalars(
+            select(HandoverMessage.text)
+            .where(
+                HandoverMessage.handover_id == handover.id,
+                HandoverMessage.direction == "citizen",
+                HandoverMessage.text.is_not(None),
+            )
+            .order_by(HandoverMessage.id.desc())
+            .limit(CARD_MESSAGES)
+        )
+        context: dict[str, Any] = {
+            **self._who(handover, citizen),
+            "reason": handover.reason,
+            "priority": handover.priority,
+            "requested_at": handover.requested_at,
+            "complaints": [
+                {"number": c.number, "state": c.state, "due_on": c.due_on} for c in complaints
+            ],
+            "deadlines": [
+                {"key": key, "rule": rule, "on": on} for key, rule, on in deadlines.tuples()
+            ],
+            "said": list(reversed(list(said))),
+        }
+        claim = DeskPress("claim", handover.id).pack()
+        return Reply("operator.card", context, ((Button("buttons.operator_claim", claim),),))
+
+    def _who(self, handover: Handover, citizen: Citizen) -> dict[str, Any]:
+        # Operators see personal data masked (README, "Staff roles").
+        return {
+            "name": masking.display_name(citizen.display_name) or f"№{citizen.id}",
+            "region": self._region_names.get(handover.region_code, handover.region_code),
+            "flow": (handover.context or {}).get("flow"),
+        }
+
+    async def outbox(self, limit: int = 50) -> list[Relay]:
+        """Messages still to relay, oldest first; the citizen's wait for their topic."""
+        rows = await self._session.execute(
+            select(HandoverMessage, Handover, Citizen)
+            .join(Handover, Handover.id == HandoverMessage.handover_id)
+            .join(Citizen, Citizen.id == Handover.citizen_id)
+            .where(
+                HandoverMessage.relayed_at.is_(None),
+                HandoverMessage.failed.is_(False),
+                HandoverMessage.direction != "note",
+            )
+            .order_by(HandoverMessage.id)
+            .limit(limit)
+        )
+        return [
+            Relay(message, handover, citizen)
+            for message, handover, citizen in rows.all()
+            if message.direction in ("operator", "to_citizen") or handover.topic_id is not None
+        ]
+
+    async def queue_statuses(self, now: datetime) -> list[tuple[Handover, Citizen, Reply]]:
+        """Each queued citizen's place and expected wait (003 p.34(д))."""
+        rows = await self._session.execute(
+            select(Handover, Citizen)
+            .join(Citizen, Citizen.id == Handover.citizen_id)
+            .where(Handover.state == QUEUED)
+            .order_by(Handover.id)
+        )
+        statuses = []
+        for handover, citizen in rows.all():
+            place = await self.handovers.place(handover, now)
+            leave = OperatorPress("leave", handover.id).pack()
+            reply = Reply(
+                "operator.queue_status",
+                {"position": place.position, "minutes": place.minutes},
+                ((Button("buttons.operator_leave_queue", leave),),),
+            )
+            statuses.append((handover, citizen, reply))
+        return statuses
+
+    async def finished_statuses(self) -> list[tuple[Handover, Citizen]]:
+        """Place-in-queue messages of conversations no longer queued: to be settled."""
+        rows = await self._session.execute(
+            select(Handover, Citizen)
+            .join(Citizen, Citizen.id == Handover.citizen_id)
+            .where(Handover.state != QUEUED, Handover.status_message_id.is_not(None))
+        )
+        return [(handover, citizen) for handover, citizen in rows.all()]
+
+    async def topics_to_close(self) -> list[Handover]:
+        rows = await self._session.scalars(
+            select(Handover).where(
+                Handover.state.not_in(OPEN_STATES),
+                Handover.topic_id.is_not(None),
+                Handover.topic_closed.is_(False),
+            )
+        )
+        return list(rows)
+
+    def notice(self, relay: Relay) -> Reply:
+        """A notice of the bot's own (`to_citizen`, `to_desk`), with its buttons."""
+        template = relay.message.template or "operator.unknown_notice"
+        context = dict(relay.message.context or {})
+        if template == "operator.closed":
+            return self._rating(relay.handover.id)
+        return Reply(template, context)
+
+    def _rating(self, handover_id: int) -> Reply:
+        rates = tuple(
+            Button("buttons.operator_rate", OperatorPress("rate", handover_id, n).pack(), {"n": n})
+            for n in range(1, 6)
+        )
+        resume = OperatorPress("resume", handover_id).pack()
+        return Reply(
+            "operator.closed",
+            {"handover_id": handover_id},
+            (rates, (Button("buttons.operator_resume", resume),)),
+        )
+
+
+def canned_answers(path: Path = CANNED_FILE) -> dict[str, str]:
+    """`/t NAME` answers by name; `{operator}` in one is the operator's name."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {str(name).lower(): str(text) for name, text in data.items()}
