@@ -19,7 +19,7 @@ import contextlib
 import html
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -50,8 +50,9 @@ class OperatorGroup:
     sessions: async_sessionmaker[AsyncSession]
     renderer: Renderer
     clock: Callable[[], datetime] = utc_now
-    _wake: asyncio.Event = field(default_factory=asyncio.Event)
-    _task: asyncio.Task[None] | None = None
+    _wake_citizens: asyncio.Event = field(default_factory=asyncio.Event)
+    _wake_desk: asyncio.Event = field(default_factory=asyncio.Event)
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _refreshed: dict[int, float] = field(default_factory=dict)  # handover -> monotonic time
     _warned: set[int] = field(default_factory=set)  # group members told they are not staff
 
@@ -159,33 +160,45 @@ class OperatorGroup:
 
     def kick(self) -> None:
         """Something changed: relay now, not at the next sweep."""
-        self._wake.set()
+        self._wake_citizens.set()
+        self._wake_desk.set()
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="operator-desk")
+        # Two lanes: the group's pace (about 20 messages a minute) never holds up what goes
+        # to the citizens.
+        self._tasks = [
+            asyncio.create_task(self._run(self._wake_citizens, self.relay_to_citizens)),
+            asyncio.create_task(self._run(self._wake_desk, self.relay_to_desk)),
+        ]
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+                await task
 
-    async def _run(self) -> None:
+    async def _run(self, wake: asyncio.Event, relay: Callable[[], Awaitable[None]]) -> None:
         while True:
-            self._wake.clear()
+            wake.clear()
             try:
-                await self.relay_once()
+                await relay()
             except Exception:  # the next pass tries again; the outbox keeps the work
                 log.exception("operator desk relay failed")
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), SWEEP_SECONDS)
+                await asyncio.wait_for(wake.wait(), SWEEP_SECONDS)
 
-    async def relay_once(self) -> None:
+    async def relay_to_citizens(self) -> None:
+        async with self.sessions() as session:
+            work = self.desk.work(session)
+            await self._relay_outbox(session, work, "citizen")
+            await self._queue_statuses(session, work)
+
+    async def relay_to_desk(self) -> None:
         async with self.sessions() as session:
             work = self.desk.work(session)
             await self._open_topics(session, work)
-            await self._relay_outbox(session, work)
-            await self._queue_statuses(session, work)
+            await self._relay_outbox(session, work, "desk")
             await self._close_topics(session, work)
 
     async def _open_topics(self, session: AsyncSession, work: DeskWork) -> None:
@@ -211,8 +224,8 @@ class OperatorGroup:
             handover.card_message_id = sent.message_id
             await session.commit()
 
-    async def _relay_outbox(self, session: AsyncSession, work: DeskWork) -> None:
-        for relay in await work.outbox():
+    async def _relay_outbox(self, session: AsyncSession, work: DeskWork, toward: str) -> None:
+        for relay in await work.outbox(toward):
             try:
                 await self._relay(work, relay)
             except TelegramForbiddenError:

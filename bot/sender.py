@@ -62,7 +62,8 @@ class Pacer:
     together, so just before each send the window of the last second's actual sends is checked
     too, and no second ever holds more than `window_limit` (Telegram answers 429 beyond about
     30). Per chat, a token bucket allows a short burst (a reply of a few messages), then one
-    per second; a chat that got `429 retry_after` is held for that long, the others are not.
+    per second (one per three seconds in a group); a chat that got `429 retry_after` is held
+    for that long, the others are not.
     """
 
     def __init__(
@@ -70,6 +71,8 @@ class Pacer:
         global_rate: float = 24.2,
         chat_rate: float = 1.0,
         chat_burst: float = 3.0,
+        # Groups (negative chat ids): about 20 messages a minute (pitfalls).
+        group_rate: float = 20 / 60,
         clock: Callable[[], float] = time.monotonic,
         *,
         window_limit: int = 25,
@@ -82,30 +85,35 @@ class Pacer:
         self._window_seconds = window_seconds
         self._sent: deque[float] = deque(maxlen=window_limit)  # the latest actual sends
         self._chat_rate = chat_rate
+        self._group_rate = group_rate
         self._chat_burst = chat_burst
         self._clock = clock
         self._taken: set[int] = set()  # grid slots reserved for sends not yet made
         self._chats: dict[int, tuple[float, float]] = {}  # chat -> (tokens, at)
         self._lock = asyncio.Lock()
 
+    def _rate(self, chat_id: int) -> float:
+        return self._group_rate if chat_id < 0 else self._chat_rate
+
     def _delay(self, chat_id: int) -> float:
         now = self._clock()
+        rate = self._rate(chat_id)
         tokens, at = self._chats.get(chat_id, (self._chat_burst, now))
-        tokens = min(self._chat_burst, tokens + (now - at) * self._chat_rate)
-        chat_ready = now if tokens >= 1 else now + (1 - tokens) / self._chat_rate
+        tokens = min(self._chat_burst, tokens + (now - at) * rate)
+        chat_ready = now if tokens >= 1 else now + (1 - tokens) / rate
         slot = math.ceil(round(chat_ready * self._global_rate, 6))
         while slot in self._taken:
             slot += 1
         self._taken.add(slot)
         start = slot / self._global_rate
-        self._chats[chat_id] = (tokens + (start - now) * self._chat_rate - 1, start)
+        self._chats[chat_id] = (tokens + (start - now) * rate - 1, start)
         self._forget_past(now)
         return max(0.0, start - now)
 
     def hold(self, chat_id: int, seconds: float) -> None:
         """Telegram said 429 for this chat: nothing more to it for `seconds`."""
         now = self._clock()
-        self._chats[chat_id] = (1 - seconds * self._chat_rate, now)
+        self._chats[chat_id] = (1 - seconds * self._rate(chat_id), now)
 
     def _forget_past(self, now: float) -> None:
         if len(self._taken) > 4 * self._global_rate:

@@ -28,6 +28,8 @@ from storage.models import Citizen, Complaint, Handover, HandoverMessage, Remind
 OPEN_COMPLAINTS = ("registered", "in_review")
 CANNED_FILE = Path(__file__).with_name("canned.yml")
 CARD_MESSAGES = 5  # the citizen's latest messages shown on the card
+TOWARD_CITIZEN = ("operator", "to_citizen")
+TOWARD_DESK = ("citizen", "to_desk")
 
 
 @dataclass(frozen=True)
@@ -124,8 +126,10 @@ class DeskWork:
             "flow": (handover.context or {}).get("flow"),
         }
 
-    async def outbox(self, limit: int = 50) -> list[Relay]:
-        """Messages still to relay, oldest first; the citizen's wait for their topic."""
+    async def outbox(self, toward: str, limit: int = 50) -> list[Relay]:
+        """Messages still to relay toward the citizens (`citizen`) or the operators' group
+        (`desk`), oldest first; the citizen's wait for their topic."""
+        directions = TOWARD_CITIZEN if toward == "citizen" else TOWARD_DESK
         rows = await self._session.execute(
             select(HandoverMessage, Handover, Citizen)
             .join(Handover, Handover.id == HandoverMessage.handover_id)
@@ -133,7 +137,7 @@ class DeskWork:
             .where(
                 HandoverMessage.relayed_at.is_(None),
                 HandoverMessage.failed.is_(False),
-                HandoverMessage.direction != "note",
+                HandoverMessage.direction.in_(directions),
             )
             .order_by(HandoverMessage.id)
             .limit(limit)

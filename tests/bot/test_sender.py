@@ -42,6 +42,16 @@ def test_pacer_allows_a_short_burst_then_one_per_second_per_chat() -> None:
     assert pacer._delay(2) < 0.01  # another chat is not held up
 
 
+def test_pacer_keeps_a_group_to_about_twenty_a_minute() -> None:
+    clock = FakeClock(100.0)
+    pacer = Pacer(global_rate=1000, chat_rate=1.0, chat_burst=3, clock=clock)
+    group = -1001234567890
+    delays = [pacer._delay(group) for _ in range(5)]
+    assert delays[:3] == pytest.approx([0, 0, 0], abs=0.01)
+    assert delays[3:] == pytest.approx([3.0, 6.0], abs=0.01)
+    assert pacer._delay(42) < 0.01  # a citizen's chat is not held up by the group
+
+
 def test_pacer_global_rate() -> None:
     clock = FakeClock(100.0)
     pacer = Pacer(global_rate=10, chat_rate=100, chat_burst=100, clock=clock)

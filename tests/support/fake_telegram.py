@@ -49,6 +49,7 @@ class FakeTelegram:
     # After downtime Telegram refuses to answer old button presses: 400 "query is too old".
     stale_callbacks: bool = False
     rate_limited_edits: int = 0  # how many next editMessageText calls answer 429
+    topics: dict[int, dict[str, Any]] = field(default_factory=dict)  # forum topics by thread
     _updates: list[dict[str, Any]] = field(default_factory=list)
     _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
     _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -147,17 +148,44 @@ class FakeTelegram:
     async def _api_sendMessage(self, params: dict[str, Any]) -> Any:  # noqa: N802
         if self.send_delay:
             await asyncio.sleep(self.send_delay)
-        message = {
+        chat_id = int(params["chat_id"])
+        message: dict[str, Any] = {
             "message_id": next(self._message_ids),
             "date": int(time.time()),
-            "chat": {"id": int(params["chat_id"]), "type": "private"},
+            "chat": _chat(chat_id),
             "from": BOT_USER,
             "text": params["text"],
         }
+        if "message_thread_id" in params:
+            message["message_thread_id"] = int(params["message_thread_id"])
+            message["is_topic_message"] = True
         if "reply_markup" in params:
             message["reply_markup"] = params["reply_markup"]
         self._messages[message["message_id"]] = message
         return message
+
+    async def _api_copyMessage(self, params: dict[str, Any]) -> Any:  # noqa: N802
+        return {"message_id": next(self._message_ids)}
+
+    async def _api_editMessageReplyMarkup(self, params: dict[str, Any]) -> Any:  # noqa: N802
+        message = self._messages.get(int(params["message_id"]))
+        if message is None:
+            return True
+        message.pop("reply_markup", None)
+        return message
+
+    async def _api_createForumTopic(self, params: dict[str, Any]) -> Any:  # noqa: N802
+        thread = next(self._message_ids)
+        self.topics[thread] = {"name": params["name"], "closed": False}
+        return {"message_thread_id": thread, "name": params["name"], "icon_color": 7322096}
+
+    async def _api_closeForumTopic(self, params: dict[str, Any]) -> Any:  # noqa: N802
+        self.topics[int(params["message_thread_id"])]["closed"] = True
+        return True
+
+    async def _api_reopenForumTopic(self, params: dict[str, Any]) -> Any:  # noqa: N802
+        self.topics[int(params["message_thread_id"])]["closed"] = False
+        return True
 
     async def _api_editMessageText(self, params: dict[str, Any]) -> Any:  # noqa: N802
         message = self._messages[int(params["message_id"])]
@@ -225,6 +253,51 @@ class FakeTelegram:
             }
         )
 
+    # --- playing an operator in the forum group ----------------------------------------------
+
+    def member_sends(
+        self, group: int, user: dict[str, Any], text: str, thread: int | None = None
+    ) -> int:
+        """A group member writes, in a topic when `thread` is given; returns the message id."""
+        message_id = next(self._message_ids)
+        message: dict[str, Any] = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": _chat(group),
+            "from": user,
+            "text": text,
+        }
+        if thread is not None:
+            message["message_thread_id"] = thread
+            message["is_topic_message"] = True
+        self._push({"message": message})
+        return message_id
+
+    def member_presses(self, group: int, user: dict[str, Any], label: str) -> None:
+        """A group member presses the newest group message's button with this label."""
+        for message in reversed(list(self._messages.values())):
+            if message["chat"]["id"] != group:
+                continue
+            for row in message.get("reply_markup", {}).get("inline_keyboard", []):
+                for button in row:
+                    if button["text"] == label:
+                        self._push(
+                            {
+                                "callback_query": {
+                                    "id": f"cb{len(self.requests)}",
+                                    "from": user,
+                                    "chat_instance": "group",
+                                    "message": message,
+                                    "data": button["callback_data"],
+                                }
+                            }
+                        )
+                        return
+        raise AssertionError(f"no button {label!r} in group {group}")
+
+    def to_chat(self, chat_id: int, method: str = "sendMessage") -> list[dict[str, Any]]:
+        return [p for p in self.sent(method) if int(p.get("chat_id", 0)) == chat_id]
+
     def sent(self, method: str = "sendMessage") -> list[dict[str, Any]]:
         return [r.params for r in self.requests if r.method == method]
 
@@ -240,6 +313,12 @@ class FakeTelegram:
                 )
             await asyncio.sleep(0.05)
         return self.sent(method)
+
+
+def _chat(chat_id: int) -> dict[str, Any]:
+    if chat_id < 0:
+        return {"id": chat_id, "type": "supergroup", "title": "Операторы", "is_forum": True}
+    return {"id": chat_id, "type": "private"}
 
 
 def _error(code: int, description: str, parameters: dict[str, Any] | None = None) -> web.Response:

@@ -135,7 +135,7 @@ async def test_a_citizen_in_the_middle_of_a_complaint_reaches_a_person_and_goes_
         work = DeskWork(session, REGIONS, {}, OPERATORS)
         [closing] = [
             r
-            for r in await work.outbox()
+            for r in await work.outbox("citizen")
             if r.message.direction == "to_citizen" and r.message.template == "operator.closed"
         ]
         rating = work.notice(closing)
