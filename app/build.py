@@ -128,7 +128,9 @@ class Application:
         names = {code: region.name for code, region in self.settings.regions.items()}
         return OperatorDesk(
             chat_id=config.chat_id,
-            work=lambda session: DeskWork(session, self.kit.regions, names, config),
+            work=lambda session: DeskWork(
+                session, self.kit.regions, names, config, self.kit.quiet_hours
+            ),
             canned=canned_answers(),
             refresh_seconds=config.queue_refresh_seconds,
         )

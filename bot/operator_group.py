@@ -35,9 +35,10 @@ from dialogs.render import Renderer
 from dialogs.types import Reply
 from features.operator.desk import DeskWork, Relay
 from features.operator.ports import DeskPress
+from features.operator.questions import QuestionError
 from features.operator.service import HandoverError
 from kernel.clock import utc_now
-from storage.models import Handover, StaffMember
+from storage.models import Handover, Question, StaffMember
 
 log = logging.getLogger(__name__)
 SWEEP_SECONDS = 2.0  # the outbox is read at least this often (other processes, restarts)
@@ -111,6 +112,7 @@ class OperatorGroup:
             return  # the General topic is the operators' own
         handover = await work.handovers.by_topic(thread)
         if handover is None:
+            await self._answer_question(session, work, staff, message, thread)
             return
         try:
             await self._act(work, handover, staff, message)
@@ -119,6 +121,31 @@ class OperatorGroup:
             await self._post(thread, Reply("operator.desk_refused", {"problem": str(refused)}))
             return
         await session.commit()
+        self.kick()
+
+    async def _answer_question(
+        self,
+        session: AsyncSession,
+        work: DeskWork,
+        staff: StaffMember,
+        message: Message,
+        thread: int,
+    ) -> None:
+        """A message in a written question's topic is the answer (a `!note` is not)."""
+        question = await work.questions.by_topic(thread)
+        text = (message.text or "").strip()
+        if question is None or not text or text.startswith(("!", "/")):
+            return
+        try:
+            await work.questions.answer(question, staff, text, self.clock())
+        except QuestionError as refused:
+            await session.rollback()
+            await self._post(thread, Reply("operator.desk_refused", {"problem": str(refused)}))
+            return
+        await session.commit()
+        await self._post(
+            thread, Reply("operator.desk_question_answered", {"operator": staff.name})
+        )
         self.kick()
 
     async def _act(
@@ -198,27 +225,55 @@ class OperatorGroup:
         async with self.sessions() as session:
             work = self.desk.work(session)
             await self._open_topics(session, work)
+            await self._open_question_topics(session, work)
             await self._relay_outbox(session, work, "desk")
+            await self._announce_alerts(session, work)
             await self._close_topics(session, work)
+
+    async def _open_question_topics(self, session: AsyncSession, work: DeskWork) -> None:
+        for question, citizen in await work.questions_to_open():
+            created = await self.bot.create_forum_topic(
+                self.chat_id, work.question_title(self.renderer, question, citizen)
+            )
+            question.topic_id = created.message_thread_id
+            await session.commit()  # before the card: a crash must not open a second topic
+            await self._post(question.topic_id, work.question_card(question, citizen))
+
+    async def _announce_alerts(self, session: AsyncSession, work: DeskWork) -> None:
+        """Staff alerts (watchdogs, undelivered reminders, blocked citizens) go to the
+        standing "Уведомления" topic."""
+        alerts = await work.alerts_to_announce()
+        if not alerts:
+            return
+        topic = await work.standing_topic(work.ALERTS, self.chat_id)
+        if topic is None:
+            created = await self.bot.create_forum_topic(self.chat_id, "Уведомления")
+            topic = created.message_thread_id
+            work.remember_topic(work.ALERTS, self.chat_id, topic)
+        for alert in alerts:
+            await self._post(topic, alert)
+        await session.commit()
 
     async def _open_topics(self, session: AsyncSession, work: DeskWork) -> None:
         for handover, citizen in await work.topics_to_open():
-            topic = await work.previous_topic(citizen.id)
-            if topic is not None:
-                with contextlib.suppress(TelegramBadRequest):  # it may be open already
-                    await self.bot.reopen_forum_topic(self.chat_id, topic)
-            else:
-                created = await self.bot.create_forum_topic(
-                    self.chat_id, work.title(self.renderer, handover, citizen)
-                )
-                topic = created.message_thread_id
-            handover.topic_id = topic
-            handover.topic_closed = False
+            if handover.topic_id is None:
+                topic = await work.previous_topic(citizen.id)
+                if topic is not None:
+                    with contextlib.suppress(TelegramBadRequest):  # it may be open already
+                        await self.bot.reopen_forum_topic(self.chat_id, topic)
+                else:
+                    created = await self.bot.create_forum_topic(
+                        self.chat_id, work.title(self.renderer, handover, citizen)
+                    )
+                    topic = created.message_thread_id
+                handover.topic_id = topic
+                handover.topic_closed = False
+                await session.commit()  # at once: a crash now must not open a second topic
             card = self.renderer.reply(await work.card(handover, citizen))
             sent = await self.bot.send_message(
                 self.chat_id,
                 split_text(card.text)[0],
-                message_thread_id=topic,
+                message_thread_id=handover.topic_id,
                 reply_markup=keyboard(card.buttons),
             )
             handover.card_message_id = sent.message_id
@@ -301,11 +356,15 @@ class OperatorGroup:
             await session.commit()
 
     async def _close_topics(self, session: AsyncSession, work: DeskWork) -> None:
-        for handover in await work.topics_to_close():
-            if handover.topic_id is not None:
+        finished: list[Handover | Question] = [
+            *await work.topics_to_close(),
+            *await work.questions_to_close(),
+        ]
+        for item in finished:
+            if item.topic_id is not None:
                 with contextlib.suppress(TelegramBadRequest):  # closed already
-                    await self.bot.close_forum_topic(self.chat_id, handover.topic_id)
-            handover.topic_closed = True
+                    await self.bot.close_forum_topic(self.chat_id, item.topic_id)
+            item.topic_closed = True
             await session.commit()
 
     async def _post(self, topic: int | None, reply: Reply) -> None:

@@ -1,6 +1,7 @@
 """Talking to a person: a citizen reaches a contact-centre operator, who answers from the
 operators' Telegram forum group (a topic per conversation); the conversation comes back to
-the bot at the step the citizen left (003 p.34)."""
+the bot at the step the citizen left (003 p.34). When nobody can answer live, a written
+question, answered within 3 working days (003 p.36)."""
 
 from __future__ import annotations
 
@@ -20,17 +21,24 @@ from features.operator.chat import (
     writing_comment,
 )
 from features.operator.ports import SERVICE, OperatorPress
+from features.operator.question_flow import QUESTION, open_question
+from features.operator.question_flow import SERVICE as QUESTIONS
+from features.operator.questions import RULES, SqlQuestions
 from features.operator.service import OPERATOR_MODE, QUEUED_MODE, SqlHandovers
 
 
 def services(kit: Kit) -> Mapping[str, SessionService]:
-    return {SERVICE: lambda session: SqlHandovers(session, kit.regions, kit.settings.operators)}
+    return {
+        SERVICE: lambda session: SqlHandovers(session, kit.regions, kit.settings.operators),
+        QUESTIONS: lambda session: SqlQuestions(session, kit.regions, kit.quiet_hours),
+    }
 
 
 FEATURE = Feature(
     name="operator",
     chat=Chat(
         sections=(
+            Section("question", open_question, place=60),
             Section(
                 "operator",
                 open_operator,
@@ -42,6 +50,7 @@ FEATURE = Feature(
         ),
         commands=(Command("operator", operator_command, order=80),),
         buttons={OperatorPress.prefix: pressed},
+        flows=(QUESTION,),
         alerts=(distress_alert,),
         modes={
             QUEUED_MODE: with_a_person,
@@ -51,5 +60,6 @@ FEATURE = Feature(
         on_consent_withdrawn=(forget,),
     ),
     templates=Path(__file__).with_name("templates"),
+    rules=RULES,
     services=services,
 )

@@ -19,8 +19,11 @@ import yaml
 
 from dialogs.feature import Controls
 from dialogs.flow import Turn
+from dialogs.menu import section_button
 from dialogs.types import Button, Reply
 from features.operator.ports import OperatorPress, handovers
+from features.operator.question_flow import SERVICE as QUESTIONS
+from features.operator.questions import SqlQuestions
 from features.operator.service import DISTRESS_PRIORITY, HELD
 from storage.models import Handover
 
@@ -63,17 +66,18 @@ async def ask_for_person(
     desk = handovers(turn)
     region = turn.config.regions.get(turn.citizen.region_code or "")
     contacts = {"phone": region.phone if region else None}
+    write = ((section_button("question"),),)  # 003 p.36: a written question instead
     if desk is None or not desk.desk_configured:
-        return [Reply("operator.unavailable", contacts), *controls.current(turn)]
+        return [Reply("operator.unavailable", contacts, write), *controls.current(turn)]
     code = turn.citizen.region_code or turn.config.default_region
     if priority < DISTRESS_PRIORITY and not await desk.open_now(
         code, turn.now, turn.config.working_hours
     ):
         hours = turn.config.working_hours
         context = {**contacts, "start": hours[0], "end": hours[1]}
-        return [Reply("operator.out_of_hours", context), *controls.current(turn)]
+        return [Reply("operator.out_of_hours", context, write), *controls.current(turn)]
     if not await desk.operators_for(code):
-        return [Reply("operator.unavailable", contacts), *controls.current(turn)]
+        return [Reply("operator.unavailable", contacts, write), *controls.current(turn)]
     handover = await desk.request(
         turn.citizen,
         turn.conversation,
@@ -188,7 +192,11 @@ async def writing_comment(turn: Turn, controls: Controls) -> list[Reply] | None:
 
 
 async def forget(turn: Turn) -> None:
-    """Consent withdrawn: what was relayed is erased, and no person holds the conversation."""
+    """Consent withdrawn: what was relayed and asked is erased, and no person holds the
+    conversation."""
+    questions = turn.services.get(QUESTIONS)
+    if isinstance(questions, SqlQuestions):
+        await questions.erase(turn.citizen.id)
     desk = handovers(turn)
     if desk is None:
         return

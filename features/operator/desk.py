@@ -13,17 +13,29 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import distinct, select
+from sqlalchemy import distinct, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs.render import Renderer
 from dialogs.types import Button, Reply
 from features import masking
 from features.operator.ports import DeskPress, OperatorPress
+from features.operator.questions import SqlQuestions
 from features.operator.service import OPEN_STATES, QUEUED, SqlHandovers
+from kernel.clock import utc_now
 from kernel.regions import Regions
 from kernel.settings import OperatorSettings
-from storage.models import Citizen, Complaint, Handover, HandoverMessage, Reminder
+from reminders.planning import QuietHours
+from storage.models import (
+    Citizen,
+    Complaint,
+    DeskTopic,
+    Handover,
+    HandoverMessage,
+    Question,
+    Reminder,
+    StaffAlert,
+)
 
 OPEN_COMPLAINTS = ("registered", "in_review")
 CANNED_FILE = Path(__file__).with_name("canned.yml")
@@ -44,22 +56,29 @@ class Relay:
 class DeskWork:
     """The desk adapter's reads and writes on one session; the adapter commits."""
 
+    ALERTS = "alerts"  # the standing topic of staff alerts
+
     def __init__(
         self,
         session: AsyncSession,
         regions: Regions,
         region_names: Mapping[str, str],
         settings: OperatorSettings,
+        quiet: QuietHours,
     ) -> None:
         self._session = session
         self._region_names = region_names
         self.handovers = SqlHandovers(session, regions, settings)
+        self.questions = SqlQuestions(session, regions, quiet)
 
     async def topics_to_open(self, limit: int = 20) -> list[tuple[Handover, Citizen]]:
         rows = await self._session.execute(
             select(Handover, Citizen)
             .join(Citizen, Citizen.id == Handover.citizen_id)
-            .where(Handover.state.in_(OPEN_STATES), Handover.topic_id.is_(None))
+            .where(
+                Handover.state.in_(OPEN_STATES),
+                or_(Handover.topic_id.is_(None), Handover.card_message_id.is_(None)),
+            )
             .order_by(Handover.priority.desc(), Handover.id)
             .limit(limit)
         )
@@ -119,11 +138,16 @@ class DeskWork:
         return Reply("operator.card", context, ((Button("buttons.operator_claim", claim),),))
 
     def _who(self, handover: Handover, citizen: Citizen) -> dict[str, Any]:
+        return {
+            **self._who_of(citizen, handover.region_code),
+            "flow": (handover.context or {}).get("flow"),
+        }
+
+    def _who_of(self, citizen: Citizen, region_code: str) -> dict[str, Any]:
         # Operators see personal data masked (README, "Staff roles").
         return {
             "name": masking.display_name(citizen.display_name) or f"№{citizen.id}",
-            "region": self._region_names.get(handover.region_code, handover.region_code),
-            "flow": (handover.context or {}).get("flow"),
+            "region": self._region_names.get(region_code, region_code),
         }
 
     async def outbox(self, toward: str, limit: int = 50) -> list[Relay]:
@@ -176,6 +200,81 @@ class DeskWork:
             .where(Handover.state != QUEUED, Handover.status_message_id.is_not(None))
         )
         return [(handover, citizen) for handover, citizen in rows.all()]
+
+    # --- written questions --------------------------------------------------------------------
+
+    async def questions_to_open(self, limit: int = 20) -> list[tuple[Question, Citizen]]:
+        rows = await self._session.execute(
+            select(Question, Citizen)
+            .join(Citizen, Citizen.id == Question.citizen_id)
+            .where(Question.state == "open", Question.topic_id.is_(None))
+            .order_by(Question.id)
+            .limit(limit)
+        )
+        return [(question, citizen) for question, citizen in rows.all()]
+
+    def question_title(self, renderer: Renderer, question: Question, citizen: Citizen) -> str:
+        context = {**self._who_of(citizen, question.region_code), "number": question.number}
+        return html.unescape(renderer.text("operator.question_title", context)).strip()[:128]
+
+    def question_card(self, question: Question, citizen: Citizen) -> Reply:
+        return Reply(
+            "operator.question_card",
+            {
+                **self._who_of(citizen, question.region_code),
+                "number": question.number,
+                "due_on": question.due_on,
+                "text": question.text or "",
+            },
+        )
+
+    async def questions_to_close(self) -> list[Question]:
+        rows = await self._session.scalars(
+            select(Question).where(
+                Question.state == "answered",
+                Question.topic_id.is_not(None),
+                Question.topic_closed.is_(False),
+            )
+        )
+        return list(rows)
+
+    # --- staff alerts --------------------------------------------------------------------------
+
+    async def alerts_to_announce(self, limit: int = 20) -> list[Reply]:
+        """Staff alerts not yet posted to the "Уведомления" topic; marked as posted here, so
+        the caller commits once it has posted them."""
+        rows = await self._session.execute(
+            select(StaffAlert, Citizen)
+            .outerjoin(Citizen, Citizen.id == StaffAlert.citizen_id)
+            .where(StaffAlert.announced_at.is_(None), StaffAlert.resolved_at.is_(None))
+            .order_by(StaffAlert.id)
+            .limit(limit)
+        )
+        replies = []
+        for alert, citizen in rows.all():
+            alert.announced_at = utc_now()
+            name = masking.display_name(citizen.display_name) if citizen is not None else None
+            replies.append(
+                Reply(
+                    "operator.alert",
+                    {
+                        "kind": alert.kind,
+                        "key": alert.key,
+                        "rule": alert.rule,
+                        "deadline_on": alert.deadline_on,
+                        "name": name,
+                    },
+                )
+            )
+        return replies
+
+    async def standing_topic(self, name: str, chat_id: int) -> int | None:
+        return await self._session.scalar(
+            select(DeskTopic.topic_id).where(DeskTopic.name == name, DeskTopic.chat_id == chat_id)
+        )
+
+    def remember_topic(self, name: str, chat_id: int, topic_id: int) -> None:
+        self._session.add(DeskTopic(name=name, chat_id=chat_id, topic_id=topic_id))
 
     async def topics_to_close(self) -> list[Handover]:
         rows = await self._session.scalars(

@@ -1,5 +1,5 @@
 """Sections the menu already shows but that are not built yet: applications and
-appointments, interviews, written questions. Each says so plainly and repeats
+appointments, interviews. Each says so plainly and repeats
 what the citizen's words told it; the terms they will use are here too. A section moves into
 a package of its own when it is built."""
 
@@ -61,7 +61,6 @@ FEATURE = Feature(
                 ),
                 dated_intents=frozenset({"reschedule_interview", "confirm_interview"}),
             ),
-            Section("question", _soon("question"), place=60),
         ),
     ),
     templates=Path(__file__).with_name("templates"),

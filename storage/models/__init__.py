@@ -4,7 +4,7 @@ registers every table on `Base.metadata` (Alembic compares against it)."""
 from kernel.clock import utc_now
 from storage.models.base import Base, UtcDateTime
 from storage.models.complaints import Complaint
-from storage.models.handovers import Handover, HandoverMessage
+from storage.models.handovers import DeskTopic, Handover, HandoverMessage, Question
 from storage.models.people import AuditEvent, Citizen, Consent, Conversation, ProcessedUpdate
 from storage.models.reminders import CalendarDay, Reminder, StaffAlert
 from storage.models.staff import StaffMember, StaffToken
@@ -25,10 +25,12 @@ __all__ = [
     "Complaint",
     "Consent",
     "Conversation",
+    "DeskTopic",
     "Handover",
     "HandoverMessage",
     "JobProfile",
     "ProcessedUpdate",
+    "Question",
     "Reminder",
     "StaffAlert",
     "StaffMember",

@@ -1,11 +1,12 @@
-"""Conversations handed to a contact-centre operator, and the messages relayed both ways."""
+"""Conversations handed to a contact-centre operator, the messages relayed both ways, written
+questions, and the standing topics of the operators' group."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kernel.clock import utc_now
@@ -82,3 +83,36 @@ class HandoverMessage(Base):
     at: Mapped[datetime] = mapped_column(default=utc_now)
     relayed_at: Mapped[datetime | None]
     failed: Mapped[bool] = mapped_column(default=False)
+
+
+class Question(Base):
+    """A written question, asked when no operator could answer live: it gets a number and an
+    answer date (3 working days, 003 p.36(б,в)); an operator answers it from its topic in the
+    operators' group, and the answer reaches the citizen through the reminders table."""
+
+    __tablename__ = "questions"
+    __table_args__ = (Index("ix_questions_state", "state", "due_on"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str | None] = mapped_column(String(16), unique=True)  # В-2026-000001
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id", ondelete="CASCADE"))
+    region_code: Mapped[str] = mapped_column(String(8))
+    text: Mapped[str | None] = mapped_column(Text)  # None once consent is withdrawn
+    asked_at: Mapped[datetime] = mapped_column(default=utc_now)
+    due_on: Mapped[date] = mapped_column(Date)
+    state: Mapped[str] = mapped_column(String(16), default="open")  # open | answered
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_by: Mapped[str | None] = mapped_column(String(64))
+    answered_at: Mapped[datetime | None]
+    topic_id: Mapped[int | None] = mapped_column(BigInteger)
+    topic_closed: Mapped[bool] = mapped_column(default=False)
+
+
+class DeskTopic(Base):
+    """A standing topic of the operators' group, by name ("alerts"), created once."""
+
+    __tablename__ = "desk_topics"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    topic_id: Mapped[int] = mapped_column(BigInteger)

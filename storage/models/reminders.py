@@ -73,6 +73,8 @@ class StaffAlert(Base):
     )
     raised_at: Mapped[datetime] = mapped_column(default=utc_now)
     resolved_at: Mapped[datetime | None]
+    # Posted to the operators' "Уведомления" topic (None: not yet, or no group configured).
+    announced_at: Mapped[datetime | None]
 
     __table_args__ = (
         Index("ix_staff_alerts_open", "resolved_at", "raised_at"),

@@ -14,7 +14,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
+from tests.e2e.test_e2e_reminders import REMINDER_ENV
 from tests.support.e2e import CITIZEN_ID, ROOT, StartBot
 from tests.support.fake_telegram import FakeTelegram, buttons
 
@@ -47,6 +50,22 @@ async def until(
         assert time.monotonic() < deadline, f"waited {timeout}s for {what}"
         await asyncio.sleep(0.05)
     return result
+
+
+async def wait_for_card_recorded(db_url: str, timeout: float = 20) -> None:
+    """Until the card's message id is in the database (the relay's last step for it)."""
+    engine = create_async_engine(db_url)
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            async with engine.connect() as connection:
+                query = text("SELECT 1 FROM handovers WHERE card_message_id IS NOT NULL")
+                if (await connection.execute(query)).first():
+                    return
+            assert time.monotonic() < deadline, "the card was not recorded"
+            await asyncio.sleep(0.05)
+    finally:
+        await engine.dispose()
 
 
 def to_citizen(telegram: FakeTelegram) -> list[dict[str, Any]]:
@@ -171,6 +190,7 @@ async def test_a_queued_request_survives_a_crash_and_is_claimed_after_the_restar
         lambda: [m for m in telegram.to_chat(GROUP) if "✋ Взять" in buttons(m)],
         "the card",
     )
+    await wait_for_card_recorded(db_url)
     bot.kill()  # SIGKILL: no shutdown of any kind
     await bot.wait()
     telegram.user_sends("Я ещё здесь, жду")  # while no bot runs
@@ -186,3 +206,50 @@ async def test_a_queued_request_survives_a_crash_and_is_claimed_after_the_restar
         lambda: [m for m in to_citizen(telegram) if "Оператор Анна подключил" in m["text"]],
         "the claim after the restart",
     )
+
+
+async def test_with_nobody_on_duty_a_written_question_is_answered_from_its_topic(
+    telegram: FakeTelegram, start_bot: StartBot, db_url: str
+) -> None:
+    await start_bot(**OPERATOR_ENV, **REMINDER_ENV)
+    await onboard(telegram)
+    telegram.user_sends("/operator")
+    unavailable = await until(
+        telegram,
+        lambda: [m for m in to_citizen(telegram) if "операторов нет на связи" in m["text"]],
+        "no operator on duty",
+    )
+    assert "Или задайте вопрос письменно" in unavailable[0]["text"]
+    assert "❓ Задать вопрос" in buttons(unavailable[0])
+    telegram.user_presses("❓ Задать вопрос")
+    await until(
+        telegram,
+        lambda: [m for m in to_citizen(telegram) if "Письменный вопрос" in m["text"]],
+        "the question asked for",
+    )
+    telegram.user_sends("Как встать на учёт, если я работаю по договору ГПХ?")
+    registered = await until(
+        telegram,
+        lambda: [m for m in to_citizen(telegram) if "Вопрос принят" in m["text"]],
+        "the question's number",
+    )
+    assert "В-2026-000001" in registered[0]["text"] or "В-20" in registered[0]["text"]
+    [topic] = await telegram.wait_for("createForumTopic", 1)
+    assert topic["name"].startswith("В-20")
+    card = await until(
+        telegram,
+        lambda: [m for m in telegram.to_chat(GROUP) if "Письменный вопрос" in m["text"]],
+        "the question's card",
+    )
+    thread = int(card[0]["message_thread_id"])
+    await add_operator(db_url)
+    telegram.member_sends(GROUP, ANNA, "!уточнить у юриста", thread)  # a note, not the answer
+    telegram.member_sends(GROUP, ANNA, "Договор ГПХ считается занятостью.", thread)
+    answer = await until(
+        telegram,
+        lambda: [m for m in to_citizen(telegram) if "Ответ на ваш вопрос" in m["text"]],
+        "the answer delivered",
+    )
+    assert "Договор ГПХ считается занятостью." in answer[0]["text"]
+    assert "уточнить у юриста" not in answer[0]["text"]
+    await until(telegram, lambda: telegram.sent("closeForumTopic"), "the topic closed")

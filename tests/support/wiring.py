@@ -26,6 +26,8 @@ from features.offers import staff as offer_routes
 from features.offers.ports import SERVICE as OFFERS
 from features.offers.service import SqlOffers
 from features.operator.ports import SERVICE as HANDOVERS
+from features.operator.question_flow import SERVICE as QUESTIONS
+from features.operator.questions import SqlQuestions
 from features.operator.service import SqlHandovers
 from features.vacancies.catalogue import VacancyCatalogue
 from features.vacancies.ports import SERVICE as VACANCIES
@@ -57,6 +59,7 @@ def service_factories(
     factories: dict[str, SessionService] = {
         COMPLAINTS: lambda db: SqlComplaints(db, regions, quiet),
         HANDOVERS: lambda db: SqlHandovers(db, regions, OPERATORS),
+        QUESTIONS: lambda db: SqlQuestions(db, regions, quiet),
     }
     if catalogue is not None:
         factories[VACANCIES] = lambda db: SqlVacancies(db, catalogue, SEARCH_RULES)

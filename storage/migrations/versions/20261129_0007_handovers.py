@@ -1,8 +1,8 @@
-"""handovers to operators: the queue, who holds a conversation, the messages both ways
+"""handovers to operators, written questions, the desk topics; staff alerts announced
 
 Revision ID: 0007
 Revises: 0006
-Create Date: 2026-11-29 05:08:02.190263
+Create Date: 2026-11-29 05:19:29.987326
 """
 
 from __future__ import annotations
@@ -19,6 +19,13 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "desk_topics",
+        sa.Column("name", sa.String(length=32), nullable=False),
+        sa.Column("chat_id", sa.BigInteger(), nullable=False),
+        sa.Column("topic_id", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_desk_topics")),
+    )
     op.create_table(
         "handovers",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -57,6 +64,33 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "questions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("number", sa.String(length=16), nullable=True),
+        sa.Column("citizen_id", sa.Integer(), nullable=False),
+        sa.Column("region_code", sa.String(length=8), nullable=False),
+        sa.Column("text", sa.Text(), nullable=True),
+        sa.Column("asked_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("due_on", sa.Date(), nullable=False),
+        sa.Column("state", sa.String(length=16), nullable=False),
+        sa.Column("answer", sa.Text(), nullable=True),
+        sa.Column("answered_by", sa.String(length=64), nullable=True),
+        sa.Column("answered_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("topic_id", sa.BigInteger(), nullable=True),
+        sa.Column("topic_closed", sa.Boolean(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["citizen_id"],
+            ["citizens.id"],
+            name=op.f("fk_questions_citizen_id_citizens"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_questions")),
+        sa.UniqueConstraint("number", name=op.f("uq_questions_number")),
+    )
+    with op.batch_alter_table("questions", schema=None) as batch_op:
+        batch_op.create_index("ix_questions_state", ["state", "due_on"], unique=False)
+
+    op.create_table(
         "handover_messages",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("handover_id", sa.Integer(), nullable=False),
@@ -86,15 +120,26 @@ def upgrade() -> None:
             "ix_handover_messages_outbox", ["relayed_at", "direction"], unique=False
         )
 
+    with op.batch_alter_table("staff_alerts", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("announced_at", sa.DateTime(timezone=True), nullable=True))
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("staff_alerts", schema=None) as batch_op:
+        batch_op.drop_column("announced_at")
+
     with op.batch_alter_table("handover_messages", schema=None) as batch_op:
         batch_op.drop_index("ix_handover_messages_outbox")
         batch_op.drop_index("ix_handover_messages_handover")
 
     op.drop_table("handover_messages")
+    with op.batch_alter_table("questions", schema=None) as batch_op:
+        batch_op.drop_index("ix_questions_state")
+
+    op.drop_table("questions")
     with op.batch_alter_table("handovers", schema=None) as batch_op:
         batch_op.drop_index("ix_handovers_state")
         batch_op.drop_index("ix_handovers_citizen")
 
     op.drop_table("handovers")
+    op.drop_table("desk_topics")

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from admin import accounts
 from dialogs.flow import DialogConfig
 from features.operator.desk import DeskWork
+from features.operator.questions import QuestionError, SqlQuestions
 from features.operator.service import (
     DISTRESS_PRIORITY,
     AlreadyClaimedError,
@@ -22,8 +23,16 @@ from features.operator.service import (
 )
 from kernel.settings import OperatorSettings
 from nlu.results import Understanding
-from storage.models import Conversation, Handover, HandoverMessage, StaffMember
-from tests.support.db_chat import REGIONS, DbChat
+from storage.models import (
+    Conversation,
+    Handover,
+    HandoverMessage,
+    Question,
+    Reminder,
+    StaffAlert,
+    StaffMember,
+)
+from tests.support.db_chat import REGIONS, DbChat, quiet_hours
 from tests.support.wiring import OPERATORS
 
 
@@ -132,7 +141,7 @@ async def test_a_citizen_in_the_middle_of_a_complaint_reaches_a_person_and_goes_
     await act(sessions, "Анна", "close", chat.clock.now + timedelta(minutes=6))
     assert await mode(sessions) == "bot"
     async with sessions() as session:
-        work = DeskWork(session, REGIONS, {}, OPERATORS)
+        work = DeskWork(session, REGIONS, {}, OPERATORS, quiet_hours())
         [closing] = [
             r
             for r in await work.outbox("citizen")
@@ -297,3 +306,59 @@ async def test_withdrawing_consent_erases_what_was_relayed(
         texts = list(await session.scalars(select(HandoverMessage.text)))
     assert texts
     assert "Мой телефон 8 900 000-00-00" not in texts
+
+
+async def test_with_nobody_to_answer_live_the_citizen_asks_in_writing_and_gets_the_answer(
+    chat: DbChat, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await chat.send("/operator")  # nobody serves region 63
+    assert chat.templates() == ["operator.unavailable", "menu.main"]
+    await chat.press("buttons.question")
+    assert chat.prompt == "question.ask"
+    await chat.send("Коротко")
+    assert chat.templates() == ["question.invalid_too_short", "question.ask"]
+    await chat.send(attachment="photo", file_id="ph-1")
+    assert chat.templates() == ["question.invalid_not_text", "question.ask"]
+    await chat.send("Как встать на учёт, если я работаю по договору ГПХ?")
+    assert chat.templates() == ["question.registered"]
+    registered = chat.last[0].context
+    assert registered["number"] == "В-2026-000001"
+    # Monday 23 Nov 2026 + 3 working days (003 p.36(в)).
+    assert str(registered["due_on"]) == "2026-11-26"
+    async with sessions() as session:
+        anna = await accounts.add(session, "Анна", "operator", ["63"], by="t", telegram_id=1)
+        vera = await accounts.add(session, "Вера", "operator", ["77"], by="t", telegram_id=2)
+        questions = SqlQuestions(session, REGIONS, quiet_hours())
+        question = (await session.scalars(select(Question))).one()
+        with pytest.raises(QuestionError, match="регион"):
+            await questions.answer(question, vera, "Ответ", chat.clock.now)
+        await questions.answer(question, anna, "Договор ГПХ — это занятость.", chat.clock.now)
+        await session.commit()
+        with pytest.raises(QuestionError, match="уже ответил"):
+            await questions.answer(question, anna, "Ещё ответ", chat.clock.now)
+        reminders = {
+            (r.rule, r.status): r.context
+            for r in await session.scalars(select(Reminder).where(Reminder.key == "question:1"))
+        }
+    assert ("written_question", "cancelled") in reminders
+    sent = reminders[("question_answer_sent", "pending")]
+    assert sent["answer"] == "Договор ГПХ — это занятость."
+    assert sent["number"] == "В-2026-000001"
+
+
+async def test_staff_alerts_are_announced_once(
+    chat: DbChat, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    async with sessions() as session:
+        citizen_id = (await session.scalars(select(Conversation.citizen_id))).one()
+        session.add(StaffAlert(kind="citizen_unreachable", citizen_id=citizen_id))
+        await session.commit()
+    async with sessions() as session:
+        work = DeskWork(session, REGIONS, {}, OPERATORS, quiet_hours())
+        [alert] = await work.alerts_to_announce()
+        await session.commit()
+    assert alert.context["kind"] == "citizen_unreachable"
+    assert alert.context["name"] == "Анна П."
+    async with sessions() as session:
+        work = DeskWork(session, REGIONS, {}, OPERATORS, quiet_hours())
+        assert await work.alerts_to_announce() == []
