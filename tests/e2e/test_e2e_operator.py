@@ -72,6 +72,13 @@ def to_citizen(telegram: FakeTelegram) -> list[dict[str, Any]]:
     return telegram.to_chat(CITIZEN_ID)
 
 
+async def citizen_sees(telegram: FakeTelegram, fragment: str, what: str) -> Any:
+    """The messages to the citizen that contain `fragment`, once there is one."""
+    return await until(
+        telegram, lambda: [m for m in to_citizen(telegram) if fragment in m["text"]], what
+    )
+
+
 async def onboard(telegram: FakeTelegram) -> None:
     telegram.user_sends("/start")
     await telegram.wait_for("sendMessage", 2)
@@ -79,6 +86,19 @@ async def onboard(telegram: FakeTelegram) -> None:
     await telegram.wait_for("sendMessage", 3)
     telegram.user_presses("Самарская область")
     await telegram.wait_for("sendMessage", 4)
+
+
+async def comes_back_to_the_same_topic(telegram: FakeTelegram, thread: int) -> None:
+    """Later the citizen asks again: the same topic is reopened, with a new card."""
+    telegram.user_sends("/operator")
+    await until(telegram, lambda: telegram.sent("reopenForumTopic"), "the topic reopened")
+    assert len(telegram.sent("createForumTopic")) == 1
+    cards = await until(
+        telegram,
+        lambda: [m for m in telegram.to_chat(GROUP) if "✋ Взять" in buttons(m)][1:],
+        "a second card",
+    )
+    assert int(cards[0]["message_thread_id"]) == thread
 
 
 async def test_a_citizen_reaches_an_operator_in_the_forum_group_and_goes_on(
@@ -94,17 +114,9 @@ async def test_a_citizen_reaches_an_operator_in_the_forum_group_and_goes_on(
     assert "На кого вы жалуетесь?" in asked["text"]
 
     telegram.user_sends("/operator")
-    requested = await until(
-        telegram,
-        lambda: [m for m in to_citizen(telegram) if "Передаю разговор оператору" in m["text"]],
-        "the request's answer",
-    )
+    requested = await citizen_sees(telegram, "Передаю разговор оператору", "the request's answer")
     assert requested
-    status = await until(
-        telegram,
-        lambda: [m for m in to_citizen(telegram) if "Вы в очереди к оператору" in m["text"]],
-        "the place in the queue",
-    )
+    status = await citizen_sees(telegram, "Вы в очереди к оператору", "the place in the queue")
     assert "1-й" in status[0]["text"]
     assert buttons(status[0]) == ["🚪 Выйти из очереди"]
     [topic] = await telegram.wait_for("createForumTopic", 1)
@@ -132,11 +144,7 @@ async def test_a_citizen_reaches_an_operator_in_the_forum_group_and_goes_on(
     )
 
     telegram.member_presses(GROUP, ANNA, "✋ Взять")
-    await until(
-        telegram,
-        lambda: [m for m in to_citizen(telegram) if "Оператор Анна подключил" in m["text"]],
-        "the citizen told who answers",
-    )
+    await citizen_sees(telegram, "Оператор Анна подключил", "the citizen told who answers")
     answer_id = telegram.member_sends(GROUP, ANNA, "Здравствуйте! Пришлите фото отказа.", thread)
     await until(
         telegram,
@@ -147,6 +155,8 @@ async def test_a_citizen_reaches_an_operator_in_the_forum_group_and_goes_on(
         ],
         "the operator's answer copied to the citizen",
     )
+    telegram.member_sends(GROUP, ANNA, "/t hello", thread)
+    await citizen_sees(telegram, "Меня зовут Анна", "the canned answer")
     telegram.member_sends(GROUP, ANNA, "!проверить в ЕЦП", thread)
     telegram.user_sends_file("photo", "refusal-photo")
     await until(
@@ -155,11 +165,7 @@ async def test_a_citizen_reaches_an_operator_in_the_forum_group_and_goes_on(
     assert len(telegram.to_chat(CITIZEN_ID, "copyMessage")) == 1  # the note stayed
 
     telegram.member_sends(GROUP, ANNA, "/close", thread)
-    closed = await until(
-        telegram,
-        lambda: [m for m in to_citizen(telegram) if "Оцените, пожалуйста" in m["text"]],
-        "the rating question",
-    )
+    closed = await citizen_sees(telegram, "Оцените, пожалуйста", "the rating question")
     assert buttons(closed[0])[:5] == ["1", "2", "3", "4", "5 ⭐"]
     await until(telegram, lambda: telegram.sent("closeForumTopic"), "the topic closed")
     telegram.user_presses("5 ⭐")
@@ -171,11 +177,9 @@ async def test_a_citizen_reaches_an_operator_in_the_forum_group_and_goes_on(
     assert resumed
     assert any("Спасибо за оценку" in m["text"] for m in to_citizen(telegram))
     telegram.user_presses("Центр занятости или его работник")
-    await until(
-        telegram,
-        lambda: [m for m in to_citizen(telegram) if "Жалобу рассмотрит" in m["text"]],
-        "the complaint going on",
-    )
+    await citizen_sees(telegram, "Жалобу рассмотрит", "the complaint going on")
+
+    await comes_back_to_the_same_topic(telegram, thread)
 
 
 async def test_a_queued_request_survives_a_crash_and_is_claimed_after_the_restart(
@@ -201,11 +205,7 @@ async def test_a_queued_request_survives_a_crash_and_is_claimed_after_the_restar
     assert len(copied) == 1
     assert len(telegram.sent("createForumTopic")) == 1  # the same topic, not a new one
     telegram.member_presses(GROUP, ANNA, "✋ Взять")
-    await until(
-        telegram,
-        lambda: [m for m in to_citizen(telegram) if "Оператор Анна подключил" in m["text"]],
-        "the claim after the restart",
-    )
+    await citizen_sees(telegram, "Оператор Анна подключил", "the claim after the restart")
 
 
 async def test_with_nobody_on_duty_a_written_question_is_answered_from_its_topic(
@@ -214,25 +214,13 @@ async def test_with_nobody_on_duty_a_written_question_is_answered_from_its_topic
     await start_bot(**OPERATOR_ENV, **REMINDER_ENV)
     await onboard(telegram)
     telegram.user_sends("/operator")
-    unavailable = await until(
-        telegram,
-        lambda: [m for m in to_citizen(telegram) if "операторов нет на связи" in m["text"]],
-        "no operator on duty",
-    )
+    unavailable = await citizen_sees(telegram, "операторов нет на связи", "no operator on duty")
     assert "Или задайте вопрос письменно" in unavailable[0]["text"]
     assert "❓ Задать вопрос" in buttons(unavailable[0])
     telegram.user_presses("❓ Задать вопрос")
-    await until(
-        telegram,
-        lambda: [m for m in to_citizen(telegram) if "Письменный вопрос" in m["text"]],
-        "the question asked for",
-    )
+    await citizen_sees(telegram, "Письменный вопрос", "the question asked for")
     telegram.user_sends("Как встать на учёт, если я работаю по договору ГПХ?")
-    registered = await until(
-        telegram,
-        lambda: [m for m in to_citizen(telegram) if "Вопрос принят" in m["text"]],
-        "the question's number",
-    )
+    registered = await citizen_sees(telegram, "Вопрос принят", "the question's number")
     assert "В-2026-000001" in registered[0]["text"] or "В-20" in registered[0]["text"]
     [topic] = await telegram.wait_for("createForumTopic", 1)
     assert topic["name"].startswith("В-20")
@@ -245,11 +233,7 @@ async def test_with_nobody_on_duty_a_written_question_is_answered_from_its_topic
     await add_operator(db_url)
     telegram.member_sends(GROUP, ANNA, "!уточнить у юриста", thread)  # a note, not the answer
     telegram.member_sends(GROUP, ANNA, "Договор ГПХ считается занятостью.", thread)
-    answer = await until(
-        telegram,
-        lambda: [m for m in to_citizen(telegram) if "Ответ на ваш вопрос" in m["text"]],
-        "the answer delivered",
-    )
+    answer = await citizen_sees(telegram, "Ответ на ваш вопрос", "the answer delivered")
     assert "Договор ГПХ считается занятостью." in answer[0]["text"]
     assert "уточнить у юриста" not in answer[0]["text"]
     await until(telegram, lambda: telegram.sent("closeForumTopic"), "the topic closed")

@@ -5,7 +5,7 @@ and the citizen going on at the same step."""
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -362,3 +362,14 @@ async def test_staff_alerts_are_announced_once(
     async with sessions() as session:
         work = DeskWork(session, REGIONS, {}, OPERATORS, quiet_hours())
         assert await work.alerts_to_announce() == []
+
+
+async def test_a_question_asked_before_the_new_year_holidays_is_due_after_them(
+    chat: DbChat,
+) -> None:
+    chat.clock.now = datetime(2026, 12, 30, 7, tzinfo=UTC)  # Wednesday, 11:00 in Samara
+    await chat.send("/menu")
+    await chat.press("buttons.question")
+    await chat.send("Будет ли центр работать 31 декабря?")
+    # 31 Dec 2026 is a day off, 1-10 Jan 2027 are holidays and a weekend: 11, 12, 13 Jan.
+    assert str(chat.last[0].context["due_on"]) == "2027-01-13"
