@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import distinct, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs.render import Renderer
@@ -106,7 +106,8 @@ class DeskWork:
             .order_by(Complaint.id)
         )
         deadlines = await self._session.execute(
-            select(distinct(Reminder.key), Reminder.rule, Reminder.deadline_on)
+            select(Reminder.key, Reminder.rule, Reminder.deadline_on)
+            .distinct()
             .where(Reminder.citizen_id == citizen.id, Reminder.status == "pending")
             .order_by(Reminder.deadline_on)
             .limit(10)

@@ -199,22 +199,26 @@ class FakeTelegram:
         self._updates.append({"update_id": next(self._update_ids), **update})
         self._changed.set()
 
-    def _user_message(self, content: dict[str, Any]) -> None:
-        chat = {"id": self.citizen["id"], "type": "private", "first_name": "Анна"}
+    def _user_message(self, content: dict[str, Any], user: dict[str, Any] | None = None) -> int:
+        user = user or self.citizen
+        chat = {"id": user["id"], "type": "private", "first_name": user["first_name"]}
+        message_id = next(self._message_ids)
         self._push(
             {
                 "message": {
-                    "message_id": next(self._message_ids),
+                    "message_id": message_id,
                     "date": int(time.time()),
                     "chat": chat,
-                    "from": self.citizen,
+                    "from": user,
                     **content,
                 }
             }
         )
+        return message_id
 
-    def user_sends(self, text: str) -> None:
-        self._user_message({"text": text})
+    def user_sends(self, text: str, user: dict[str, Any] | None = None) -> int:
+        """The citizen (or `user`) writes; returns the message id."""
+        return self._user_message({"text": text}, user)
 
     def user_sends_file(self, kind: str, file_id: str, **extra: Any) -> None:
         """A photo (kind "photo", sizes smallest first) or a document (kind "document")."""
@@ -227,25 +231,33 @@ class FakeTelegram:
             attachment = {"file_id": file_id, "file_unique_id": file_id, **extra}
         self._user_message({kind: attachment})
 
-    def user_presses(self, label: str) -> str:
-        """Press the button with this label on the newest bot message that shows it."""
+    def user_presses(self, label: str, user: dict[str, Any] | None = None) -> str:
+        """Press the button with this label on the newest bot message that shows it (in the
+        chat of `user` when given)."""
         for message in reversed(list(self._messages.values())):
+            if user is not None and message["chat"]["id"] != user["id"]:
+                continue
             for row in message.get("reply_markup", {}).get("inline_keyboard", []):
                 for button in row:
                     if button["text"] == label:
                         data = str(button["callback_data"])
-                        self.user_presses_data(data, message)
+                        self.user_presses_data(data, message, user)
                         return data
         raise AssertionError(f"no button {label!r} on any message")
 
-    def user_presses_data(self, data: str, message: dict[str, Any] | None = None) -> None:
+    def user_presses_data(
+        self,
+        data: str,
+        message: dict[str, Any] | None = None,
+        user: dict[str, Any] | None = None,
+    ) -> None:
         """Press a button by its callback data, e.g. one on an old message."""
         message = message or list(self._messages.values())[-1]
         self._push(
             {
                 "callback_query": {
                     "id": f"cb{len(self.requests)}",
-                    "from": self.citizen,
+                    "from": user or self.citizen,
                     "chat_instance": "ci",
                     "message": message,
                     "data": data,
@@ -294,6 +306,15 @@ class FakeTelegram:
                         )
                         return
         raise AssertionError(f"no button {label!r} in group {group}")
+
+    def member_presses_data(self, user: dict[str, Any], data: str) -> None:
+        """A group member presses the button with this callback data, wherever it is."""
+        for message in self._messages.values():
+            for row in message.get("reply_markup", {}).get("inline_keyboard", []):
+                if any(button["callback_data"] == data for button in row):
+                    self.user_presses_data(data, message, user)
+                    return
+        raise AssertionError(f"no button with data {data!r}")
 
     def to_chat(self, chat_id: int, method: str = "sendMessage") -> list[dict[str, Any]]:
         return [p for p in self.sent(method) if int(p.get("chat_id", 0)) == chat_id]
