@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs.render import Renderer
@@ -163,15 +163,14 @@ class DeskWork:
                 HandoverMessage.relayed_at.is_(None),
                 HandoverMessage.failed.is_(False),
                 HandoverMessage.direction.in_(directions),
+                # Toward the group only once the conversation has its topic; rows of one that
+                # never got a topic stay out of the way instead of filling every batch.
+                Handover.topic_id.is_not(None) if toward == "desk" else true(),
             )
             .order_by(HandoverMessage.id)
             .limit(limit)
         )
-        return [
-            Relay(message, handover, citizen)
-            for message, handover, citizen in rows.all()
-            if message.direction in ("operator", "to_citizen") or handover.topic_id is not None
-        ]
+        return [Relay(message, handover, citizen) for message, handover, citizen in rows.all()]
 
     async def queue_statuses(self, now: datetime) -> list[tuple[Handover, Citizen, Reply]]:
         """Each queued citizen's place and expected wait (003 p.34(д))."""

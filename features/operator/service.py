@@ -201,7 +201,8 @@ class SqlHandovers:
         handover.closed_at = now
         handover.closed_by = "citizen"
         conversation.mode = BOT_MODE
-        self.notify_desk(handover, "operator.desk_citizen_left", {"held": was_held})
+        if handover.topic_id is not None:  # no topic yet: nobody to tell
+            self.notify_desk(handover, "operator.desk_citizen_left", {"held": was_held})
 
     async def rate(self, citizen: Citizen, handover_id: int, score: int) -> Handover | None:
         """The citizen's 1-5 for a conversation they had (003 p.34(е)); None if not theirs."""

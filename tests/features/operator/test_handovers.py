@@ -373,3 +373,26 @@ async def test_a_question_asked_before_the_new_year_holidays_is_due_after_them(
     await chat.send("Будет ли центр работать 31 декабря?")
     # 31 Dec 2026 is a day off, 1-10 Jan 2027 are holidays and a weekend: 11, 12, 13 Jan.
     assert str(chat.last[0].context["due_on"]) == "2027-01-13"
+
+
+async def test_messages_for_the_group_wait_for_their_topic_without_blocking_others(
+    chat: DbChat, operators: list[StaffMember], sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await chat.send("/operator")
+    await chat.send("Первое сообщение")
+    await chat.send("/menu")
+    await chat.press("buttons.operator_leave")  # left before any topic was opened
+    async with sessions() as session:
+        work = DeskWork(session, REGIONS, {}, OPERATORS, quiet_hours())
+        assert await work.outbox("desk") == []  # nothing for the group: no topic, nobody told
+        assert await work.topics_to_open() == []
+    await chat.send("/operator")
+    await chat.send("Второе сообщение")
+    async with sessions() as session:
+        work = DeskWork(session, REGIONS, {}, OPERATORS, quiet_hours())
+        [(handover, _citizen)] = await work.topics_to_open()
+        assert await work.outbox("desk") == []
+        handover.topic_id = 77
+        await session.commit()
+        waiting = [relay.message.text for relay in await work.outbox("desk")]
+    assert waiting == ["Второе сообщение"]
