@@ -146,9 +146,17 @@ async def run(conversations: int, rounds: int) -> None:
                 f"{name}: {len(values)} messages, p50 {statistics.median(values):.2f} s, "
                 f"p95 {percentile(values, 0.95):.2f} s, max {max(values):.2f} s"
             )
-        window = [r.at for r in telegram.requests if int(r.params.get("chat_id", 0)) == GROUP]
+        posted = {"sendMessage", "copyMessage", "createForumTopic", "closeForumTopic"}
+        window = [
+            r.at
+            for r in telegram.requests
+            if r.method in posted and int(r.params.get("chat_id", 0)) == GROUP
+        ]
         busiest = max(sum(1 for t in window if s <= t < s + 60) for s in window)
-        print(f"group messages in the busiest minute: {busiest}; 429 answers: {telegram.too_many}")
+        print(
+            f"messages and topics posted to the group in its busiest minute: {busiest}; "
+            f"429 answers: {telegram.too_many}"
+        )
     finally:
         bot.terminate()
         bot.wait(timeout=30)

@@ -22,10 +22,13 @@ from aiogram.client.session.middlewares.base import (
 )
 from aiogram.exceptions import TelegramForbiddenError, TelegramRetryAfter
 from aiogram.methods import (
+    CloseForumTopic,
     CopyMessage,
+    CreateForumTopic,
     EditMessageReplyMarkup,
     EditMessageText,
     ForwardMessage,
+    ReopenForumTopic,
     Response,
     SendDocument,
     SendMessage,
@@ -152,6 +155,10 @@ PACED_METHODS: tuple[type[TelegramMethod[Any]], ...] = (
     ForwardMessage,
     SendPhoto,
     SendDocument,
+    # Each posts a service message in the operators' group: they count against its limit.
+    CreateForumTopic,
+    CloseForumTopic,
+    ReopenForumTopic,
 )
 
 

@@ -51,7 +51,9 @@ def shows_distress(text: str) -> bool:
 async def open_operator(
     turn: Turn, controls: Controls, _understood: Mapping[str, Any]
 ) -> list[Reply]:
-    return await ask_for_person(turn, controls, reason="menu")
+    text = (turn.incoming.text or "").strip()
+    asked_in_words = bool(text) and not text.startswith("/")
+    return await ask_for_person(turn, controls, reason="intent" if asked_in_words else "menu")
 
 
 async def operator_command(turn: Turn, controls: Controls) -> list[Reply]:
@@ -86,6 +88,8 @@ async def ask_for_person(
         now=turn.now,
         context={"flow": turn.conversation.flow, "step": turn.conversation.step},
     )
+    if reason in ("intent", "distress"):  # their words are the first thing the operator reads
+        await desk.record_citizen(handover, turn.incoming)
     await turn.audit("handover:requested", handover=handover.id, reason=reason)
     return [Reply("operator.requested", {"held": handover.state == HELD})]
 

@@ -131,7 +131,7 @@ class DeskWork:
                 {"number": c.number, "state": c.state, "due_on": c.due_on} for c in complaints
             ],
             "deadlines": [
-                {"key": key, "rule": rule, "on": on} for key, rule, on in deadlines.tuples()
+                {"key": key, "rule": rule, "on": on} for key, rule, on in deadlines.all()
             ],
             "said": list(reversed(list(said))),
         }

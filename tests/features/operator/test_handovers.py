@@ -24,6 +24,7 @@ from features.operator.service import (
 from kernel.settings import OperatorSettings
 from nlu.results import Understanding
 from storage.models import (
+    Citizen,
     Conversation,
     Handover,
     HandoverMessage,
@@ -396,3 +397,25 @@ async def test_messages_for_the_group_wait_for_their_topic_without_blocking_othe
         await session.commit()
         waiting = [relay.message.text for relay in await work.outbox("desk")]
     assert waiting == ["Второе сообщение"]
+
+
+async def test_the_words_that_asked_for_a_person_reach_the_operator_first(
+    sessions: async_sessionmaker[AsyncSession],
+    dialog_config: DialogConfig,
+    operators: list[StaffMember],
+) -> None:
+    class WantsPerson(CountingRecognizer):
+        async def understand(self, text: str) -> Understanding:
+            return Understanding(intent="request_operator", confidence=0.95, source="rasa")
+
+    chat = DbChat(sessions, dialog_config, recognizer=WantsPerson())
+    await chat.start()
+    await chat.send("Позовите живого человека, не могу разобраться с пособием")
+    assert chat.templates() == ["operator.requested"]
+    handover = await handover_of(sessions)
+    assert handover.reason == "intent"
+    async with sessions() as session:
+        work = DeskWork(session, REGIONS, {}, OPERATORS, quiet_hours())
+        citizen = await session.get_one(Citizen, handover.citizen_id)
+        card = await work.card(handover, citizen)
+    assert card.context["said"] == ["Позовите живого человека, не могу разобраться с пособием"]
