@@ -9,7 +9,6 @@ work that causes them, copied by the desk adapter after the commit.
 from __future__ import annotations
 
 import statistics
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Any
@@ -370,15 +369,6 @@ class SqlHandovers:
                 handover_id=handover.id, direction="to_desk", template=template, context=context
             )
         )
-
-    async def history(self, handover: Handover, limit: int = 200) -> Sequence[HandoverMessage]:
-        rows = await self._session.scalars(
-            select(HandoverMessage)
-            .where(HandoverMessage.handover_id == handover.id)
-            .order_by(HandoverMessage.id)
-            .limit(limit)
-        )
-        return list(rows)
 
     async def erase(self, citizen_id: int) -> None:
         """Consent withdrawn: the relayed texts and files are personal data."""
