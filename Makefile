@@ -11,7 +11,7 @@ NLU__TOKEN := $(shell od -An -N18 -tx1 /dev/urandom | tr -d ' \n')
 endif
 export NLU__TOKEN
 
-.PHONY: run test lint typecheck unit chat migrate clean lock nlu-setup nlu-model nlu-eval
+.PHONY: browser run test lint typecheck unit chat migrate clean lock nlu-setup nlu-model nlu-eval
 
 # The versions CI tested come from requirements.lock (`make lock` renews it from pyproject.toml).
 $(STAMP): pyproject.toml requirements.lock
@@ -66,8 +66,15 @@ typecheck: $(STAMP)
 	@echo "==> mypy --strict"
 	@$(BIN)/mypy .
 
+# The web desk's browser tests drive Debian's chromium through Playwright (no browser download).
+CHROMIUM ?= /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser:
+	@test -x $(CHROMIUM) || { echo "==> installing Debian's chromium for the browser tests"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+
 # NLU_REQUIRED: the Rasa integration tests and the F1 gate fail, not skip, without Rasa.
-unit: $(STAMP) nlu-model
+unit: $(STAMP) nlu-model browser
 	@echo "==> pytest$${TEST_POSTGRES_URL:+ (PostgreSQL too: $$TEST_POSTGRES_URL)}"
 	@NLU_REQUIRED=1 $(BIN)/python -m pytest
 
