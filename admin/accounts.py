@@ -3,6 +3,7 @@ manage them from the command line (python -m app admin staff ...); every change 
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Collection, Sequence
 
 from argon2 import PasswordHasher
@@ -12,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel.clock import utc_now
 from kernel.staff import ALL_REGIONS, Role
-from storage.models import AuditEvent, StaffMember, StaffToken
+from storage.models import AuditEvent, DeskSession, StaffMember, StaffToken
 
 MIN_PASSWORD = 12
 _hasher = PasswordHasher()  # Argon2id with the library's current recommended parameters
@@ -79,7 +80,7 @@ async def add(
 
 
 async def deactivate(session: AsyncSession, name: str, *, by: str) -> None:
-    """They can no longer log in; their token is revoked at once."""
+    """They can no longer log in; their token is revoked and their desk sessions end at once."""
     member = await session.scalar(
         select(StaffMember).where(StaffMember.name == name, StaffMember.active)
     )
@@ -93,6 +94,7 @@ async def deactivate(session: AsyncSession, name: str, *, by: str) -> None:
         .where(StaffToken.staff_id == member.id, StaffToken.revoked_at.is_(None))
         .values(revoked_at=now)
     )
+    await end_sessions(session, member.id)
     session.add(AuditEvent(actor=by, action="staff:deactivated", subject=f"staff:{name}"))
 
 
@@ -113,3 +115,81 @@ def password_matches(member: StaffMember, password: str) -> bool:
         return _hasher.verify(member.password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+async def active_member(session: AsyncSession, name: str) -> StaffMember:
+    member = await session.scalar(
+        select(StaffMember).where(StaffMember.name == name, StaffMember.active)
+    )
+    if member is None:
+        raise AccountError(f"no active staff member {name!r}")
+    return member
+
+
+async def set_password(
+    session: AsyncSession, name: str, password: str | None, *, by: str
+) -> str | None:
+    """Set `password`, or issue a one-time one (returned) that must be changed at the first
+    login. Every desk session of the member ends: whoever knew the old password is out."""
+    member = await active_member(session, name)
+    one_time = secrets.token_urlsafe(12) if password is None else None
+    member.password_hash = hash_password(password or one_time or "")
+    member.password_must_change = one_time is not None
+    await end_sessions(session, member.id)
+    session.add(
+        AuditEvent(
+            actor=by,
+            action="staff:password_set",
+            subject=f"staff:{name}",
+            details={"one_time": one_time is not None},
+        )
+    )
+    return one_time
+
+
+async def change_own_password(
+    session: AsyncSession, member: StaffMember, current: str, new: str
+) -> None:
+    """The member replaces their password (a one-time one, or their own)."""
+    if not password_matches(member, current):
+        raise AccountError("текущий пароль неверен")
+    if new == current:
+        raise AccountError("новый пароль должен отличаться от текущего")
+    member.password_hash = hash_password(new)
+    member.password_must_change = False
+    session.add(
+        AuditEvent(
+            actor=f"staff:{member.name}",
+            action="staff:password_changed",
+            subject=f"staff:{member.name}",
+        )
+    )
+
+
+async def change_role(
+    session: AsyncSession, name: str, role: str, regions: Sequence[str], *, by: str
+) -> StaffMember:
+    if role not in {r.value for r in Role}:
+        raise AccountError(f"the role must be one of {', '.join(r.value for r in Role)}")
+    member = await active_member(session, name)
+    before = {"role": member.role, "regions": list(member.regions)}
+    member.role = role
+    member.regions = list(regions)
+    await end_sessions(session, member.id)  # the next login carries the new rights
+    session.add(
+        AuditEvent(
+            actor=by,
+            action="staff:role_changed",
+            subject=f"staff:{name}",
+            details={"before": before, "after": {"role": role, "regions": list(regions)}},
+        )
+    )
+    return member
+
+
+async def end_sessions(session: AsyncSession, staff_id: int) -> None:
+    await session.execute(
+        update(DeskSession)
+        .where(DeskSession.staff_id == staff_id, DeskSession.ended_at.is_(None))
+        .values(ended_at=utc_now())
+    )

@@ -17,11 +17,13 @@ from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from admin import desk
 from admin.deps import check_token
+from admin.desk_sessions import SessionPolicy
 from admin.gate import Gate, LoginThrottle
 from admin.tokens import TOKEN_LIFETIME
 from features import web
-from features.kit import SessionService
+from features.kit import DeskPages, Kit, SessionService
 from kernel.clock import utc_now
 
 log = logging.getLogger(__name__)
@@ -36,6 +38,10 @@ def create_app(
     token_lifetime: timedelta = TOKEN_LIFETIME,
     docs: bool = False,
     failed_logins_per_minute: int = 20,
+    pages: Sequence[DeskPages] = (),
+    kit: Kit | None = None,
+    session_policy: SessionPolicy | None = None,
+    failed_logins_per_account: int = 5,
 ) -> FastAPI:
     """The staff app serving `routers` (the features'), their `services` on each request's
     session."""
@@ -58,16 +64,36 @@ def create_app(
     throttle = LoginThrottle(failures=failed_logins_per_minute)
     app.middleware("http")(Gate(sessions, clock, token_lifetime, throttle))
 
+    # The web desk: its shell and the features' pages, behind the login session.
+    the_desk = desk.Desk(
+        sessions=sessions,
+        clock=clock,
+        policy=session_policy or SessionPolicy(),
+        address_throttle=throttle,
+        account_throttle=LoginThrottle(
+            failures=failed_logins_per_account, window=desk.ACCOUNT_WINDOW
+        ),
+        menu=sorted((item for p in pages for item in p.menu), key=lambda item: item.order),
+    )
+    page_routers = [p.router(kit) for p in pages] if kit is not None else []
+    desk.mount(app, the_desk, page_routers, [p.templates for p in pages])
+
     @app.exception_handler(RequestValidationError)
-    async def readable_422(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def readable_422(request: Request, exc: RequestValidationError) -> Response:
         problems = [
             f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}"
             for error in exc.errors()
         ]
+        on_desk = desk.error_page(request, 422, "; ".join(problems))
+        if on_desk is not None:
+            return on_desk
         return JSONResponse(status_code=422, content={"detail": "; ".join(problems)})
 
     @app.exception_handler(StarletteHTTPException)
     async def http_problem(request: Request, exc: StarletteHTTPException) -> Response:
+        on_desk = desk.error_page(request, exc.status_code, str(exc.detail), exc.headers)
+        if on_desk is not None:
+            return on_desk
         if exc.status_code == 400:  # a body that is not even text: malformed input like any
             return JSONResponse(status_code=422, content={"detail": "body: not valid JSON"})
         if exc.status_code == 405:  # Starlette names only the first route of the path

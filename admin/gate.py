@@ -39,6 +39,12 @@ LOGGED_PARAMETERS = frozenset(
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
+def is_desk_path(path: str) -> bool:
+    """The web desk's pages and assets: authenticated by its login session (admin/desk.py),
+    not by a bearer token."""
+    return path in ("/login", "/logout", "/desk") or path.startswith(("/desk/", "/static/"))
+
+
 @dataclass
 class LoginThrottle:
     """At most `failures` failed logins per address in a sliding `window` of seconds."""
@@ -93,8 +99,8 @@ class Gate:
         refusal = _body_refusal(request)
         if refusal is not None:
             return refusal
-        if request.url.path not in PUBLIC_PATHS:
-            address = _address(request)
+        if request.url.path not in PUBLIC_PATHS and not is_desk_path(request.url.path):
+            address = address_of(request)
             wait = self.throttle.wait(address)
             if wait > 0:
                 return _problem(429, "too many failed logins", {"Retry-After": str(int(wait))})
@@ -145,7 +151,7 @@ class Gate:
 
     async def _count_refusal(self, db: AsyncSession, request: Request, status: int) -> None:
         """Failed logins of one address: one row a minute, with their count."""
-        address = _address(request)
+        address = address_of(request)
         minute = self.clock().strftime("%Y-%m-%dT%H:%M")
         key = (address, minute)
         row_id = self._refusals.get(key)
@@ -188,7 +194,7 @@ def _body_refusal(request: Request) -> Response | None:
     return None
 
 
-def _address(request: Request) -> str:
+def address_of(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 

@@ -5,6 +5,8 @@ python -m app admin staff add NAME --role ROLE --regions 63,50|all
                           [--telegram-id ID] [--password]   add a staff member
 python -m app admin staff list                    who works in the desk
 python -m app admin staff deactivate NAME         they lose access at once
+python -m app admin staff password NAME [--stdin] set a web desk password from standard input,
+                          or print a one-time one that must be changed at the first login
 python -m app admin token add NAME                issue a token for a staff member (shown once)
 python -m app admin token revoke NAME             revoke it
 python -m app admin token list                    who has a token
@@ -76,6 +78,11 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--password", action="store_true", help="set a web desk password")
     staff.add_parser("list", help="every staff member")
     staff.add_parser("deactivate", help="take their access away").add_argument("name")
+    password = staff.add_parser("password", help="set or reset a web desk password")
+    password.add_argument("name")
+    password.add_argument(
+        "--stdin", action="store_true", help="read it from standard input (else: a one-time one)"
+    )
 
     token = sub.add_parser("token", help="staff API tokens").add_subparsers(
         dest="action", required=True
@@ -132,6 +139,19 @@ def _staff(settings: Settings, args: argparse.Namespace) -> str:
             return f"deactivated: {args.name} (their token is revoked)"
 
         return _in_session(settings, deactivate)
+
+    if args.action == "password":
+        new = sys.stdin.readline().rstrip("\n") if args.stdin else None
+
+        async def set_password(session: AsyncSession) -> str:
+            one_time = await accounts.set_password(session, args.name, new, by=by)
+            if one_time is None:
+                return f"password set: {args.name}"
+            return (
+                f"one-time password for {args.name} (to be changed at the first login): {one_time}"
+            )
+
+        return _in_session(settings, set_password)
 
     async def listing(session: AsyncSession) -> str:
         members = await accounts.listing(session)

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from datetime import timedelta
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, timedelta
 
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from admin.app import create_app
+from admin.desk_sessions import SessionPolicy
 from admin.server import Embedded
 from app.features import FEATURES
+from bot.files import TelegramFiles
 from bot.parts import Companion, OperatorDesk, Parts, Reminders
 from dialogs.engine import Engine
 from dialogs.flow import DialogConfig
 from dialogs.render import Renderer, template_loader
 from features.kit import Feature, Kit, SessionService
 from features.operator.desk import DeskWork, canned_answers
+from kernel.clock import utc_now
 from kernel.regions import Region, Regions
 from kernel.settings import Settings
 from nlu.recognizer import Recognizer, recognizer_from
@@ -95,6 +98,9 @@ class Application:
             quiet_hours=QuietHours(
                 settings.reminders.quiet_hours.start, settings.reminders.quiet_hours.end
             ),
+            files=TelegramFiles(settings.bot.token.get_secret_value(), settings.bot.api_server)
+            if settings.bot.token is not None
+            else None,
         )
         factories: dict[str, SessionService] = {}
         for feature in self.features:
@@ -108,16 +114,25 @@ class Application:
         """Every feature's domain services on one unit of work's session."""
         return {name: factory(session) for name, factory in self.service_factories.items()}
 
-    def staff_app(self) -> FastAPI:
+    def staff_app(self, clock: Callable[[], datetime] = utc_now) -> FastAPI:
         routers = [feature.staff(self.kit) for feature in self.features if feature.staff]
         admin = self.settings.admin
         return create_app(
             self.kit.sessions,
             routers,
             self.service_factories,
+            clock,
             token_lifetime=timedelta(days=admin.token_days),
             docs=admin.docs,
             failed_logins_per_minute=admin.failed_logins_per_minute,
+            pages=[feature.desk for feature in self.features if feature.desk],
+            kit=self.kit,
+            session_policy=SessionPolicy(
+                lifetime=timedelta(hours=admin.session_hours),
+                idle=timedelta(minutes=admin.session_idle_minutes),
+                secure=not admin.plain_http,
+            ),
+            failed_logins_per_account=admin.failed_logins_per_account,
         )
 
     def operator_desk(self) -> OperatorDesk | None:

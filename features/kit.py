@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar, cast
+from typing import TYPE_CHECKING, Protocol, TypeVar, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -29,6 +29,14 @@ T = TypeVar("T")
 SessionService = Callable[[AsyncSession], object]
 
 
+class FileSource(Protocol):
+    """Files citizens sent through the messenger, for staff to look at (the bot's getFile)."""
+
+    async def fetch(self, file_id: str) -> tuple[bytes, str]:
+        """The bytes and the media type; LookupError when the file cannot be had."""
+        ...
+
+
 @dataclass
 class Kit:
     """The process-wide parts every feature may build on."""
@@ -40,12 +48,35 @@ class Kit:
     # Process-wide objects that one feature builds and another reuses (the vacancy
     # catalogue), by name; see `shared`.
     objects: dict[str, object] = field(default_factory=dict)
+    # The messenger's files, when this process has a bot token.
+    files: FileSource | None = None
 
     def shared(self, name: str, build: Callable[[], T]) -> T:
         """The process's one `name` object, built on first use."""
         if name not in self.objects:
             self.objects[name] = build()
         return cast(T, self.objects[name])
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    """A link in the web desk's menu, shown to staff of `role` and above."""
+
+    label: str  # Russian, as staff read it
+    path: str
+    role: str = "operator"
+    order: int = 50
+
+
+@dataclass(frozen=True)
+class DeskPages:
+    """A feature's pages in the staff web desk: its routes (server-rendered HTML under
+    `/desk/`), the folder of their Jinja2 templates, and its menu links. The desk adds the
+    login session, CSRF checks and the audit log."""
+
+    router: Callable[[Kit], APIRouter]
+    templates: Path
+    menu: tuple[MenuItem, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -58,5 +89,7 @@ class Feature:
     services: Callable[[Kit], Mapping[str, SessionService]] | None = None
     # Its staff API routes; the staff app adds authentication and the audit log.
     staff: Callable[[Kit], APIRouter] | None = None
+    # Its pages in the staff web desk.
+    desk: DeskPages | None = None
     # What must happen when a reminder of one of its rules reached the citizen.
     on_reminder_sent: Callable[[Kit], Mapping[str, SentHook]] | None = None

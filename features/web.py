@@ -15,15 +15,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from features.kit import SessionService
 from kernel.staff import Actor, Role
+from storage.models import StaffMember
 
 # Control characters (Unicode Cc) except tab and line breaks: PostgreSQL refuses NUL, the rest
 # are never meant. The patterns put the same rules into the OpenAPI description, so clients
@@ -162,3 +165,43 @@ def now(request: Request) -> datetime:
     clock = request.app.state.clock
     result: datetime = clock()
     return result
+
+
+# --- the web desk's pages ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeskLogin:
+    """Who is logged in to the web desk, as the desk's guard found them."""
+
+    member_id: int
+    actor: Actor
+    csrf: str  # every form sends it back (the hidden field `csrf`)
+
+
+def desk_login(request: Request) -> DeskLogin:
+    login: DeskLogin | None = getattr(request.state, "desk", None)
+    if login is None:  # a page mounted without the desk's guard: never served
+        raise HTTPException(401, "log in at /login")
+    return login
+
+
+async def desk_member(request: Request, db: Session) -> StaffMember:
+    """The logged-in staff member's record, on the request's session."""
+    member = await db.get(StaffMember, desk_login(request).member_id)
+    if member is None or not member.active:
+        raise HTTPException(401, "log in at /login")
+    return member
+
+
+Member = Annotated[StaffMember, Depends(desk_member)]
+
+
+def page(
+    request: Request, template: str, context: Mapping[str, Any] | None = None, status: int = 200
+) -> HTMLResponse:
+    """A desk page rendered from the features' and the desk's templates (autoescaped)."""
+    response: HTMLResponse = request.app.state.pages.TemplateResponse(
+        request, template, dict(context or {}), status_code=status
+    )
+    return response

@@ -172,6 +172,21 @@ class AdminSettings(BaseModel):
     docs: bool = False
     # An address with this many failed logins in a minute waits (429) until the minute is over.
     failed_logins_per_minute: int = Field(default=20, ge=1, le=1_000_000)
+    # The web desk: a login lasts at most `session_hours`, and ends after `session_idle_minutes`
+    # without a request; an account waits after `failed_logins_per_account` wrong passwords
+    # in 15 minutes.
+    session_hours: float = Field(default=12, gt=0, le=24 * 7)
+    session_idle_minutes: float = Field(default=30, gt=0, le=24 * 60)
+    failed_logins_per_account: int = Field(default=5, ge=1, le=1000)
+    # Session cookies are `Secure` (sent over TLS only) unless this is set, which is allowed
+    # only with the desk on a loopback address (a TLS proxy in front, or a developer's machine).
+    plain_http: bool = False
+
+    @model_validator(mode="after")
+    def _plain_http_on_loopback_only(self) -> AdminSettings:
+        if self.plain_http and self.host not in ("127.0.0.1", "localhost", "::1"):
+            raise ValueError("admin.plain_http is allowed only with admin.host on loopback")
+        return self
 
 
 class OperatorSettings(BaseModel):

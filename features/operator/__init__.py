@@ -9,7 +9,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from dialogs.feature import Chat, Command, Section
-from features.kit import Feature, Kit, SessionService
+from features.kit import DeskPages, Feature, Kit, MenuItem, SessionService
+from features.operator import pages
 from features.operator.chat import (
     COMMENT_MODE,
     distress_alert,
@@ -60,6 +61,11 @@ FEATURE = Feature(
         on_consent_withdrawn=(forget,),
     ),
     templates=Path(__file__).with_name("templates"),
+    desk=DeskPages(
+        router=pages.router,
+        templates=Path(__file__).with_name("desk_templates"),
+        menu=(MenuItem("Очередь", "/desk/queue", order=10),),
+    ),
     rules=RULES,
     services=services,
 )

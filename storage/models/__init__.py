@@ -7,7 +7,7 @@ from storage.models.complaints import Complaint
 from storage.models.handovers import DeskTopic, Handover, HandoverMessage, Question
 from storage.models.people import AuditEvent, Citizen, Consent, Conversation, ProcessedUpdate
 from storage.models.reminders import CalendarDay, Reminder, StaffAlert
-from storage.models.staff import StaffMember, StaffToken
+from storage.models.staff import DeskSession, StaffMember, StaffToken
 from storage.models.vacancies import (
     JobProfile,
     Vacancy,
@@ -25,6 +25,7 @@ __all__ = [
     "Complaint",
     "Consent",
     "Conversation",
+    "DeskSession",
     "DeskTopic",
     "Handover",
     "HandoverMessage",

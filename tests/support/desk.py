@@ -1,0 +1,69 @@
+"""The staff web desk for tests: the real app of every feature on a migrated database, and
+a browser-like client that logs in with the login form."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from admin import accounts
+from app.build import Application
+from kernel.settings import Settings
+
+PASSWORD = "correct horse battery"
+BASE = "https://desk.test"  # session cookies are Secure: the client must speak https
+
+
+def desk_settings(**overrides: Any) -> Settings:
+    overrides.setdefault("admin", {"plain_http": False})
+    return Settings(operators={"schedule": "always"}, **overrides)
+
+
+def desk_app(
+    sessions: async_sessionmaker[AsyncSession],
+    clock: Callable[[], datetime],
+    settings: Settings | None = None,
+) -> FastAPI:
+    return Application(settings or desk_settings(), sessions).staff_app(clock)
+
+
+async def add_member(
+    sessions: async_sessionmaker[AsyncSession],
+    name: str,
+    role: str = "operator",
+    regions: Sequence[str] = ("63",),
+    password: str | None = PASSWORD,
+) -> None:
+    async with sessions() as session:
+        await accounts.add(session, name, role, regions, by="test", password=password)
+        await session.commit()
+
+
+def client(app: FastAPI, address: str = "10.0.0.1") -> httpx.AsyncClient:
+    transport = httpx.ASGITransport(app=app, client=(address, 50000))
+    return httpx.AsyncClient(transport=transport, base_url=BASE)
+
+
+async def log_in(
+    browser: httpx.AsyncClient, name: str, password: str = PASSWORD
+) -> httpx.Response:
+    """Opens the login form (which sets its token) and sends it."""
+    form = await browser.get("/login")
+    token = re.search(r'name="csrf" value="([^"]+)"', form.text)
+    assert token is not None, form.text
+    return await browser.post(
+        "/login",
+        data={"username": name, "password": password, "csrf": token[1], "next": "/desk/queue"},
+    )
+
+
+def csrf_of(page: httpx.Response) -> str:
+    token = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert token is not None, page.text
+    return token[1]
