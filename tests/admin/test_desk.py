@@ -1,0 +1,291 @@
+"""The web desk's security: logging in and out, sessions that end, CSRF on every change,
+throttled logins, one-time passwords, role and region refusals on pages, and the audit log
+of each refusal; on a real migrated database with every feature's pages."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from admin import accounts
+from storage.models import AuditEvent, Citizen, Conversation, DeskSession, Handover
+from tests.support.db_chat import Clock
+from tests.support.desk import add_member, client, csrf_of, desk_app, desk_settings, log_in
+
+NOW = datetime(2026, 11, 30, 9, tzinfo=UTC)
+
+
+@dataclass
+class Desk:
+    app: FastAPI
+    clock: Clock
+    sessions: async_sessionmaker[AsyncSession]
+    handovers: dict[str, int]  # region code -> a queued handover there
+
+
+async def queued(sessions: async_sessionmaker[AsyncSession], region: str, user: int) -> int:
+    async with sessions() as session:
+        citizen = Citizen(
+            channel="telegram",
+            external_id=str(user),
+            chat_id=user,
+            region_code=region,
+            display_name="Анна Петрова",
+        )
+        session.add(citizen)
+        await session.flush()
+        session.add(Conversation(citizen_id=citizen.id, mode="queued"))
+        handover = Handover(
+            citizen_id=citizen.id,
+            region_code=region,
+            reason="menu",
+            state="queued",
+            context={},
+            requested_at=NOW - timedelta(minutes=4),
+        )
+        session.add(handover)
+        await session.commit()
+        return handover.id
+
+
+@pytest.fixture
+async def desk(sessions: async_sessionmaker[AsyncSession]) -> Desk:
+    await add_member(sessions, "anna")  # an operator of region 63
+    await add_member(sessions, "boris")
+    await add_member(sessions, "chief", role="supervisor")
+    await add_member(sessions, "root", role="admin", regions=("*",))
+    clock = Clock(NOW)
+    handovers = {
+        "63": await queued(sessions, "63", 1001),
+        "50": await queued(sessions, "50", 1002),
+    }
+    settings = desk_settings(
+        admin={"plain_http": False, "failed_logins_per_account": 3, "session_idle_minutes": 30}
+    )
+    return Desk(desk_app(sessions, clock, settings), clock, sessions, handovers)
+
+
+@pytest.fixture
+async def anna(desk: Desk) -> AsyncIterator[httpx.AsyncClient]:
+    async with client(desk.app) as browser:
+        assert (await log_in(browser, "anna")).status_code == 303
+        yield browser
+
+
+def main_of(page: httpx.Response) -> str:
+    return page.text.partition("<main")[2]
+
+
+async def events(sessions: async_sessionmaker[AsyncSession], action: str) -> list[AuditEvent]:
+    async with sessions() as session:
+        return list(await session.scalars(select(AuditEvent).where(AuditEvent.action == action)))
+
+
+async def test_pages_send_a_stranger_to_the_login_form_and_back(desk: Desk) -> None:
+    async with client(desk.app) as browser:
+        first = await browser.get("/desk/queue")
+        assert first.status_code == 303
+        assert first.headers["location"] == "/login?next=/desk/queue"
+        logged_in = await log_in(browser, "anna")
+        assert logged_in.headers["location"] == "/desk/queue"
+        cookie = logged_in.headers["set-cookie"]
+        assert "HttpOnly" in cookie
+        assert "Secure" in cookie
+        assert "SameSite=strict" in cookie
+        queue = await browser.get("/desk/queue")
+        assert queue.status_code == 200
+        assert "Анна П." in queue.text  # an operator sees the name masked
+        assert "Петрова" not in queue.text
+    assert len(await events(desk.sessions, "desk:login")) == 1
+
+
+async def test_a_login_link_cannot_send_staff_to_another_site(desk: Desk) -> None:
+    async with client(desk.app) as browser:
+        form = await browser.get("/login", params={"next": "https://evil.example/x"})
+        response = await browser.post(
+            "/login",
+            data={
+                "username": "anna",
+                "password": "correct horse battery",
+                "csrf": csrf_of(form),
+                "next": "//evil.example/x",
+            },
+        )
+        assert response.headers["location"] == "/desk"
+
+
+async def test_a_login_without_the_forms_token_is_refused(desk: Desk) -> None:
+    async with client(desk.app) as browser:
+        response = await browser.post(
+            "/login", data={"username": "anna", "password": "correct horse battery"}
+        )
+        assert response.status_code == 403
+        assert "desk_session" not in response.headers.get("set-cookie", "")
+    assert await events(desk.sessions, "desk:login_refused")
+
+
+async def test_wrong_passwords_are_audited_and_the_account_waits(desk: Desk) -> None:
+    async with client(desk.app) as browser:
+        for _ in range(3):
+            assert (await log_in(browser, "anna", "wrong password!")).status_code == 401
+        # Now even the right password waits: the account is throttled.
+        throttled = await log_in(browser, "anna")
+        assert throttled.status_code == 429
+        assert "Слишком много" in throttled.text
+        assert int(throttled.headers["retry-after"]) > 0
+    # ... from another address too, while another account is not held up.
+    async with client(desk.app, address="10.0.0.2") as other:
+        assert (await log_in(other, "anna")).status_code == 429
+        assert (await log_in(other, "boris")).status_code == 303
+    assert len(await events(desk.sessions, "desk:login_failed")) == 3
+    assert await events(desk.sessions, "desk:login_throttled")
+
+
+async def test_many_failures_from_one_address_hold_up_every_account(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await add_member(sessions, "anna")
+    settings = desk_settings(admin={"plain_http": False, "failed_logins_per_minute": 4})
+    app = desk_app(sessions, Clock(NOW), settings)
+    async with client(app) as browser:
+        for name in ("x1", "x2", "x3", "x4"):
+            assert (await log_in(browser, name, "nothing at all")).status_code == 401
+        assert (await log_in(browser, "anna")).status_code == 429
+
+
+async def test_a_change_without_the_csrf_token_is_refused_and_audited(
+    desk: Desk, anna: httpx.AsyncClient
+) -> None:
+    handover = desk.handovers["63"]
+    for data in ({}, {"csrf": "forged"}):
+        refused = await anna.post(f"/desk/queue/{handover}/claim", data=data)
+        assert refused.status_code == 403
+        assert "Форма устарела" in refused.text
+    async with desk.sessions() as session:
+        assert (await session.get(Handover, handover)).state == "queued"  # type: ignore[union-attr]
+        calls = await session.scalars(select(AuditEvent).where(AuditEvent.subject == "csrf"))
+        assert [c.details["status"] for c in calls] == [403, 403]
+
+
+async def test_an_operator_takes_a_conversation_once(desk: Desk, anna: httpx.AsyncClient) -> None:
+    handover = desk.handovers["63"]
+    token = csrf_of(await anna.get("/desk/queue"))
+    taken = await anna.post(f"/desk/queue/{handover}/claim", data={"csrf": token})
+    assert taken.status_code == 303
+    assert taken.headers["location"] == f"/desk/conversations/{handover}"
+    async with client(desk.app) as boris:
+        await log_in(boris, "boris")
+        second = await boris.post(
+            f"/desk/queue/{handover}/claim", data={"csrf": csrf_of(await boris.get("/desk/queue"))}
+        )
+        assert second.status_code == 409
+        assert "уже взял(а) anna" in second.text
+
+
+async def test_another_regions_conversation_is_not_found(
+    desk: Desk, anna: httpx.AsyncClient
+) -> None:
+    outside = desk.handovers["50"]
+    page = await anna.get(f"/desk/conversations/{outside}")
+    missing = await anna.get("/desk/conversations/999999")
+    assert page.status_code == missing.status_code == 404
+    assert main_of(page) == main_of(missing)
+    token = csrf_of(await anna.get("/desk/queue"))
+    claim = await anna.post(f"/desk/queue/{outside}/claim", data={"csrf": token})
+    assert claim.status_code == 404
+    queue = await anna.get("/desk/queue")
+    assert f"/desk/queue/{outside}/claim" not in queue.text
+
+
+async def test_an_operator_cannot_assign_conversations(
+    desk: Desk, anna: httpx.AsyncClient
+) -> None:
+    token = csrf_of(await anna.get("/desk/queue"))
+    refused = await anna.post(
+        f"/desk/queue/{desk.handovers['63']}/assign", data={"csrf": token, "operator": "boris"}
+    )
+    assert refused.status_code == 403
+    assert "нет доступа" in refused.text.lower()
+    async with desk.sessions() as session:
+        calls = await session.scalars(select(AuditEvent).where(AuditEvent.actor == "staff:anna"))
+        assert any(
+            c.details.get("status") == 403 and c.details["path"].endswith("/assign") for c in calls
+        )
+
+
+async def test_a_supervisor_assigns_a_conversation(desk: Desk) -> None:
+    handover = desk.handovers["63"]
+    async with client(desk.app) as chief:
+        await log_in(chief, "chief")
+        page = await chief.get(f"/desk/conversations/{handover}")
+        assert "Назначить оператору" in page.text
+        done = await chief.post(
+            f"/desk/queue/{handover}/assign", data={"csrf": csrf_of(page), "operator": "boris"}
+        )
+        assert done.status_code == 303
+    async with desk.sessions() as session:
+        assert (await session.get(Handover, handover)).claimed_by == "boris"  # type: ignore[union-attr]
+
+
+async def test_a_session_ends_after_idle_time_and_at_logout(
+    desk: Desk, anna: httpx.AsyncClient
+) -> None:
+    desk.clock.now = NOW + timedelta(minutes=29)
+    assert (await anna.get("/desk/queue")).status_code == 200  # the idle clock restarts
+    desk.clock.now = NOW + timedelta(minutes=58)
+    assert (await anna.get("/desk/queue")).status_code == 200
+    desk.clock.now = NOW + timedelta(minutes=89)
+    expired = await anna.get("/desk/queue")
+    assert expired.status_code == 303
+    assert expired.headers["location"].startswith("/login")
+
+    await log_in(anna, "anna")
+    token = csrf_of(await anna.get("/desk/queue"))
+    assert (await anna.post("/logout", data={"csrf": token})).status_code == 303
+    assert (await anna.get("/desk/queue")).status_code == 303
+    async with desk.sessions() as session:
+        ended = await session.scalars(select(DeskSession.ended_at))
+        assert all(at is not None for at in ended)
+
+
+async def test_deactivation_ends_the_session_at_once(desk: Desk, anna: httpx.AsyncClient) -> None:
+    async with desk.sessions() as session:
+        await accounts.deactivate(session, "anna", by="test")
+        await session.commit()
+    assert (await anna.get("/desk/queue")).status_code == 303
+    assert (await log_in(anna, "anna")).status_code == 401
+
+
+async def test_a_one_time_password_must_be_changed_first(desk: Desk) -> None:
+    async with desk.sessions() as session:
+        one_time = await accounts.set_password(session, "boris", None, by="test")
+        await session.commit()
+    assert one_time is not None
+    async with client(desk.app) as boris:
+        assert (await log_in(boris, "boris", one_time)).status_code == 303
+        held = await boris.get("/desk/queue")
+        assert held.headers["location"] == "/desk/password"
+        form = await boris.get("/desk/password")
+        short = await boris.post(
+            "/desk/password",
+            data={"csrf": csrf_of(form), "current": one_time, "new": "short", "again": "short"},
+        )
+        assert short.status_code == 422
+        assert "не короче 12" in short.text
+        new = "a much longer password"
+        changed = await boris.post(
+            "/desk/password",
+            data={"csrf": csrf_of(form), "current": one_time, "new": new, "again": new},
+        )
+        assert changed.status_code == 303
+        assert (await boris.get("/desk/queue")).status_code == 200
+    async with client(desk.app) as again:
+        assert (await log_in(again, "boris", one_time)).status_code == 401
+        assert (await log_in(again, "boris", "a much longer password")).status_code == 303
