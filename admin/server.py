@@ -25,7 +25,15 @@ class EmbeddedServer(uvicorn.Server):
 class Embedded:
     def __init__(self, app: FastAPI, host: str, port: int) -> None:
         config = uvicorn.Config(
-            app, host=host, port=port, log_level="warning", lifespan="off", access_log=False
+            app,
+            host=host,
+            port=port,
+            log_level="warning",
+            lifespan="off",
+            access_log=False,
+            # The desk's live pages hold connections open: they must not keep the bot from
+            # stopping.
+            timeout_graceful_shutdown=2,
         )
         self._server = EmbeddedServer(config)
         self._task: asyncio.Task[None] | None = None

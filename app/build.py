@@ -136,9 +136,9 @@ class Application:
         )
 
     def operator_desk(self) -> OperatorDesk | None:
-        """The operators' Telegram group, when `operators.chat_id` is set."""
+        """The operators' Telegram group (`operators.chat_id`) and/or the web desk."""
         config = self.settings.operators
-        if config.chat_id is None:
+        if config.chat_id is None and not config.web_desk:
             return None
         names = {code: region.name for code, region in self.settings.regions.items()}
         return OperatorDesk(

@@ -58,7 +58,14 @@ class OperatorGroup:
     _warned: set[int] = field(default_factory=set)  # group members told they are not staff
 
     @property
+    def in_telegram(self) -> bool:
+        """Whether operators also work in a Telegram group (else only the web desk)."""
+        return self.desk.chat_id is not None
+
+    @property
     def chat_id(self) -> int:
+        if self.desk.chat_id is None:
+            raise RuntimeError("no operators' group is configured")
         return self.desk.chat_id
 
     # --- the operators' side -----------------------------------------------------------------
@@ -195,8 +202,9 @@ class OperatorGroup:
         # to the citizens.
         self._tasks = [
             asyncio.create_task(self._run(self._wake_citizens, self.relay_to_citizens)),
-            asyncio.create_task(self._run(self._wake_desk, self.relay_to_desk)),
         ]
+        if self.in_telegram:  # the web desk reads the database itself
+            self._tasks.append(asyncio.create_task(self._run(self._wake_desk, self.relay_to_desk)))
 
     async def stop(self) -> None:
         for task in self._tasks:

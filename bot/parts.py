@@ -28,9 +28,11 @@ class Companion(Protocol):
 
 @dataclass(frozen=True)
 class OperatorDesk:
-    """The operators' forum group (bot/operator_group.py), as the composition root sets it."""
+    """The operators' desks as the bot serves them (bot/operator_group.py): the Telegram forum
+    group when `chat_id` is set, and the relay of what operators answer (from the group or
+    the web desk) to the citizens."""
 
-    chat_id: int
+    chat_id: int | None
     work: Callable[[AsyncSession], DeskWork]
     canned: Mapping[str, str]
     refresh_seconds: float = 30.0  # the place-in-queue message, 003 p.34(д)

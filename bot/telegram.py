@@ -53,7 +53,7 @@ def build_dispatcher(parts: Parts, bot: Bot, settings: BotSettings) -> Dispatche
         if parts.operators is not None
         else None
     )
-    if group is not None:  # before the citizens' router: its updates come from the group
+    if group is not None and group.in_telegram:  # first: its updates come from the group
         dispatcher.include_router(group.router())
     dispatcher.include_router(
         get_router(

@@ -92,6 +92,7 @@ class Engine(FreeText):
             services=services or {},
         )
         replies = await self._dispatch(turn)
+        await store.count_turn(citizen, turn.now.date(), turn.understood)
         new_slots: dict[str, Any] = {}
         if conversation.flow:
             new_slots = {"values": turn.values, "history": turn.history}

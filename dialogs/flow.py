@@ -73,6 +73,9 @@ class Turn:
     # and the one proposed on this turn, kept for the next one only.
     pending_intent: str | None = None
     proposed_intent: str | None = None
+    # Free text the bot had to read: True when it knew what was asked, False when it could
+    # only suggest or say it did not understand; None for buttons, commands and flow steps.
+    understood: bool | None = None
     # Unfinished flows the citizen left for something else, by flow name: {step, values,
     # history}. Kept in the conversation, so they survive restarts too.
     drafts: dict[str, dict[str, Any]] = field(default_factory=dict)

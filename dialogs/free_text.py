@@ -42,6 +42,7 @@ class FreeText(FlowControl):
                 return await self._act_on_intent(turn, pending, None)
             if typed in NO_WORDS or sure == "deny":
                 return [self.menu(turn)]
+        turn.understood = sure is not None
         if understanding is None:
             return [Reply("common.not_understood", buttons=turn.menu_keyboard())]
         if sure is not None:

@@ -3,6 +3,7 @@ flow tests use an in-memory fake."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, Protocol
 
 from nlu.results import Understanding
@@ -26,6 +27,9 @@ class DialogStore(Protocol):
     async def audit(
         self, actor: str, action: str, subject: str | None, details: dict[str, Any]
     ) -> None: ...
+
+    async def count_turn(self, citizen: Citizen, day: date, understood: bool | None) -> None:
+        """One more message of the citizen that day, for the staff's reports."""
 
 
 class IntentRecognizer(Protocol):

@@ -195,6 +195,9 @@ class OperatorSettings(BaseModel):
     # The operators' forum supergroup (the bot an administrator allowed to manage topics);
     # None: no operators' desk in Telegram.
     chat_id: int | None = None
+    # Operators also answer from the staff web desk (served by the staff app, admin/): staff
+    # with a desk password count as operators who can be reached.
+    web_desk: bool = True
     # working_hours: on the region's working days and hours only; always: around the clock.
     schedule: Literal["working_hours", "always"] = "working_hours"
     # The expected wait until there are handled conversations to take the median of.

@@ -3,7 +3,7 @@ the caller's unit of work does."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, delete, select, update
@@ -18,6 +18,7 @@ from storage.models import (
     Conversation,
     ProcessedUpdate,
     Reminder,
+    TurnCount,
 )
 
 
@@ -51,6 +52,26 @@ class SqlDialogStore:
             self._session.add(conversation)
             await self._session.flush()
         return conversation
+
+    async def count_turn(self, citizen: Citizen, day: date, understood: bool | None) -> None:
+        # One citizen's turns are handled one at a time (bot/middlewares.py), so a read and
+        # a write in the turn's transaction do not race.
+        row = await self._session.get(TurnCount, (day, citizen.id))
+        if row is None:
+            row = TurnCount(
+                day=day,
+                citizen_id=citizen.id,
+                region_code=citizen.region_code,
+                messages=0,
+                free_text=0,
+                not_understood=0,
+            )
+            self._session.add(row)
+        row.messages += 1
+        row.region_code = citizen.region_code
+        if understood is not None:
+            row.free_text += 1
+            row.not_understood += 0 if understood else 1
 
     async def active_consent(self, citizen: Citizen) -> Consent | None:
         query = (

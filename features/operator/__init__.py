@@ -64,7 +64,10 @@ FEATURE = Feature(
     desk=DeskPages(
         router=pages.router,
         templates=Path(__file__).with_name("desk_templates"),
-        menu=(MenuItem("Очередь", "/desk/queue", order=10),),
+        menu=(
+            MenuItem("Очередь", "/desk/queue", order=10),
+            MenuItem("Отчёт", "/desk/report", role="supervisor", order=80),
+        ),
     ),
     rules=RULES,
     services=services,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Path, Request
@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from features import masking
 from features.kit import FileSource, Kit
+from features.operator import report
 from features.operator.desk import canned_answers
 from features.operator.service import (
     HELD,
@@ -29,7 +30,18 @@ from features.operator.service import (
     HandoverError,
     SqlHandovers,
 )
-from features.web import MAX_ID, Member, Operator, Session, Supervisor, in_scope, now, page
+from features.web import (
+    MAX_ID,
+    IsoDate,
+    Member,
+    Operator,
+    Session,
+    Supervisor,
+    desk_login,
+    in_scope,
+    now,
+    page,
+)
 from kernel.staff import Actor, Role
 from storage.models import AuditEvent, Citizen, Handover, HandoverMessage, StaffMember
 
@@ -132,6 +144,7 @@ def _live(
     """Server-sent events: the fragment `template` again whenever what it shows changes."""
     sessions = request.app.state.sessions
     pages = request.app.state.pages
+    login = desk_login(request)  # the fragments' forms carry its CSRF token
 
     async def events() -> AsyncIterator[str]:
         last = None
@@ -143,7 +156,7 @@ def _live(
             if context is None:
                 yield "event: gone\ndata: \n\n"
                 return
-            html = pages.get_template(template).render(context)
+            html = pages.get_template(template).render({**context, "login": login})
             if html != last:
                 last = html
                 yield "".join(f"data: {line}\n" for line in html.splitlines() or [""]) + "\n"
@@ -160,7 +173,47 @@ def router(kit: Kit) -> APIRouter:
     _queue_pages(routes, kit, region_names)
     _conversation_pages(routes, kit, region_names)
     _media(routes, kit.files)
+    _report_pages(routes)
     return routes
+
+
+def _report_pages(routes: APIRouter) -> None:
+    async def build(
+        request: Request, db: AsyncSession, staff: Actor, start: date | None
+    ) -> report.Report:
+        today = now(request).date()
+        first = start or today - timedelta(days=report.DAYS - 1)
+        return await report.weekly(db, staff, first, today)
+
+    @routes.get("/report")
+    async def weekly(
+        request: Request, db: Session, staff: Supervisor, start: IsoDate | None = None
+    ) -> Response:
+        built = await build(request, db, staff, start)
+        peak = max([total for _, total, _ in built.by_day] + [1])
+        return page(request, "report.html", {"report": built, "peak": peak})
+
+    @routes.get("/report.csv")
+    async def weekly_csv(
+        request: Request, db: Session, staff: Supervisor, start: IsoDate | None = None
+    ) -> Response:
+        built = await build(request, db, staff, start)
+        return Response(
+            report.as_csv(built),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="report-{built.start}.csv"'},
+        )
+
+    @routes.get("/report.xlsx")
+    async def weekly_xlsx(
+        request: Request, db: Session, staff: Supervisor, start: IsoDate | None = None
+    ) -> Response:
+        built = await build(request, db, staff, start)
+        return Response(
+            report.as_xlsx(built),
+            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": f'attachment; filename="report-{built.start}.xlsx"'},
+        )
 
 
 def _queue_pages(routes: APIRouter, kit: Kit, region_names: dict[str, str]) -> None:

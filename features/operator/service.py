@@ -65,8 +65,8 @@ class SqlHandovers:
 
     @property
     def desk_configured(self) -> bool:
-        """Whether operators have a desk to answer from (the Telegram group)."""
-        return self._settings.chat_id is not None
+        """Whether operators have a desk to answer from (the Telegram group, the web desk)."""
+        return self._settings.chat_id is not None or self._settings.web_desk
 
     @property
     def crisis_lines(self) -> list[str]:
@@ -155,11 +155,18 @@ class SqlHandovers:
         return statistics.median(spans) if spans else self._settings.default_handle_minutes
 
     async def operators_for(self, region_code: str) -> list[StaffMember]:
-        """Active staff with a Telegram id who serve the region."""
-        members = await self._session.scalars(
-            select(StaffMember).where(StaffMember.active, StaffMember.telegram_id.is_not(None))
-        )
-        return [m for m in members if Actor.of(m.name, m.role, m.regions).covers(region_code)]
+        """Active staff who serve the region and have a desk to answer from: a Telegram id for
+        the operators' group, a password for the web desk."""
+        members = await self._session.scalars(select(StaffMember).where(StaffMember.active))
+        return [
+            m
+            for m in members
+            if Actor.of(m.name, m.role, m.regions).covers(region_code) and self._reachable(m)
+        ]
+
+    def _reachable(self, member: StaffMember) -> bool:
+        in_group = self._settings.chat_id is not None and member.telegram_id is not None
+        return in_group or (self._settings.web_desk and member.password_hash is not None)
 
     async def open_now(self, region_code: str, now: datetime, hours: tuple[time, time]) -> bool:
         """Whether operators are expected to answer now in the region: around the clock, or

@@ -5,7 +5,14 @@ from kernel.clock import utc_now
 from storage.models.base import Base, UtcDateTime
 from storage.models.complaints import Complaint
 from storage.models.handovers import DeskTopic, Handover, HandoverMessage, Question
-from storage.models.people import AuditEvent, Citizen, Consent, Conversation, ProcessedUpdate
+from storage.models.people import (
+    AuditEvent,
+    Citizen,
+    Consent,
+    Conversation,
+    ProcessedUpdate,
+    TurnCount,
+)
 from storage.models.reminders import CalendarDay, Reminder, StaffAlert
 from storage.models.staff import DeskSession, StaffMember, StaffToken
 from storage.models.vacancies import (
@@ -36,6 +43,7 @@ __all__ = [
     "StaffAlert",
     "StaffMember",
     "StaffToken",
+    "TurnCount",
     "UtcDateTime",
     "Vacancy",
     "VacancyImport",

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -76,6 +77,22 @@ class Conversation(Base):
 
     # Optimistic locking: an UPDATE that finds another version raises StaleDataError.
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class TurnCount(Base):
+    """How much one citizen wrote on one (UTC) day, for the staff's reports: a citizen-day
+    is one conversation; free text the bot did not understand is counted apart (003 p.34(ж))."""
+
+    __tablename__ = "turn_counts"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    citizen_id: Mapped[int] = mapped_column(
+        ForeignKey("citizens.id", ondelete="CASCADE"), primary_key=True
+    )
+    region_code: Mapped[str | None] = mapped_column(String(8))
+    messages: Mapped[int] = mapped_column(Integer, default=0)
+    free_text: Mapped[int] = mapped_column(Integer, default=0)
+    not_understood: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class ProcessedUpdate(Base):

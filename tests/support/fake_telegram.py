@@ -9,7 +9,9 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import struct
 import time
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,6 +65,7 @@ class FakeTelegram:
     async def start(self) -> str:
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -100,6 +103,22 @@ class FakeTelegram:
             )
         result = await handler(params)
         return web.json_response({"ok": True, "result": result})
+
+    async def _download(self, request: web.Request) -> web.Response:
+        """A file getFile pointed to: every file here is the same small picture."""
+        if request.match_info["token"] != self.token:
+            return web.Response(status=401)
+        self.requests.append(Request("download", {"path": request.match_info["path"]}))
+        return web.Response(body=PICTURE, content_type="image/png")
+
+    async def _api_getFile(self, params: dict[str, Any]) -> Any:  # noqa: N802
+        file_id = str(params["file_id"])
+        return {
+            "file_id": file_id,
+            "file_unique_id": file_id[:16],
+            "file_size": len(PICTURE),
+            "file_path": f"photos/{file_id}.png",
+        }
 
     def _refusal(self, params: dict[str, Any]) -> web.Response | None:
         if self.failing_sends > 0:
@@ -334,6 +353,26 @@ class FakeTelegram:
                 )
             await asyncio.sleep(0.05)
         return self.sent(method)
+
+
+def _picture(width: int = 8, height: int = 8) -> bytes:
+    """A real PNG (a blue square), so a browser can show what getFile served."""
+    rows = b"".join(b"\x00" + b"\x1f\x5f\xbf" * width for _ in range(height))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+PICTURE = _picture()
 
 
 def _chat(chat_id: int) -> dict[str, Any]:

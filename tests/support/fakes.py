@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from kernel.clock import utc_now
@@ -22,6 +23,7 @@ class InMemoryStore:
     citizens: dict[tuple[str, str], Citizen] = field(default_factory=dict)
     conversations: dict[int, Conversation] = field(default_factory=dict)
     consents: list[Consent] = field(default_factory=list)
+    turns: list[tuple[int, date, bool | None]] = field(default_factory=list)
     audit_log: list[AuditRecord] = field(default_factory=list)
 
     async def citizen(self, channel: str, external_id: str, chat_id: int) -> Citizen:
@@ -42,6 +44,9 @@ class InMemoryStore:
                 id=citizen.id, citizen_id=citizen.id, mode="bot", slots={}, version=1
             )
         return self.conversations[citizen.id]
+
+    async def count_turn(self, citizen: Citizen, day: date, understood: bool | None) -> None:
+        self.turns.append((citizen.id, day, understood))
 
     async def active_consent(self, citizen: Citizen) -> Consent | None:
         active = [

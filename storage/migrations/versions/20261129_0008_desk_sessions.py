@@ -1,4 +1,4 @@
-"""web desk sessions; one-time passwords
+"""web desk sessions; one-time passwords; daily counts of citizens' messages
 
 Revision ID: 0008
 Revises: 0007
@@ -45,9 +45,26 @@ def upgrade() -> None:
         sa.UniqueConstraint("id_sha256", name=op.f("uq_desk_sessions_id_sha256")),
     )
     op.create_index("ix_desk_sessions_staff", "desk_sessions", ["staff_id"], unique=False)
+    op.create_table(
+        "turn_counts",
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("citizen_id", sa.Integer(), nullable=False),
+        sa.Column("region_code", sa.String(length=8), nullable=True),
+        sa.Column("messages", sa.Integer(), nullable=False),
+        sa.Column("free_text", sa.Integer(), nullable=False),
+        sa.Column("not_understood", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["citizen_id"],
+            ["citizens.id"],
+            name=op.f("fk_turn_counts_citizen_id_citizens"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("day", "citizen_id", name=op.f("pk_turn_counts")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("turn_counts")
     op.drop_index("ix_desk_sessions_staff", table_name="desk_sessions")
     op.drop_table("desk_sessions")
     with op.batch_alter_table("staff") as batch:
