@@ -182,7 +182,7 @@ async def weekly(db: AsyncSession, staff: Actor, start: date, today: date) -> Re
     report.conversations = sum(per_day.values())
     report.handed_over = sum(handed.values())
     _queue(report, handovers)
-    await _questions(db, report, staff, since, until, today)
+    await _questions(db, report, staff, (since, until), today)
     await _complaints(db, report, staff, today)
     await _reminders(db, report, staff, since, until)
     return report
@@ -215,8 +215,13 @@ def _queue(report: Report, handovers: list[Handover]) -> None:
 
 
 async def _questions(
-    db: AsyncSession, report: Report, staff: Actor, since: datetime, until: datetime, today: date
+    db: AsyncSession,
+    report: Report,
+    staff: Actor,
+    window: tuple[datetime, datetime],
+    today: date,
 ) -> None:
+    since, until = window
     questions = (
         await db.execute(
             _scoped(
