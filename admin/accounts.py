@@ -193,3 +193,17 @@ async def end_sessions(session: AsyncSession, staff_id: int) -> None:
         .where(DeskSession.staff_id == staff_id, DeskSession.ended_at.is_(None))
         .values(ended_at=utc_now())
     )
+
+
+async def reactivate(session: AsyncSession, name: str, *, by: str) -> StaffMember:
+    """Undo a deactivation; they get a new password from whoever reactivated them."""
+    member = await session.scalar(
+        select(StaffMember).where(StaffMember.name == name, StaffMember.active.is_(False))
+    )
+    if member is None:
+        raise AccountError(f"no deactivated staff member {name!r}")
+    member.active = True
+    member.deactivated_at = None
+    session.add(AuditEvent(actor=by, action="staff:reactivated", subject=f"staff:{name}"))
+    await session.flush()
+    return member

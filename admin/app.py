@@ -76,7 +76,10 @@ def create_app(
         menu=sorted((item for p in pages for item in p.menu), key=lambda item: item.order),
     )
     page_routers = [p.router(kit) for p in pages] if kit is not None else []
-    desk.mount(app, the_desk, page_routers, [p.templates for p in pages])
+    region_names = (
+        {code: region.name for code, region in kit.settings.regions.items()} if kit else {}
+    )
+    desk.mount(app, the_desk, page_routers, [p.templates for p in pages], region_names)
 
     @app.exception_handler(RequestValidationError)
     async def readable_422(request: Request, exc: RequestValidationError) -> Response:

@@ -26,7 +26,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescap
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from admin import accounts, desk_sessions
+from admin import accounts, desk_sessions, staff_pages
 from admin.desk_sessions import COOKIE, SessionPolicy
 from admin.gate import LoginThrottle, address_of, is_desk_path
 from features.kit import MenuItem
@@ -124,6 +124,7 @@ async def _check_csrf(request: Request, expected: str) -> None:
 
 
 Guarded = [Depends(guard)]
+STAFF_MENU = MenuItem("Сотрудники", "/desk/staff", role="admin", order=90)
 
 
 def shell_router() -> APIRouter:
@@ -290,8 +291,11 @@ def mount(
     desk: Desk,
     routers: Sequence[APIRouter],
     template_dirs: Sequence[Path],
+    region_names: Mapping[str, str],
 ) -> None:
-    """The desk's shell and the features' pages, each behind the guard."""
+    """The desk's shell, the staff page and the features' pages, each behind the guard."""
+    desk.menu = sorted([*desk.menu, STAFF_MENU], key=lambda item: item.order)
+    routers = [*routers, staff_pages.router(dict(region_names))]
     app.state.desk = desk
     app.state.pages = templates(template_dirs, desk)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

@@ -146,6 +146,7 @@ def role_required(role: Role) -> Any:
 
 Operator = Annotated[Actor, role_required(Role.OPERATOR)]
 Supervisor = Annotated[Actor, role_required(Role.SUPERVISOR)]
+Admin = Annotated[Actor, role_required(Role.ADMIN)]
 
 
 def in_scope(staff: Actor, region_code: str | None, not_found: str) -> None:

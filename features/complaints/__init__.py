@@ -10,12 +10,12 @@ from typing import Any
 from dialogs.feature import Chat, Command, Controls, Section
 from dialogs.flow import Turn
 from dialogs.types import Reply
-from features.complaints import staff
+from features.complaints import pages, staff
 from features.complaints.flow import COMPLAINT
 from features.complaints.ports import SERVICE
 from features.complaints.service import RULES, SqlComplaints
 from features.complaints.status import StatusPress, open_status, pressed_case, typed_number
-from features.kit import Feature, Kit, SessionService
+from features.kit import DeskPages, Feature, Kit, MenuItem, SessionService
 
 
 async def open_complaints(
@@ -57,4 +57,9 @@ FEATURE = Feature(
     rules=RULES,
     services=services,
     staff=staff.staff_router,
+    desk=DeskPages(
+        router=pages.router,
+        templates=Path(__file__).with_name("desk_templates"),
+        menu=(MenuItem("Жалобы", "/desk/complaints", order=30),),
+    ),
 )

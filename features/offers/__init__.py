@@ -9,8 +9,8 @@ from pathlib import Path
 
 from dialogs.feature import Chat
 from features import vacancies
-from features.kit import Feature, Kit, SessionService
-from features.offers import staff
+from features.kit import DeskPages, Feature, Kit, MenuItem, SessionService
+from features.offers import pages, staff
 from features.offers.ports import SERVICE, OfferPress
 from features.offers.screens import offer_button, open_offer_notice
 from features.offers.service import NOTICE_RULE, RULES, SqlOffers, start_term
@@ -36,5 +36,10 @@ FEATURE = Feature(
     rules=RULES,
     services=services,
     staff=staff.staff_router,
+    desk=DeskPages(
+        router=pages.router,
+        templates=Path(__file__).with_name("desk_templates"),
+        menu=(MenuItem("Предложения", "/desk/offers", order=40),),
+    ),
     on_reminder_sent=on_reminder_sent,
 )

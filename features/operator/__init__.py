@@ -66,6 +66,7 @@ FEATURE = Feature(
         templates=Path(__file__).with_name("desk_templates"),
         menu=(
             MenuItem("Очередь", "/desk/queue", order=10),
+            MenuItem("Уведомления", "/desk/alerts", order=50),
             MenuItem("Отчёт", "/desk/report", role="supervisor", order=80),
         ),
     ),

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from features import masking
 from features.kit import FileSource, Kit
-from features.operator import report
+from features.operator import case, report
 from features.operator.desk import canned_answers
 from features.operator.service import (
     HELD,
@@ -174,6 +174,7 @@ def router(kit: Kit) -> APIRouter:
     _conversation_pages(routes, kit, region_names)
     _media(routes, kit.files)
     _report_pages(routes)
+    routes.include_router(case.router(kit))
     return routes
 
 

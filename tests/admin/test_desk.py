@@ -4,15 +4,19 @@ of each refusal; on a real migrated database with every feature's pages."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import re
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.routing import BaseRoute
 
 from admin import accounts
 from storage.models import AuditEvent, Citizen, Conversation, DeskSession, Handover
@@ -202,6 +206,11 @@ async def test_another_regions_conversation_is_not_found(
     assert claim.status_code == 404
     queue = await anna.get("/desk/queue")
     assert f"/desk/queue/{outside}/claim" not in queue.text
+    async with desk.sessions() as session:
+        calls = await session.scalars(select(AuditEvent).where(AuditEvent.actor == "staff:anna"))
+        assert (f"/desk/conversations/{outside}", 404) in {
+            (c.details.get("path"), c.details.get("status")) for c in calls
+        }
 
 
 async def test_an_operator_cannot_assign_conversations(
@@ -289,3 +298,51 @@ async def test_a_one_time_password_must_be_changed_first(desk: Desk) -> None:
     async with client(desk.app) as again:
         assert (await log_in(again, "boris", one_time)).status_code == 401
         assert (await log_in(again, "boris", "a much longer password")).status_code == 303
+
+
+async def test_every_desk_page_is_behind_the_login_and_declares_its_role(desk: Desk) -> None:
+    """One declaration per route, as in the JSON API (`Operator`, `Supervisor`, `Admin`), and
+    no page answers a stranger: GETs go to the login form, anything else is refused."""
+
+    def checks(dependant: Any) -> list[str]:
+        own = [getattr(dependant.call, "__qualname__", "")]
+        return own + [name for sub in dependant.dependencies for name in checks(sub)]
+
+    def flattened(routes: Sequence[BaseRoute]) -> list[APIRoute]:
+        found: list[APIRoute] = []
+        for route in routes:
+            if isinstance(route, APIRoute):
+                found.append(route)
+            elif hasattr(route, "original_router"):  # FastAPI keeps included routers apart
+                found += flattened(route.original_router.routes)
+        return found
+
+    pages = [
+        route
+        for route in flattened(desk.app.routes)
+        if route.path.startswith("/desk/") and route.path != "/desk/password"
+    ]
+    assert len(pages) > 20
+    async with client(desk.app) as stranger:
+        for route in pages:
+            assert any(name.startswith("role_required") for name in checks(route.dependant)), (
+                route.path
+            )
+            path = re.sub(r"\{[^}]+\}", "1", route.path)
+            for method in route.methods or ():
+                answer = await stranger.request(method, path)
+                expected = 303 if method == "GET" else 401
+                assert answer.status_code == expected, (method, path)
+
+
+async def test_an_operator_cannot_open_an_administrators_page(
+    desk: Desk, anna: httpx.AsyncClient
+) -> None:
+    for path in ("/desk/staff", "/desk/report"):
+        refused = await anna.get(path)
+        assert refused.status_code == 403
+        assert "У вашей роли нет доступа" in refused.text
+    async with desk.sessions() as session:
+        calls = await session.scalars(select(AuditEvent).where(AuditEvent.actor == "staff:anna"))
+        refusals = {(c.details.get("path"), c.details.get("status")) for c in calls}
+    assert {("/desk/staff", 403), ("/desk/report", 403)} <= refusals
