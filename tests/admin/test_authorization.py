@@ -135,7 +135,7 @@ def api_routes(routes: Sequence[BaseRoute]) -> list[APIRoute]:
     found: list[APIRoute] = []
     for route in routes:
         if isinstance(route, APIRoute):
-            if route.include_in_schema:
+            if route.include_in_schema and not route.path.startswith("/desk/"):
                 found.append(route)
         elif hasattr(route, "original_router"):
             found += api_routes(route.original_router.routes)
