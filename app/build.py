@@ -199,4 +199,5 @@ async def build_parts(settings: Settings, features: Sequence[Feature] = FEATURES
         services=application.services,
         reminders=application.reminders(),
         companions=companions,
+        nudges=application.kit.nudges,
     )

@@ -62,6 +62,8 @@ class Parts:
     reminders: Reminders | None = None
     companions: Sequence[Companion] = ()
     operators: OperatorDesk | None = None  # the operators' forum group, when configured
+    # The staff app's hooks that wake this process's relays after a staff action (Kit.nudges).
+    nudges: list[Callable[[], None]] = field(default_factory=list)
 
     async def close(self) -> None:
         await self.recognizer.close()

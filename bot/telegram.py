@@ -53,6 +53,8 @@ def build_dispatcher(parts: Parts, bot: Bot, settings: BotSettings) -> Dispatche
         if parts.operators is not None
         else None
     )
+    if group is not None:
+        parts.nudges.append(group.kick)  # the desk's replies go out at once, not at a sweep
     if group is not None and group.in_telegram:  # first: its updates come from the group
         dispatcher.include_router(group.router())
     dispatcher.include_router(

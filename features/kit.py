@@ -50,6 +50,13 @@ class Kit:
     objects: dict[str, object] = field(default_factory=dict)
     # The messenger's files, when this process has a bot token.
     files: FileSource | None = None
+    # Called after a staff action committed messages to an outbox: they wake this process's
+    # relays (the bot adds its own when it runs here), else the next sweep sends them.
+    nudges: list[Callable[[], None]] = field(default_factory=list)
+
+    def nudge(self) -> None:
+        for wake in self.nudges:
+            wake()
 
     def shared(self, name: str, build: Callable[[], T]) -> T:
         """The process's one `name` object, built on first use."""

@@ -9,6 +9,11 @@
       if (element.dataset.stick !== undefined && atBottom) element.scrollTop = element.scrollHeight;
     };
     source.addEventListener("gone", function () { source.close(); location.reload(); });
+    // The stream ends every minute and reconnects, and the session is checked again; when
+    // it has ended the reconnect fails for good: reload, and the login form shows.
+    source.onerror = function () {
+      if (source.readyState === EventSource.CLOSED) location.reload();
+    };
   });
   document.querySelectorAll("[data-stick]").forEach(function (e) { e.scrollTop = e.scrollHeight; });
   document.querySelectorAll("textarea[data-send]").forEach(function (box) {

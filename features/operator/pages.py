@@ -68,6 +68,11 @@ class QueueRow:
     waiting_minutes: int
 
 
+def refused(request: Request, exc: Exception) -> Response:
+    """A staff action that does not apply (someone else took the conversation): why, in words."""
+    return page(request, "error.html", {"status": 409, "detail": f"Не получилось: {exc}."}, 409)
+
+
 def _handovers(kit: Kit, db: AsyncSession) -> SqlHandovers:
     return SqlHandovers(db, kit.regions, kit.settings.operators)
 
@@ -238,10 +243,9 @@ def _queue_pages(routes: APIRouter, kit: Kit, region_names: dict[str, str]) -> N
         try:
             await _handovers(kit, db).claim(handover.id, member, now(request))
         except HandoverError as exc:
-            return page(
-                request, "error.html", {"status": 409, "detail": f"Не получилось: {exc}."}, 409
-            )
+            return refused(request, exc)
         await db.commit()
+        kit.nudge()  # the citizen hears of it now, not at the relay's next sweep
         return RedirectResponse(f"/desk/conversations/{handover.id}", status_code=303)
 
     @routes.post("/queue/{handover_id}/assign")
@@ -266,9 +270,7 @@ def _queue_pages(routes: APIRouter, kit: Kit, region_names: dict[str, str]) -> N
         try:
             await _handovers(kit, db).claim(handover.id, target, now(request))
         except HandoverError as exc:
-            return page(
-                request, "error.html", {"status": 409, "detail": f"Не получилось: {exc}."}, 409
-            )
+            return refused(request, exc)
         db.add(
             AuditEvent(
                 actor=staff.key,
@@ -278,6 +280,7 @@ def _queue_pages(routes: APIRouter, kit: Kit, region_names: dict[str, str]) -> N
             )
         )
         await db.commit()
+        kit.nudge()  # the citizen hears of it now, not at the relay's next sweep
         return RedirectResponse("/desk/queue", status_code=303)
 
 
@@ -333,10 +336,9 @@ def _conversation_pages(routes: APIRouter, kit: Kit, region_names: dict[str, str
         try:
             await work(_handovers(kit, db), handover)
         except HandoverError as exc:
-            return page(
-                request, "error.html", {"status": 409, "detail": f"Не получилось: {exc}."}, 409
-            )
+            return refused(request, exc)
         await db.commit()
+        kit.nudge()  # the citizen hears of it now, not at the relay's next sweep
         return RedirectResponse(back or f"/desk/conversations/{handover.id}", status_code=303)
 
     @routes.post("/conversations/{handover_id}/reply")

@@ -135,6 +135,10 @@ async def test_an_operator_answers_a_citizen_from_the_web_desk(
     await expect(row).to_contain_text("командой /operator")
     handover = await row.get_attribute("data-handover")
     await shot(olga, "queue")
+    await olga.set_viewport_size({"width": 390, "height": 844})  # a phone: one column
+    await expect(row.get_by_role("button", name=re.compile("Взять"))).to_be_visible()
+    await shot(olga, "queue-phone")
+    await olga.set_viewport_size({"width": 1280, "height": 800})
 
     # Борис opens the same conversation before Ольга takes it.
     await boris.goto(f"{base}/desk/conversations/{handover}")
@@ -158,8 +162,3 @@ async def test_an_operator_answers_a_citizen_from_the_web_desk(
     await expect(operators.locator("tr", has_text="Ольга")).to_contain_text("5,0")
     await expect(vera.get_by_role("table", name="Разговоры")).to_contain_text("Передано оператору")
     await shot(vera, "report")
-
-    # A phone-sized screen shows the same queue in one column.
-    await olga.set_viewport_size({"width": 390, "height": 844})
-    await expect(olga.get_by_role("heading", name="Очередь")).to_be_visible()
-    await shot(olga, "queue-phone")

@@ -1,0 +1,195 @@
+"""The web desk under load, through the real bot process (the desk served inside it) and the
+fake Bot API (tests/support/fake_telegram.py); no Telegram group: operators use the desk only.
+
+    .venv/bin/python -m bench.desk [--conversations 20] [--rounds 3]
+
+N citizens give consent and ask for an operator; one operator logs in to the desk and takes
+every conversation. Then, for a few rounds, the operator answers in every conversation at the
+same moment (concurrent form posts). Measured: how long the desk takes to accept a reply (the
+operator's wait), how long until the fake Bot API receives the reply for the citizen, and how
+long the queue page and a conversation page take with N conversations open. Prints the
+figures; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.handover import citizen, percentile, until
+from tests.support.fake_telegram import FakeTelegram
+
+ROOT = Path(__file__).resolve().parents[1]
+PASSWORD = "bench password 2026"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def csrf(page: httpx.Response) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    if found is None:
+        raise SystemExit(f"no form on {page.url}")
+    return found[1]
+
+
+async def timed(call: Any) -> tuple[float, httpx.Response]:
+    started = time.monotonic()
+    response = await call
+    return time.monotonic() - started, response
+
+
+def summary(name: str, values: list[float]) -> str:
+    return (
+        f"{name}: {len(values)} samples, p50 {statistics.median(values) * 1000:.0f} ms, "
+        f"p95 {percentile(values, 0.95) * 1000:.0f} ms, max {max(values) * 1000:.0f} ms"
+    )
+
+
+async def run(conversations: int, rounds: int) -> None:
+    folder = Path(tempfile.mkdtemp(prefix="desk-bench-"))
+    port = free_port()
+    env = {
+        **os.environ,
+        "ASSISTANT_CONFIG": str(ROOT / "config.yml"),
+        "DATABASE__URL": f"sqlite+aiosqlite:///{folder / 'bench.db'}",
+        "NLU__ENABLED": "false",
+        "ADMIN__ENABLED": "true",
+        "ADMIN__PORT": str(port),
+        "ADMIN__PLAIN_HTTP": "true",
+        "OPERATORS__SCHEDULE": "always",
+        "LOGGING__LEVEL": "WARNING",
+    }
+    subprocess.run(  # noqa: ASYNC221 - before anything else runs
+        [sys.executable, "-m", "app", "admin", "staff", "add", "Ольга", "--role", "operator",
+         "--regions", "all", "--password"],
+        cwd=ROOT, env=env, check=True, capture_output=True, input=PASSWORD.encode(),
+    )  # fmt: skip
+    telegram = FakeTelegram()
+    await telegram.start()
+    env |= {"BOT__TOKEN": telegram.token, "BOT__API_SERVER": f"http://127.0.0.1:{telegram.port}"}
+    log = open(folder / "bot.log", "wb")  # noqa: SIM115, ASYNC230
+    bot = subprocess.Popen(  # noqa: ASYNC220 - the bot under test, a process of its own
+        [sys.executable, "-m", "app", "telegram"], cwd=ROOT, env=env, stdout=log, stderr=log
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        await citizens_ask(telegram, conversations)
+        async with httpx.AsyncClient(base_url=base, timeout=60) as desk:
+            await until(lambda: _answers(base), "the desk", timeout=60)
+            form = await desk.get("/login")
+            await desk.post(
+                "/login",
+                data={"username": "Ольга", "password": PASSWORD, "csrf": csrf(form)},
+            )
+            ids = await queued(desk, conversations)
+            queue_times = [(await timed(desk.get("/desk/queue")))[0] for _ in range(20)]
+            token = csrf(await desk.get("/desk/queue"))
+            for handover in ids:
+                await desk.post(f"/desk/queue/{handover}/claim", data={"csrf": token})
+            page_times = [
+                (await timed(desk.get(f"/desk/conversations/{ids[n % len(ids)]}")))[0]
+                for n in range(20)
+            ]
+            accepted: list[float] = []
+            delivered: list[float] = []
+            for round_number in range(rounds):
+                spent, reached = await reply_everywhere(desk, telegram, token, ids, round_number)
+                accepted += spent
+                delivered += reached
+        print(f"conversations held at once: {conversations}, rounds: {rounds}")
+        print(summary("queue page with every conversation waiting", queue_times))
+        print(summary("conversation page", page_times))
+        print(summary("reply accepted by the desk (the operator's wait)", accepted))
+        print(summary("reply posted -> the citizen's sendMessage at the Bot API", delivered))
+    finally:
+        bot.terminate()
+        bot.wait(timeout=30)
+        await telegram.stop()
+
+
+async def citizens_ask(telegram: FakeTelegram, conversations: int) -> None:
+    """Consent, region and /operator for each citizen, as in the e2e tests."""
+    people = [citizen(n) for n in range(conversations)]
+    for person in people:
+        telegram.user_sends("/start", person)
+    await until(lambda: len(telegram.sent()) >= 2 * conversations, "the greetings")
+    for person in people:
+        telegram.user_presses("✅ Согласен", person)
+    await until(lambda: len(telegram.sent()) >= 3 * conversations, "the region question")
+    for person in people:
+        telegram.user_presses("Самарская область", person)
+    await until(lambda: len(telegram.sent()) >= 4 * conversations, "the menus")
+    for person in people:
+        telegram.user_sends("/operator", person)
+
+
+async def queued(desk: httpx.AsyncClient, conversations: int) -> list[str]:
+    """The conversations waiting in the queue, once all of them are there."""
+    deadline = time.monotonic() + 120
+    while True:
+        page = await desk.get("/desk/queue")
+        ids = re.findall(r"/desk/queue/(\d+)/claim", page.text)
+        if len(ids) >= conversations or time.monotonic() > deadline:
+            return ids
+        await asyncio.sleep(0.2)
+
+
+async def reply_everywhere(
+    desk: httpx.AsyncClient, telegram: FakeTelegram, token: str, ids: list[str], round_number: int
+) -> tuple[list[float], list[float]]:
+    """Replies posted to every conversation at once: the desk's answer times, and the times
+    until each reached the fake Bot API."""
+    started = time.monotonic()
+    texts = {h: f"Ответ {round_number} в разговоре {h}" for h in ids}
+    posts = [
+        timed(desk.post(f"/desk/conversations/{h}/reply", data={"csrf": token, "text": text}))
+        for h, text in texts.items()
+    ]
+    spent = [seconds for seconds, _ in await asyncio.gather(*posts)]
+    wanted = set(texts.values())
+    await until(lambda: wanted <= _texts(telegram), "the replies")
+    arrived = {
+        r.params["text"]: r.at
+        for r in telegram.requests
+        if r.method == "sendMessage" and r.params.get("text") in wanted
+    }
+    return spent, [arrived[text] - started for text in wanted]
+
+
+def _answers(base: str) -> bool:
+    try:
+        return httpx.get(f"{base}/login", timeout=2).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+def _texts(telegram: FakeTelegram) -> set[str]:
+    return {str(r.params.get("text")) for r in telegram.requests if r.method == "sendMessage"}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--conversations", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    asyncio.run(run(args.conversations, args.rounds))
+
+
+if __name__ == "__main__":
+    main()
