@@ -8,11 +8,13 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, HTTPException, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from features.complaints.service import ComplaintNotFoundError, TransitionRefusedError
 from features.complaints.staff import _detail, _found, desk
 from features.kit import FileSource, Kit
 from features.web import Operator, Session, Supervisor, has_words, now, page
+from kernel.staff import Actor
 
 Number = Annotated[str, Path(max_length=16)]
 STATES = {
@@ -29,6 +31,27 @@ BODIES = {
     "mfc_head": "руководитель МФЦ",
     "mfc_founder": "учредитель МФЦ",
 }
+
+
+async def _complaint_page(
+    request: Request,
+    db: AsyncSession,
+    staff: Actor,
+    number: str,
+    *,
+    status: int = 200,
+    extra: dict[str, str] | None = None,
+) -> Response:
+    complaints = desk(request, db)
+    found = await _found(complaints, number, request, staff)
+    context = {
+        "c": await _detail(db, complaints, found, staff),
+        "states": STATES,
+        "bodies": BODIES,
+        "may_decide": staff.sees_personal_data,
+        **(extra or {}),
+    }
+    return page(request, "complaint.html", context, status)
 
 
 def router(kit: Kit) -> APIRouter:
@@ -53,16 +76,7 @@ def router(kit: Kit) -> APIRouter:
     async def complaint(
         request: Request, number: Number, db: Session, staff: Operator
     ) -> Response:
-        complaints = desk(request, db)
-        found = await _found(complaints, number, request, staff)
-        detail = await _detail(db, complaints, found, staff)
-        context = {
-            "c": detail,
-            "states": STATES,
-            "bodies": BODIES,
-            "may_decide": staff.sees_personal_data,
-        }
-        return page(request, "complaint.html", context)
+        return await _complaint_page(request, db, staff, number)
 
     @routes.post("/{number}/move")
     async def move(
@@ -75,7 +89,7 @@ def router(kit: Kit) -> APIRouter:
         answer: Annotated[str, Form(max_length=20_000)] = "",
     ) -> Response:
         complaints = desk(request, db)
-        found = await _found(complaints, number, request, staff)
+        await _found(complaints, number, request, staff)  # in the member's regions
         error = None
         if to != "in_review" and not has_words(answer):
             error = "Решение нужно обосновать: напишите мотивированный ответ (001 ¶5.12)."
@@ -94,17 +108,8 @@ def router(kit: Kit) -> APIRouter:
                 error = f"Так нельзя: {exc}."
         if error is not None:
             await db.rollback()
-            found = await _found(complaints, number, request, staff)
-            detail = await _detail(db, complaints, found, staff)
-            context = {
-                "c": detail,
-                "states": STATES,
-                "bodies": BODIES,
-                "may_decide": True,
-                "error": error,
-                "answer": answer,
-            }
-            return page(request, "complaint.html", context, 422)
+            extra = {"error": error, "answer": answer}
+            return await _complaint_page(request, db, staff, number, status=422, extra=extra)
         await db.commit()
         return RedirectResponse(f"/desk/complaints/{number}", status_code=303)
 

@@ -378,33 +378,26 @@ def _conversation_pages(routes: APIRouter, kit: Kit, region_names: dict[str, str
             work=lambda h, ho: h.note(ho, member, text.strip(), at),
         )
 
-    @routes.post("/conversations/{handover_id}/transfer")
-    async def transfer(
-        request: Request, handover_id: HandoverId, db: Session, staff: Operator, member: Member
-    ) -> Response:
-        at = now(request)
-        return await act(
-            request,
-            handover_id,
-            db=db,
-            staff=staff,
-            work=lambda h, ho: h.transfer(ho, member, at),
-            back="/desk/queue",
-        )
+    # Transfer (back to the queue for a colleague) and close (the citizen rates it) both
+    # end the operator's part and lead back to the queue.
+    def ending(name: str) -> Callable[..., Any]:
+        async def end(
+            request: Request, handover_id: HandoverId, db: Session, staff: Operator, member: Member
+        ) -> Response:
+            at = now(request)
+            return await act(
+                request,
+                handover_id,
+                db=db,
+                staff=staff,
+                work=lambda h, ho: getattr(h, name)(ho, member, at),
+                back="/desk/queue",
+            )
 
-    @routes.post("/conversations/{handover_id}/close")
-    async def close(
-        request: Request, handover_id: HandoverId, db: Session, staff: Operator, member: Member
-    ) -> Response:
-        at = now(request)
-        return await act(
-            request,
-            handover_id,
-            db=db,
-            staff=staff,
-            work=lambda h, ho: h.close(ho, member, at),
-            back="/desk/queue",
-        )
+        return end
+
+    for name in ("transfer", "close"):
+        routes.post(f"/conversations/{{handover_id}}/{name}", name=name)(ending(name))
 
 
 def _media(routes: APIRouter, files: FileSource | None) -> None:

@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from openpyxl import Workbook
 from sqlalchemy import Select, select
@@ -23,6 +23,7 @@ from kernel.staff import Actor
 from storage.models import Citizen, Complaint, Handover, Question, Reminder, TurnCount
 
 DAYS = 7
+T = TypeVar("T")
 COMPLAINT_STATES = {
     "registered": "зарегистрирована",
     "in_review": "на рассмотрении",
@@ -134,39 +135,39 @@ def _scoped(query: Select[Any], column: Any, staff: Actor) -> Select[Any]:
     return query if scope is None else query.where(column.in_(scope))
 
 
+async def _between(
+    db: AsyncSession,
+    staff: Actor,
+    model: type[T],
+    *,
+    when: Any,
+    region: Any,
+    window: tuple[Any, Any],
+) -> list[T]:
+    """Rows of `model` with `when` in [start, end) and `region` among the reader's regions."""
+    start, end = window
+    query = _scoped(select(model).where(when >= start, when < end), region, staff)
+    return list((await db.execute(query)).scalars())
+
+
 async def weekly(db: AsyncSession, staff: Actor, start: date, today: date) -> Report:
     end = start + timedelta(days=DAYS)
     since = datetime.combine(start, time(), UTC)
     until = datetime.combine(end, time(), UTC)
     report = Report(start, end)
 
-    turns = (
-        await db.execute(
-            _scoped(
-                select(TurnCount).where(TurnCount.day >= start, TurnCount.day < end),
-                TurnCount.region_code,
-                staff,
-            )
-        )
-    ).scalars()
+    turns = await _between(
+        db, staff, TurnCount, when=TurnCount.day, region=TurnCount.region_code, window=(start, end)
+    )
     per_day: Counter[date] = Counter()
     for turn in turns:
         per_day[turn.day] += 1
         report.free_text += turn.free_text
         report.not_understood += turn.not_understood
 
-    handovers = list(
-        (
-            await db.execute(
-                _scoped(
-                    select(Handover).where(
-                        Handover.requested_at >= since, Handover.requested_at < until
-                    ),
-                    Handover.region_code,
-                    staff,
-                )
-            )
-        ).scalars()
+    window = (since, until)
+    handovers = await _between(
+        db, staff, Handover, when=Handover.requested_at, region=Handover.region_code, window=window
     )
     handed: Counter[date] = Counter()
     for day, _citizen in {(h.requested_at.date(), h.citizen_id) for h in handovers}:
@@ -182,7 +183,7 @@ async def weekly(db: AsyncSession, staff: Actor, start: date, today: date) -> Re
     report.conversations = sum(per_day.values())
     report.handed_over = sum(handed.values())
     _queue(report, handovers)
-    await _questions(db, report, staff, (since, until), today)
+    await _questions(db, report, staff, window, today)
     await _complaints(db, report, staff, today)
     await _reminders(db, report, staff, since, until)
     return report
@@ -221,16 +222,9 @@ async def _questions(
     window: tuple[datetime, datetime],
     today: date,
 ) -> None:
-    since, until = window
-    questions = (
-        await db.execute(
-            _scoped(
-                select(Question).where(Question.asked_at >= since, Question.asked_at < until),
-                Question.region_code,
-                staff,
-            )
-        )
-    ).scalars()
+    questions = await _between(
+        db, staff, Question, when=Question.asked_at, region=Question.region_code, window=window
+    )
     for question in questions:
         report.questions += 1
         answered = question.answered_at
