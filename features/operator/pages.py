@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Path, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
+from pydantic import AfterValidator
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -56,7 +57,16 @@ REASONS = {
 }
 IMAGES = frozenset({"image/jpeg", "image/png", "image/webp", "image/gif"})
 HandoverId = Annotated[int, Path(ge=1, le=MAX_ID)]
-Text = Annotated[str, Form(min_length=1, max_length=4000)]
+
+
+def _said(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value.strip()
+
+
+# What an operator types: something to say, within one Telegram message (4096 characters).
+Text = Annotated[str, Form(min_length=1, max_length=4000), AfterValidator(_said)]
 
 
 @dataclass(frozen=True)
@@ -356,7 +366,7 @@ def _conversation_pages(routes: APIRouter, kit: Kit, region_names: dict[str, str
             handover_id,
             db=db,
             staff=staff,
-            work=lambda h, ho: h.send_text(ho, member, text.strip()),
+            work=lambda h, ho: h.send_text(ho, member, text),
         )
 
     @routes.post("/conversations/{handover_id}/note")
@@ -375,7 +385,7 @@ def _conversation_pages(routes: APIRouter, kit: Kit, region_names: dict[str, str
             handover_id,
             db=db,
             staff=staff,
-            work=lambda h, ho: h.note(ho, member, text.strip(), at),
+            work=lambda h, ho: h.note(ho, member, text, at),
         )
 
     # Transfer (back to the queue for a colleague) and close (the citizen rates it) both

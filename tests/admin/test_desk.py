@@ -19,9 +19,24 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.routing import BaseRoute
 
 from admin import accounts
-from storage.models import AuditEvent, Citizen, Conversation, DeskSession, Handover
+from storage.models import (
+    AuditEvent,
+    Citizen,
+    Conversation,
+    DeskSession,
+    Handover,
+    HandoverMessage,
+)
 from tests.support.db_chat import Clock
-from tests.support.desk import add_member, client, csrf_of, desk_app, desk_settings, log_in
+from tests.support.desk import (
+    StoredFiles,
+    add_member,
+    client,
+    csrf_of,
+    desk_app,
+    desk_settings,
+    log_in,
+)
 
 NOW = datetime(2026, 11, 30, 9, tzinfo=UTC)
 
@@ -346,3 +361,71 @@ async def test_an_operator_cannot_open_an_administrators_page(
         calls = await session.scalars(select(AuditEvent).where(AuditEvent.actor == "staff:anna"))
         refusals = {(c.details.get("path"), c.details.get("status")) for c in calls}
     assert {("/desk/staff", 403), ("/desk/report", 403)} <= refusals
+
+
+async def test_an_operator_answers_notes_transfers_and_closes(
+    desk: Desk, anna: httpx.AsyncClient
+) -> None:
+    handover = desk.handovers["63"]
+    token = csrf_of(await anna.get("/desk/queue"))
+    await anna.post(f"/desk/queue/{handover}/claim", data={"csrf": token})
+    for action, text in (("reply", "Здравствуйте!"), ("note", "проверить"), ("reply", " ")):
+        await anna.post(
+            f"/desk/conversations/{handover}/{action}", data={"csrf": token, "text": text}
+        )
+    page = await anna.get(f"/desk/conversations/{handover}")
+    assert "Здравствуйте!" in page.text
+    assert "гражданин её не видит" in page.text
+    assert (
+        await anna.post(f"/desk/conversations/{handover}/transfer", data={"csrf": token})
+    ).headers["location"] == "/desk/queue"
+    async with desk.sessions() as session:
+        moved = await session.get(Handover, handover)
+        assert moved is not None
+        assert (moved.state, moved.claimed_by) == ("queued", None)
+        rows = await session.scalars(
+            select(HandoverMessage).where(HandoverMessage.handover_id == handover)
+        )
+        kinds = [(m.direction, m.text) for m in rows if m.direction in ("operator", "note")]
+        assert kinds == [("operator", "Здравствуйте!"), ("note", "проверить")]  # " ": refused
+    closing = await anna.post(f"/desk/conversations/{handover}/close", data={"csrf": token})
+    assert closing.status_code == 409  # nobody holds it now
+    await anna.post(f"/desk/queue/{handover}/claim", data={"csrf": token})
+    assert (
+        await anna.post(f"/desk/conversations/{handover}/close", data={"csrf": token})
+    ).status_code == 303
+    async with desk.sessions() as session:
+        closed = await session.get(Handover, handover)
+        assert closed is not None
+        assert (closed.state, closed.closed_by) == ("closed", "anna")
+
+
+async def test_photos_show_in_the_page_and_other_files_only_download(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await add_member(sessions, "anna")
+    handover = await queued(sessions, "63", 1001)
+    async with sessions() as session:
+        for kind, file_id in (("photo", "p1"), ("document", "d1"), ("photo", "gone")):
+            session.add(
+                HandoverMessage(
+                    handover_id=handover, direction="citizen", kind=kind, file_id=file_id
+                )
+            )
+        await session.commit()
+        ids = [
+            m.id
+            for m in await session.scalars(select(HandoverMessage).order_by(HandoverMessage.id))
+        ]
+    files = StoredFiles({"p1": (b"PNG!", "image/png"), "d1": (b"<script>", "text/html")})
+    app = desk_app(sessions, Clock(NOW), desk_settings(admin={"plain_http": False}), files)
+    async with client(app) as anna:
+        await log_in(anna, "anna")
+        photo = await anna.get(f"/desk/files/{ids[0]}")
+        assert (photo.content, photo.headers["content-type"]) == (b"PNG!", "image/png")
+        assert photo.headers["content-disposition"] == "inline"
+        document = await anna.get(f"/desk/files/{ids[1]}")
+        assert document.headers["content-type"] == "application/octet-stream"
+        assert document.headers["content-disposition"] == "attachment"
+        assert document.headers["x-content-type-options"] == "nosniff"
+        assert (await anna.get(f"/desk/files/{ids[2]}")).status_code == 404

@@ -25,12 +25,27 @@ def desk_settings(**overrides: Any) -> Settings:
     return Settings(operators={"schedule": "always"}, **overrides)
 
 
+class StoredFiles:
+    """Files "in Telegram" for the desk: file id -> (bytes, media type)."""
+
+    def __init__(self, files: dict[str, tuple[bytes, str]]) -> None:
+        self.files = files
+
+    async def fetch(self, file_id: str) -> tuple[bytes, str]:
+        if file_id not in self.files:
+            raise LookupError(file_id)
+        return self.files[file_id]
+
+
 def desk_app(
     sessions: async_sessionmaker[AsyncSession],
     clock: Callable[[], datetime],
     settings: Settings | None = None,
+    files: StoredFiles | None = None,
 ) -> FastAPI:
-    return Application(settings or desk_settings(), sessions).staff_app(clock)
+    application = Application(settings or desk_settings(), sessions)
+    application.kit.files = files
+    return application.staff_app(clock)
 
 
 async def add_member(
