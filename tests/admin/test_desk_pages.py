@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from admin import accounts
+from features.vacancies.importer import import_feed
 from kernel.regions import Regions
 from storage.models import (
     AuditEvent,
@@ -26,6 +27,8 @@ from storage.models import (
     StaffAlert,
     TurnCount,
 )
+from tests.features.vacancies.test_vacancy_import import SAMPLE
+from tests.features.vacancies.test_vacancy_ranking import TAXI
 from tests.support.cases import citizen_with_a_complaint
 from tests.support.db_chat import Clock
 from tests.support.desk import PASSWORD, add_member, client, csrf_of, desk_app, log_in
@@ -283,3 +286,40 @@ async def test_only_administrators_manage_staff_and_a_new_member_logs_in(desk: D
         )
         assert back.status_code == 200
         assert "снова работает" in back.text
+
+
+async def test_a_supervisor_makes_an_offer_from_the_suitable_vacancies(desk: Desk) -> None:
+    await import_feed(desk.sessions, SAMPLE)
+    citizen = desk.citizens["63"]
+    async with desk.as_("anna") as anna:  # operators see offers, supervisors make them
+        assert (await anna.get(f"/desk/citizens/{citizen}/vacancies")).status_code == 403
+    async with desk.as_("chief") as chief:
+        suitable = await chief.get(f"/desk/citizens/{citizen}/vacancies")
+        assert suitable.status_code == 200
+        assert f'value="{TAXI}"' in suitable.text
+        assert "Исключены правилами" in suitable.text  # the shift-work bus, under the ИПРА
+        none = await chief.post(
+            "/desk/offers",
+            data={"csrf": csrf_of(suitable), "citizen_id": citizen, "citizen_status": "claimant"},
+        )
+        assert none.status_code == 422
+        assert "Отметьте хотя бы одну вакансию" in none.text
+        made = await chief.post(
+            "/desk/offers",
+            data={
+                "csrf": csrf_of(suitable),
+                "citizen_id": citizen,
+                "citizen_status": "claimant",
+                "vacancy_ids": [TAXI],
+                "note": "Позвоните работодателю",
+            },
+        )
+        assert made.status_code == 303
+        offer = await chief.get(made.headers["location"])
+        assert "Позвоните работодателю" in offer.text
+        assert "Отозвать предложение" in offer.text
+        outside = await chief.get(f"/desk/citizens/{desk.citizens['50']}/vacancies")
+        assert outside.status_code == 404  # chief serves region 63 only
+    async with desk.as_("anna") as anna:
+        listing = await anna.get("/desk/offers")
+        assert made.headers["location"] in listing.text
