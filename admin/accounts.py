@@ -31,10 +31,10 @@ def parse_regions(text: str, known: Collection[str]) -> list[str]:
     unknown = [code for code in codes if code not in known]
     if unknown:
         raise AccountError(
-            f"unknown region(s) {', '.join(unknown)}; configured: {', '.join(sorted(known))}"
+            f"неизвестный регион: {', '.join(unknown)}; есть: {', '.join(sorted(known))}"
         )
     if not codes:
-        raise AccountError("name at least one region, or 'all'")
+        raise AccountError("укажите хотя бы один регион или all")
     return codes
 
 
@@ -49,15 +49,15 @@ async def add(
     password: str | None = None,
 ) -> StaffMember:
     if not name or len(name) > 64 or not name.isprintable() or name != name.strip():
-        raise AccountError("the name must be 1-64 printable characters without edge spaces")
+        raise AccountError("имя: от 1 до 64 печатных символов, без пробелов по краям")
     if role not in {r.value for r in Role}:
-        raise AccountError(f"the role must be one of {', '.join(r.value for r in Role)}")
+        raise AccountError(f"роль: одна из {', '.join(r.value for r in Role)}")
     if await session.scalar(select(StaffMember.id).where(StaffMember.name == name)):
-        raise AccountError(f"{name!r} already exists")
+        raise AccountError(f"сотрудник {name!r} уже есть")
     if telegram_id is not None and await session.scalar(
         select(StaffMember.id).where(StaffMember.telegram_id == telegram_id)
     ):
-        raise AccountError(f"Telegram id {telegram_id} belongs to another staff member")
+        raise AccountError(f"Telegram id {telegram_id} уже у другого сотрудника")
     member = StaffMember(
         name=name,
         role=role,
@@ -85,7 +85,7 @@ async def deactivate(session: AsyncSession, name: str, *, by: str) -> None:
         select(StaffMember).where(StaffMember.name == name, StaffMember.active)
     )
     if member is None:
-        raise AccountError(f"no active staff member {name!r}")
+        raise AccountError(f"нет работающего сотрудника {name!r}")
     now = utc_now()
     member.active = False
     member.deactivated_at = now
@@ -104,7 +104,7 @@ async def listing(session: AsyncSession) -> list[StaffMember]:
 
 def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD:
-        raise AccountError(f"the password must have at least {MIN_PASSWORD} characters")
+        raise AccountError(f"пароль должен быть не короче {MIN_PASSWORD} символов")
     return _hasher.hash(password)
 
 
@@ -122,7 +122,7 @@ async def active_member(session: AsyncSession, name: str) -> StaffMember:
         select(StaffMember).where(StaffMember.name == name, StaffMember.active)
     )
     if member is None:
-        raise AccountError(f"no active staff member {name!r}")
+        raise AccountError(f"нет работающего сотрудника {name!r}")
     return member
 
 
@@ -170,7 +170,7 @@ async def change_role(
     session: AsyncSession, name: str, role: str, regions: Sequence[str], *, by: str
 ) -> StaffMember:
     if role not in {r.value for r in Role}:
-        raise AccountError(f"the role must be one of {', '.join(r.value for r in Role)}")
+        raise AccountError(f"роль: одна из {', '.join(r.value for r in Role)}")
     member = await active_member(session, name)
     before = {"role": member.role, "regions": list(member.regions)}
     member.role = role
@@ -201,7 +201,7 @@ async def reactivate(session: AsyncSession, name: str, *, by: str) -> StaffMembe
         select(StaffMember).where(StaffMember.name == name, StaffMember.active.is_(False))
     )
     if member is None:
-        raise AccountError(f"no deactivated staff member {name!r}")
+        raise AccountError(f"нет отключённого сотрудника {name!r}")
     member.active = True
     member.deactivated_at = None
     session.add(AuditEvent(actor=by, action="staff:reactivated", subject=f"staff:{name}"))

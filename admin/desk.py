@@ -183,7 +183,7 @@ def shell_router() -> APIRouter:
             try:
                 await accounts.change_own_password(db, member, current, new)
             except accounts.AccountError as exc:
-                return page(request, "password.html", {"error": _russian(exc)}, 422)
+                return page(request, "password.html", {"error": f"{exc}."}, 422)
             await db.commit()
         return RedirectResponse("/desk", status_code=303)
 
@@ -260,13 +260,6 @@ def _local(target: str) -> str:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return "/desk"
     return target
-
-
-def _russian(exc: Exception) -> str:
-    text = str(exc)
-    if "at least" in text:
-        return f"Пароль должен быть не короче {accounts.MIN_PASSWORD} символов."
-    return text
 
 
 def _event(actor: str, action: str, details: dict[str, Any], request: Request) -> AuditEvent:

@@ -34,7 +34,7 @@ async def issue(session: AsyncSession, staff_name: str, *, by: str) -> str:
     )
     if member is None:
         raise TokenError(
-            f"no active staff member {staff_name!r}: add them first (admin staff add)"
+            f"нет работающего сотрудника {staff_name!r}: сначала добавьте его (admin staff add)"
         )
     token = secrets.token_urlsafe(32)
     row = await session.scalar(select(StaffToken).where(StaffToken.staff_id == member.id))
@@ -56,7 +56,7 @@ async def revoke(session: AsyncSession, staff_name: str, *, by: str) -> None:
         .where(StaffMember.name == staff_name, StaffToken.revoked_at.is_(None))
     )
     if row is None:
-        raise TokenError(f"no active token for {staff_name!r}")
+        raise TokenError(f"у {staff_name!r} нет действующего токена")
     row.revoked_at = utc_now()
     session.add(AuditEvent(actor=by, action="staff_token:revoked", subject=f"staff:{staff_name}"))
 

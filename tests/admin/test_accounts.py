@@ -23,7 +23,7 @@ async def test_a_token_is_issued_only_to_an_active_staff_member(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     async with sessions() as session:
-        with pytest.raises(tokens.TokenError, match="no active staff member 'nobody'"):
+        with pytest.raises(tokens.TokenError, match="нет работающего сотрудника 'nobody'"):
             await tokens.issue(session, "nobody", by="test")
         await accounts.add(session, "ivanova", "operator", ["63"], by="test")
         token = await tokens.issue(session, "ivanova", by="test")
@@ -48,7 +48,7 @@ async def test_deactivating_a_member_takes_their_access_away_at_once(
         assert await tokens.verify(session, token, NOW) is None
         with pytest.raises(tokens.TokenError):  # no new token for a deactivated member
             await tokens.issue(session, "petrov", by="test")
-        with pytest.raises(accounts.AccountError, match="no active staff member"):
+        with pytest.raises(accounts.AccountError, match="нет работающего сотрудника"):
             await accounts.deactivate(session, "petrov", by="test")
         [member] = await accounts.listing(session)
         assert (member.active, member.deactivated_at is not None) == (False, True)
@@ -65,13 +65,13 @@ async def test_names_roles_and_telegram_ids_are_checked(
 ) -> None:
     async with sessions() as session:
         await accounts.add(session, "sidorova", "admin", ["*"], by="test", telegram_id=1001)
-        with pytest.raises(accounts.AccountError, match="already exists"):
+        with pytest.raises(accounts.AccountError, match="уже есть"):
             await accounts.add(session, "sidorova", "operator", ["63"], by="test")
-        with pytest.raises(accounts.AccountError, match="another staff member"):
+        with pytest.raises(accounts.AccountError, match="уже у другого сотрудника"):
             await accounts.add(session, "kozlov", "operator", ["63"], by="test", telegram_id=1001)
         with pytest.raises(accounts.AccountError, match="the role must be one of"):
             await accounts.add(session, "kozlov", "root", ["63"], by="test")
-        with pytest.raises(accounts.AccountError, match="printable"):
+        with pytest.raises(accounts.AccountError, match="печатных"):
             await accounts.add(session, "bad\x00name", "operator", ["63"], by="test")
 
 
@@ -79,9 +79,9 @@ def test_regions_are_checked_against_the_configured_ones() -> None:
     known = {"63", "50", "69"}
     assert accounts.parse_regions("63, 50", known) == ["50", "63"]
     assert accounts.parse_regions("all", known) == ["*"]
-    with pytest.raises(accounts.AccountError, match="unknown region"):
+    with pytest.raises(accounts.AccountError, match="неизвестный регион"):
         accounts.parse_regions("63,99", known)
-    with pytest.raises(accounts.AccountError, match="at least one region"):
+    with pytest.raises(accounts.AccountError, match="хотя бы один регион"):
         accounts.parse_regions(" , ", known)
 
 
@@ -89,7 +89,7 @@ async def test_a_password_is_stored_as_an_argon2_hash_and_checked(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     async with sessions() as session:
-        with pytest.raises(accounts.AccountError, match="at least 12"):
+        with pytest.raises(accounts.AccountError, match="не короче 12"):
             await accounts.add(session, "orlova", "operator", ["63"], by="t", password="short")
         member = await accounts.add(
             session, "orlova", "operator", ["63"], by="t", password="длинный пароль 2026"
@@ -135,7 +135,7 @@ def test_the_staff_commands(tmp_path: Path) -> None:
     )
     unknown = admin(db, "staff", "add", "petrov", "--role", "operator", "--regions", "99")
     assert unknown.returncode == 1
-    assert unknown.stderr.startswith("error: unknown region(s) 99; configured:")
+    assert unknown.stderr.startswith("error: неизвестный регион: 99; есть:")
     token = admin(db, "token", "add", "ivanova")
     assert token.returncode == 0
     assert len(token.stdout.strip()) >= 40
