@@ -69,7 +69,7 @@ async def test_names_roles_and_telegram_ids_are_checked(
             await accounts.add(session, "sidorova", "operator", ["63"], by="test")
         with pytest.raises(accounts.AccountError, match="уже у другого сотрудника"):
             await accounts.add(session, "kozlov", "operator", ["63"], by="test", telegram_id=1001)
-        with pytest.raises(accounts.AccountError, match="the role must be one of"):
+        with pytest.raises(accounts.AccountError, match="роль: одна из"):
             await accounts.add(session, "kozlov", "root", ["63"], by="test")
         with pytest.raises(accounts.AccountError, match="печатных"):
             await accounts.add(session, "bad\x00name", "operator", ["63"], by="test")
