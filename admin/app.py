@@ -42,6 +42,7 @@ def create_app(
     kit: Kit | None = None,
     session_policy: SessionPolicy | None = None,
     failed_logins_per_account: int = 5,
+    nudge: Callable[[], None] = lambda: None,
 ) -> FastAPI:
     """The staff app serving `routers` (the features'), their `services` on each request's
     session."""
@@ -62,7 +63,7 @@ def create_app(
 
     # Authentication, limits, throttling and the audit log happen here, before any route.
     throttle = LoginThrottle(failures=failed_logins_per_minute)
-    app.middleware("http")(Gate(sessions, clock, token_lifetime, throttle))
+    app.middleware("http")(Gate(sessions, clock, token_lifetime, throttle, nudge))
 
     # The web desk: its shell and the features' pages, behind the login session.
     the_desk = desk.Desk(

@@ -80,6 +80,9 @@ class Gate:
     clock: Callable[[], datetime]
     token_lifetime: timedelta = tokens.TOKEN_LIFETIME
     throttle: LoginThrottle = field(default_factory=LoginThrottle)
+    # After a change was made (a decision, an offer, an operator's reply): wake this process's
+    # senders, so what the change queued for a citizen goes out now, not at the next sweep.
+    nudge: Callable[[], None] = lambda: None
     _refusals: dict[tuple[str, str], int] = field(default_factory=dict)  # -> audit row id
 
     async def __call__(
@@ -87,6 +90,9 @@ class Gate:
     ) -> Response:
         response = await self._answer(request, call_next)
         response.headers["Cache-Control"] = "no-store"
+        changed = request.method in BODY_METHODS and response.status_code < 400
+        if changed and getattr(request.state, "staff", None) is not None:
+            self.nudge()
         try:
             await self._audit(request, response.status_code)
         except Exception:  # the answer stands; the failure is in the log for the operators

@@ -133,6 +133,7 @@ class Application:
                 secure=not admin.plain_http,
             ),
             failed_logins_per_account=admin.failed_logins_per_account,
+            nudge=self.kit.nudge,
         )
 
     def operator_desk(self) -> OperatorDesk | None:

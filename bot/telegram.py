@@ -67,6 +67,8 @@ def build_dispatcher(parts: Parts, bot: Bot, settings: BotSettings) -> Dispatche
         )
     )
     runner = build_runner(parts, sender)
+    if runner is not None:
+        parts.nudges.append(runner.wake)  # a staff decision reaches the citizen at once
 
     async def on_startup(bot: Bot) -> None:
         commands = [

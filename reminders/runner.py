@@ -166,6 +166,11 @@ class ReminderRunner:
         )
         return True
 
+    def wake(self) -> None:
+        """Something was just made due (a staff decision, an answer): deliver it now rather
+        than at the next sweep."""
+        self._wake.set()
+
     async def _wake_up(self, moment: datetime) -> None:
         self._moments.discard(moment)
         self._wake.set()

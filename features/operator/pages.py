@@ -255,7 +255,6 @@ def _queue_pages(routes: APIRouter, kit: Kit, region_names: dict[str, str]) -> N
         except HandoverError as exc:
             return refused(request, exc)
         await db.commit()
-        kit.nudge()  # the citizen hears of it now, not at the relay's next sweep
         return RedirectResponse(f"/desk/conversations/{handover.id}", status_code=303)
 
     @routes.post("/queue/{handover_id}/assign")
@@ -290,7 +289,6 @@ def _queue_pages(routes: APIRouter, kit: Kit, region_names: dict[str, str]) -> N
             )
         )
         await db.commit()
-        kit.nudge()  # the citizen hears of it now, not at the relay's next sweep
         return RedirectResponse("/desk/queue", status_code=303)
 
 
@@ -348,7 +346,6 @@ def _conversation_pages(routes: APIRouter, kit: Kit, region_names: dict[str, str
         except HandoverError as exc:
             return refused(request, exc)
         await db.commit()
-        kit.nudge()  # the citizen hears of it now, not at the relay's next sweep
         return RedirectResponse(back or f"/desk/conversations/{handover.id}", status_code=303)
 
     @routes.post("/conversations/{handover_id}/reply")

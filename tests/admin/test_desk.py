@@ -429,3 +429,23 @@ async def test_photos_show_in_the_page_and_other_files_only_download(
         assert document.headers["content-disposition"] == "attachment"
         assert document.headers["x-content-type-options"] == "nosniff"
         assert (await anna.get(f"/desk/files/{ids[2]}")).status_code == 404
+
+
+async def test_a_change_wakes_the_senders_and_nothing_else_does(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """The bot's relay and reminder runner are woken after a change, so a reply or a decision
+    reaches the citizen at once; pages read and refusals wake nothing."""
+    await add_member(sessions, "anna")
+    handover = await queued(sessions, "63", 1001)
+    woken: list[str] = []
+    settings = desk_settings(admin={"plain_http": False})
+    app = desk_app(sessions, Clock(NOW), settings, nudges=[lambda: woken.append("now")])
+    async with client(app) as anna:
+        await log_in(anna, "anna")
+        token = csrf_of(await anna.get("/desk/queue"))
+        assert woken == []
+        assert (await anna.post(f"/desk/queue/{handover}/claim", data={})).status_code == 403
+        assert woken == []
+        await anna.post(f"/desk/queue/{handover}/claim", data={"csrf": token})
+        assert woken == ["now"]

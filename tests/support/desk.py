@@ -42,9 +42,11 @@ def desk_app(
     clock: Callable[[], datetime],
     settings: Settings | None = None,
     files: StoredFiles | None = None,
+    nudges: list[Callable[[], None]] | None = None,
 ) -> FastAPI:
     application = Application(settings or desk_settings(), sessions)
     application.kit.files = files
+    application.kit.nudges.extend(nudges or [])
     return application.staff_app(clock)
 
 
