@@ -83,6 +83,25 @@ def refused(request: Request, exc: Exception) -> Response:
     return page(request, "error.html", {"status": 409, "detail": f"Не получилось: {exc}."}, 409)
 
 
+async def _from_web(
+    handovers: SqlHandovers,
+    handover: Handover,
+    member: StaffMember,
+    text: str,
+    *,
+    note: bool,
+    at: datetime,
+) -> None:
+    """A reply (to the citizen) or a note written in the web desk; the conversation's topic
+    in the operators' Telegram group, if it has one, shows it too."""
+    if note:
+        await handovers.note(handover, member, text, at)
+    else:
+        await handovers.send_text(handover, member, text)
+    context = {"operator": member.name, "text": text, "note": note}
+    handovers.notify_desk(handover, "operator.desk_from_web", context)
+
+
 def _handovers(kit: Kit, db: AsyncSession) -> SqlHandovers:
     return SqlHandovers(db, kit.regions, kit.settings.operators)
 
@@ -363,7 +382,7 @@ def _conversation_pages(routes: APIRouter, kit: Kit, region_names: dict[str, str
             handover_id,
             db=db,
             staff=staff,
-            work=lambda h, ho: h.send_text(ho, member, text),
+            work=lambda h, ho: _from_web(h, ho, member, text, note=False, at=now(request)),
         )
 
     @routes.post("/conversations/{handover_id}/note")
@@ -382,7 +401,7 @@ def _conversation_pages(routes: APIRouter, kit: Kit, region_names: dict[str, str
             handover_id,
             db=db,
             staff=staff,
-            work=lambda h, ho: h.note(ho, member, text, at),
+            work=lambda h, ho: _from_web(h, ho, member, text, note=True, at=at),
         )
 
     # Transfer (back to the queue for a colleague) and close (the citizen rates it) both

@@ -388,6 +388,14 @@ async def test_an_operator_answers_notes_transfers_and_closes(
         )
         kinds = [(m.direction, m.text) for m in rows if m.direction in ("operator", "note")]
         assert kinds == [("operator", "Здравствуйте!"), ("note", "проверить")]  # " ": refused
+        mirrored = await session.scalars(
+            select(HandoverMessage).where(HandoverMessage.template == "operator.desk_from_web")
+        )
+        # Both are shown in the conversation's topic of the Telegram group too.
+        assert [(m.context["text"], m.context["note"]) for m in mirrored] == [
+            ("Здравствуйте!", False),
+            ("проверить", True),
+        ]
     closing = await anna.post(f"/desk/conversations/{handover}/close", data={"csrf": token})
     assert closing.status_code == 409  # nobody holds it now
     await anna.post(f"/desk/queue/{handover}/claim", data={"csrf": token})
