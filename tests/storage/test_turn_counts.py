@@ -1,0 +1,42 @@
+"""Each citizen's messages are counted per day for the staff's weekly report: all of them,
+the free text the bot had to read, and the free text it did not understand."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from dialogs.flow import DialogConfig
+from nlu.results import Understanding
+from storage.models import TurnCount
+from tests.support.db_chat import DbChat
+
+
+class Recognizer:
+    """Knows that "хочу пожаловаться" is a complaint; nothing else."""
+
+    async def understand(self, text: str) -> Understanding:
+        if "пожаловаться" in text:
+            return Understanding(intent="file_complaint", confidence=0.99, source="rasa")
+        return Understanding(intent="nlu_fallback", confidence=0.1, source="rasa")
+
+
+async def counts(sessions: async_sessionmaker[AsyncSession]) -> list[tuple[int, int, int, str]]:
+    async with sessions() as session:
+        rows = await session.scalars(select(TurnCount))
+        return [(r.messages, r.free_text, r.not_understood, str(r.region_code)) for r in rows]
+
+
+async def test_messages_free_text_and_misunderstandings_are_counted(
+    sessions: async_sessionmaker[AsyncSession], dialog_config: DialogConfig
+) -> None:
+    chat = DbChat(sessions, dialog_config, recognizer=Recognizer())
+    await chat.start()  # /start, a button, a button: no free text
+    assert await counts(sessions) == [(3, 0, 0, "63")]
+    await chat.send("ывапролд джзщ")
+    await chat.send("хочу пожаловаться на центр")
+    await chat.send("/menu")
+    assert await counts(sessions) == [(6, 2, 1, "63")]
+    chat.clock.now = chat.clock.now.replace(day=chat.clock.now.day + 1)
+    await chat.send("/menu")  # a new day: a new conversation
+    assert sorted(await counts(sessions)) == [(1, 0, 0, "63"), (6, 2, 1, "63")]
