@@ -1,10 +1,12 @@
-"""Update middlewares: per-citizen ordering with in-flight tracking, and one DB session per
-update with de-duplication by stored update id."""
+"""Update middlewares: flood control, per-citizen ordering with in-flight tracking, and one DB
+session per update with de-duplication by stored update id."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -23,6 +25,65 @@ def sender_id(update: Update) -> int | None:
     event = update.message or update.callback_query
     user = event.from_user if event is not None else None
     return user.id if user is not None else None
+
+
+class FloodGuard(BaseMiddleware):
+    """One person sending more than `limit` updates within `window` seconds: the excess is
+    dropped before it reaches the database or the NLU, and the person is told once per window
+    to slow down (`warn`). Other people are not affected."""
+
+    def __init__(
+        self,
+        limit: int,
+        window: float,
+        warn: Callable[[int], Awaitable[None]],
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._limit = limit
+        self._window = window
+        self._warn = warn
+        self._clock = clock
+        self._recent: dict[int, deque[float]] = {}
+        self._warned: dict[int, float] = {}
+        self.dropped = 0
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        chat = _private_chat(event) if isinstance(event, Update) else None
+        if chat is None:  # the operators' group and service updates are not limited
+            return await handler(event, data)
+        now = self._clock()
+        recent = self._recent.setdefault(chat, deque())
+        while recent and now - recent[0] >= self._window:
+            recent.popleft()
+        if len(recent) < self._limit:
+            recent.append(now)
+            self._forget_quiet(now)
+            return await handler(event, data)
+        self.dropped += 1
+        if now - self._warned.get(chat, -self._window) >= self._window:
+            self._warned[chat] = now
+            try:
+                await self._warn(chat)
+            except Exception:  # the warning is a courtesy; dropping is what matters
+                log.warning("could not warn chat %s about flooding", chat, exc_info=True)
+        return None
+
+    def _forget_quiet(self, now: float) -> None:
+        if len(self._recent) > 10_000:
+            self._recent = {
+                k: d for k, d in self._recent.items() if d and now - d[-1] < self._window
+            }
+            self._warned = {k: t for k, t in self._warned.items() if now - t < self._window}
+
+
+def _private_chat(update: Update) -> int | None:
+    """The chat of a person writing to the bot (a message or a button in a private chat)."""
+    message = update.message or (
+        update.callback_query.message if update.callback_query is not None else None
+    )
+    if message is None or message.chat.type != "private":
+        return None
+    return message.chat.id
 
 
 class OrderAndTrack(BaseMiddleware):

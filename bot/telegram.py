@@ -16,11 +16,12 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_applicati
 from aiohttp import web
 
 from bot.handlers import get_router
-from bot.middlewares import DatabaseSession, OrderAndTrack
+from bot.middlewares import DatabaseSession, FloodGuard, OrderAndTrack
 from bot.notifier import TelegramNotifier
 from bot.operator_group import OperatorGroup
 from bot.parts import Parts
 from bot.sender import Pacer, Sender, pace
+from dialogs.types import Reply
 from kernel.settings import BotSettings, Settings
 from reminders.runner import ReminderRunner
 
@@ -44,10 +45,17 @@ def build_bot(settings: Settings) -> Bot:
 
 def build_dispatcher(parts: Parts, bot: Bot, settings: BotSettings) -> Dispatcher:
     dispatcher = Dispatcher()
+    sender = Sender(bot)
+
+    async def ask_to_wait(chat_id: int) -> None:
+        await sender.send(chat_id, parts.renderer.reply(Reply("common.flood")))
+
+    dispatcher.update.outer_middleware(
+        FloodGuard(settings.flood_messages, settings.flood_seconds, ask_to_wait)
+    )
     tracker = OrderAndTrack()
     dispatcher.update.outer_middleware(tracker)
     dispatcher.update.outer_middleware(DatabaseSession(parts.sessions))
-    sender = Sender(bot)
     group = (
         OperatorGroup(parts.operators, bot, parts.sessions, parts.renderer)
         if parts.operators is not None

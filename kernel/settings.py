@@ -54,6 +54,10 @@ class BotSettings(BaseModel):
     drain_timeout_seconds: float = Field(default=30, gt=0)
     # Telegram allows about 30 messages/s per bot; processes sharing one token share it.
     messages_per_second: float = Field(default=24.2, gt=0, le=30)
+    # One person sending more than flood_messages updates in flood_seconds: the excess is
+    # dropped and they are asked once to wait.
+    flood_messages: int = Field(default=20, ge=1, le=1000)
+    flood_seconds: float = Field(default=10, gt=0, le=3600)
 
     @field_validator("token")
     @classmethod

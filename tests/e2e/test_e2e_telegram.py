@@ -8,6 +8,8 @@ import signal
 
 import aiohttp
 import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from tests.support.e2e import CITIZEN_ID, StartBot
 from tests.support.fake_telegram import FakeTelegram, buttons
@@ -220,3 +222,23 @@ async def test_a_429_on_marking_the_choice_is_waited_out_and_retried(
     edits = await telegram.wait_for("editMessageText", 2)
     assert telegram.too_many == 1
     assert edits[-1]["text"].endswith("<i>→ ✅ Согласен</i>")
+
+
+async def test_a_flood_is_dropped_before_the_database_with_one_request_to_wait(
+    telegram: FakeTelegram, start_bot: StartBot, db_url: str
+) -> None:
+    await start_bot(BOT__FLOOD_MESSAGES="3", BOT__FLOOD_SECONDS="60")
+    for n in range(8):
+        telegram.user_sends(f"сообщение {n}")
+    await telegram.wait_for("sendMessage", 4)
+    await asyncio.sleep(1.5)  # nothing else comes
+    texts = [r["text"] for r in telegram.to_chat(CITIZEN_ID)]
+    assert len(texts) == 4
+    assert sum("слишком быстро" in text for text in texts) == 1
+    engine = create_async_engine(db_url)
+    try:
+        async with engine.connect() as connection:
+            stored = await connection.scalar(text("SELECT count(*) FROM processed_updates"))
+    finally:
+        await engine.dispose()
+    assert stored == 3  # the other five never reached the database
