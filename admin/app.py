@@ -25,6 +25,7 @@ from admin.tokens import TOKEN_LIFETIME
 from features import web
 from features.kit import DeskPages, Kit, SessionService
 from kernel.clock import utc_now
+from storage import wakeups
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,13 @@ def create_app(
 
     # Authentication, limits, throttling and the audit log happen here, before any route.
     throttle = LoginThrottle(failures=failed_logins_per_minute)
-    app.middleware("http")(Gate(sessions, clock, token_lifetime, throttle, nudge))
+    engine = sessions.kw["bind"]
+
+    async def wake_senders() -> None:
+        nudge()  # this process's
+        await wakeups.announce(engine)  # other processes' on the same PostgreSQL
+
+    app.middleware("http")(Gate(sessions, clock, token_lifetime, throttle, wake_senders))
 
     # The web desk: its shell and the features' pages, behind the login session.
     the_desk = desk.Desk(

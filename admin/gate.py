@@ -82,7 +82,7 @@ class Gate:
     throttle: LoginThrottle = field(default_factory=LoginThrottle)
     # After a change was made (a decision, an offer, an operator's reply): wake this process's
     # senders, so what the change queued for a citizen goes out now, not at the next sweep.
-    nudge: Callable[[], None] = lambda: None
+    nudge: Callable[[], Awaitable[None]] | None = None
     _refusals: dict[tuple[str, str], int] = field(default_factory=dict)  # -> audit row id
 
     async def __call__(
@@ -91,8 +91,8 @@ class Gate:
         response = await self._answer(request, call_next)
         response.headers["Cache-Control"] = "no-store"
         changed = request.method in BODY_METHODS and response.status_code < 400
-        if changed and getattr(request.state, "staff", None) is not None:
-            self.nudge()
+        if changed and self.nudge is not None and getattr(request.state, "staff", None):
+            await self.nudge()
         try:
             await self._audit(request, response.status_code)
         except Exception:  # the answer stands; the failure is in the log for the operators

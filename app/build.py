@@ -149,6 +149,7 @@ class Application:
             ),
             canned=canned_answers(),
             refresh_seconds=config.queue_refresh_seconds,
+            sweep_seconds=config.relay_sweep_seconds,
         )
 
     def on_reminder_sent(self) -> dict[str, SentHook]:

@@ -41,7 +41,6 @@ from kernel.clock import utc_now
 from storage.models import Handover, Question, StaffMember
 
 log = logging.getLogger(__name__)
-SWEEP_SECONDS = 2.0  # the outbox is read at least this often (other processes, restarts)
 
 
 @dataclass
@@ -221,7 +220,7 @@ class OperatorGroup:
             except Exception:  # the next pass tries again; the outbox keeps the work
                 log.exception("operator desk relay failed")
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wake.wait(), SWEEP_SECONDS)
+                await asyncio.wait_for(wake.wait(), self.desk.sweep_seconds)
 
     async def relay_to_citizens(self) -> None:
         async with self.sessions() as session:

@@ -36,6 +36,7 @@ class OperatorDesk:
     work: Callable[[AsyncSession], DeskWork]
     canned: Mapping[str, str]
     refresh_seconds: float = 30.0  # the place-in-queue message, 003 p.34(д)
+    sweep_seconds: float = 2.0  # the outbox is read at least this often
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from bot.sender import Pacer, Sender, pace
 from dialogs.types import Reply
 from kernel.settings import BotSettings, Settings
 from reminders.runner import ReminderRunner
+from storage.wakeups import Listener, is_postgres
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,14 @@ def build_dispatcher(parts: Parts, bot: Bot, settings: BotSettings) -> Dispatche
     if runner is not None:
         parts.nudges.append(runner.wake)  # a staff decision reaches the citizen at once
 
+    def wake_senders() -> None:
+        for nudge in parts.nudges:
+            nudge()
+
+    # Changes made by another process (the desk served apart) wake this one's senders.
+    db_url = parts.db.url.render_as_string(hide_password=False)
+    listener = Listener(db_url, wake_senders) if is_postgres(db_url) else None
+
     async def on_startup(bot: Bot) -> None:
         commands = [
             BotCommand(command=name, description=parts.renderer.text(f"commands.{name}"))
@@ -90,12 +99,16 @@ def build_dispatcher(parts: Parts, bot: Bot, settings: BotSettings) -> Dispatche
             group.start()
         for companion in parts.companions:
             companion.start()
+        if listener is not None:
+            listener.start()
 
     async def on_shutdown() -> None:
         # Polling has already confirmed these updates to Telegram: finish them before exit.
         await tracker.drain(settings.drain_timeout_seconds)
         for companion in parts.companions:
             await companion.stop()
+        if listener is not None:
+            await listener.stop()
         if group is not None:
             await group.stop()
         if runner is not None:

@@ -208,6 +208,9 @@ class OperatorSettings(BaseModel):
     default_handle_minutes: float = Field(default=8, gt=0, le=240)
     # How often the citizen's place in the queue is refreshed (003 p.34(д): every 30 s).
     queue_refresh_seconds: float = Field(default=30, ge=5, le=600)
+    # The relay reads the outbox at least this often; a change in the desk or the API wakes
+    # it at once (in its process, or through PostgreSQL's NOTIFY from another).
+    relay_sweep_seconds: float = Field(default=2, gt=0, le=3600)
     # Shown with the request for a person when a message shows acute distress (004 §2.11.5).
     crisis_lines: list[str] = Field(default_factory=lambda: ["112 — экстренные службы"])
 

@@ -19,6 +19,7 @@ import httpx
 import pytest
 from playwright.async_api import Browser, Page, async_playwright, expect
 
+from storage import wakeups
 from tests.e2e.test_e2e_operator import citizen_sees, onboard
 from tests.support.e2e import ROOT, StartBot
 from tests.support.fake_telegram import FakeTelegram
@@ -162,3 +163,58 @@ async def test_an_operator_answers_a_citizen_from_the_web_desk(
     await expect(operators.locator("tr", has_text="Ольга")).to_contain_text("5,0")
     await expect(vera.get_by_role("table", name="Разговоры")).to_contain_text("Передано оператору")
     await shot(vera, "report")
+
+
+async def test_a_desk_served_apart_wakes_the_bot_through_postgresql(
+    telegram: FakeTelegram, start_bot: StartBot, db_url: str, tmp_path: Path
+) -> None:
+    """The desk in a process of its own (`admin serve`): what an operator does there reaches
+    the citizen through the bot process, woken by NOTIFY; its own sweeps are set to 10 minutes,
+    so nothing else could deliver it during the test."""
+    if not wakeups.is_postgres(db_url):
+        pytest.skip("NOTIFY is PostgreSQL's")
+    await staff(db_url)
+    slow = {"OPERATORS__RELAY_SWEEP_SECONDS": "600", "REMINDERS__SWEEP_SECONDS": "600"}
+    await start_bot(OPERATORS__SCHEDULE="always", **slow)
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE__URL": db_url,
+        "ASSISTANT_CONFIG": str(ROOT / "config.yml"),
+        "ADMIN__PLAIN_HTTP": "true",
+        "OPERATORS__SCHEDULE": "always",
+    }
+    log = await asyncio.to_thread((tmp_path / "desk.log").open, "wb")
+    desk = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "app", "admin", "serve", "--port", str(port),
+        cwd=ROOT, env=env, stdout=log, stderr=log,
+    )  # fmt: skip
+    try:
+        base = f"http://127.0.0.1:{port}"
+        await desk_answers(base)
+        await onboard(telegram)
+        telegram.user_sends("/operator")
+        await citizen_sees(telegram, "Вы в очереди к оператору", "the place in the queue")
+        async with httpx.AsyncClient(base_url=base) as olga:
+            form = await olga.get("/login")
+            token = re.search(r'name="csrf" value="([^"]+)"', form.text)
+            assert token is not None
+            await olga.post(
+                "/login", data={"username": "Ольга", "password": PASSWORD, "csrf": token[1]}
+            )
+            queue = await olga.get("/desk/queue")
+            handover = re.search(r"/desk/queue/(\d+)/claim", queue.text)
+            csrf = re.search(r'name="csrf" value="([^"]+)"', queue.text)
+            assert handover is not None
+            assert csrf is not None
+            await olga.post(f"/desk/queue/{handover[1]}/claim", data={"csrf": csrf[1]})
+            await citizen_sees(telegram, "Оператор Ольга подключил", "the claim, woken by NOTIFY")
+            await olga.post(
+                f"/desk/conversations/{handover[1]}/reply",
+                data={"csrf": csrf[1], "text": "Ответ из отдельного пульта"},
+            )
+            await citizen_sees(telegram, "Ответ из отдельного пульта", "the reply")
+    finally:
+        desk.terminate()
+        await desk.wait()
+        log.close()
