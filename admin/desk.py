@@ -257,7 +257,8 @@ def _login_page(
 def _local(target: str) -> str:
     """Only a path of this desk: a login link cannot send staff elsewhere."""
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    # Browsers read "/\\host" as "//host": another site.
+    if parts.scheme or parts.netloc or not target.startswith("/") or target[1:2] in ("/", "\\"):
         return "/desk"
     return target
 

@@ -138,6 +138,13 @@ async def test_a_login_link_cannot_send_staff_to_another_site(desk: Desk) -> Non
             },
         )
         assert response.headers["location"] == "/desk"
+    for target in ("/\\evil.example", "https://evil.example", "desk", "/desk/queue"):
+        async with client(desk.app) as browser:
+            form = await browser.get("/login", params={"next": target})
+            assert (
+                f'name="next" value="{"/desk/queue" if target == "/desk/queue" else "/desk"}"'
+                in form.text
+            )
 
 
 async def test_a_login_without_the_forms_token_is_refused(desk: Desk) -> None:
