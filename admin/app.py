@@ -17,7 +17,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from admin import desk
+from admin import desk, health
 from admin.deps import check_token
 from admin.desk_sessions import SessionPolicy
 from admin.gate import Gate, LoginThrottle
@@ -114,6 +114,7 @@ def create_app(
 
     for router in routers:
         app.include_router(router)
+    app.include_router(health.router())
     return app
 
 

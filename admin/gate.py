@@ -31,7 +31,9 @@ from storage.models import AuditEvent
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 1024 * 1024
-PUBLIC_PATHS = frozenset({"/openapi.json", "/docs", "/docs/oauth2-redirect"})
+PUBLIC_PATHS = frozenset(
+    {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/healthz", "/readyz", "/metrics"}
+)
 # Query parameters whose values are neither secret nor personal: kept in the audit log.
 LOGGED_PARAMETERS = frozenset(
     {"state", "body", "due_before", "overdue", "limit", "offset", "citizen_id"}

@@ -14,6 +14,7 @@ from aiogram import BaseMiddleware, Bot
 from aiogram.types import TelegramObject, Update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from kernel.metrics import UPDATE_SECONDS, UPDATES
 from storage.repositories import claim_update
 
 log = logging.getLogger(__name__)
@@ -48,7 +49,9 @@ class FloodGuard(BaseMiddleware):
         self.dropped = 0
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        chat = _private_chat(event) if isinstance(event, Update) else None
+        if not isinstance(event, Update):
+            return await handler(event, data)
+        chat = _private_chat(event)
         if chat is None:  # the operators' group and service updates are not limited
             return await handler(event, data)
         now = self._clock()
@@ -60,6 +63,7 @@ class FloodGuard(BaseMiddleware):
             self._forget_quiet(now)
             return await handler(event, data)
         self.dropped += 1
+        UPDATES.labels(_kind(event), "flood").inc()
         if now - self._warned.get(chat, -self._window) >= self._window:
             self._warned[chat] = now
             try:
@@ -74,6 +78,10 @@ class FloodGuard(BaseMiddleware):
                 k: d for k, d in self._recent.items() if d and now - d[-1] < self._window
             }
             self._warned = {k: t for k, t in self._warned.items() if now - t < self._window}
+
+
+def _kind(update: Update) -> str:
+    return "message" if update.message else "callback" if update.callback_query else "other"
 
 
 def _private_chat(update: Update) -> int | None:
@@ -140,11 +148,20 @@ class DatabaseSession(BaseMiddleware):
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         bot: Bot = data["bot"]
+        kind = _kind(event) if isinstance(event, Update) else "other"
         async with self._sessions() as session:
             if isinstance(event, Update) and not await claim_update(
                 session, bot.id, event.update_id
             ):
                 log.info("update %s was already processed; dropped", event.update_id)
+                UPDATES.labels(kind, "duplicate").inc()
                 return None
             data["session"] = session
-            return await handler(event, data)
+            outcome = "failed"
+            try:
+                with UPDATE_SECONDS.time():
+                    result = await handler(event, data)
+                outcome = "handled"
+                return result
+            finally:
+                UPDATES.labels(kind, outcome).inc()

@@ -40,6 +40,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.splitting import split_text
 from dialogs.types import RenderedButton, RenderedReply
+from kernel.metrics import TELEGRAM_REFUSALS
 
 log = logging.getLogger(__name__)
 
@@ -186,6 +187,7 @@ class PacedRequests(BaseRequestMiddleware):
             try:
                 return await make_request(bot, method)
             except TelegramRetryAfter as exc:
+                TELEGRAM_REFUSALS.labels("429").inc()
                 if attempt == self._max_retries:
                     raise
                 log.warning(
@@ -218,6 +220,7 @@ class Sender:
             try:
                 await self._bot.send_message(chat_id, part, reply_markup=markup)
             except TelegramForbiddenError:
+                TELEGRAM_REFUSALS.labels("403").inc()
                 log.info("chat %s has blocked the bot", chat_id)
                 return False
         return True

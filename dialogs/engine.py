@@ -23,6 +23,7 @@ from dialogs.ports import DialogStore, IntentRecognizer
 from dialogs.registry import BOT_MODE, Registry
 from dialogs.types import Incoming, Reply
 from kernel.clock import utc_now
+from kernel.metrics import FREE_TEXT
 
 # Longer input is cut before it reaches a parser; no step expects more (Telegram's own
 # message limit is 4096 characters).
@@ -93,6 +94,8 @@ class Engine(FreeText):
         )
         replies = await self._dispatch(turn)
         await store.count_turn(citizen, turn.now.date(), turn.understood)
+        if turn.understood is not None:
+            FREE_TEXT.labels("understood" if turn.understood else "not_understood").inc()
         new_slots: dict[str, Any] = {}
         if conversation.flow:
             new_slots = {"values": turn.values, "history": turn.history}

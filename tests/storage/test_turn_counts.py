@@ -3,6 +3,7 @@ the free text the bot had to read, and the free text it did not understand."""
 
 from __future__ import annotations
 
+from prometheus_client import REGISTRY
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -30,6 +31,10 @@ async def counts(sessions: async_sessionmaker[AsyncSession]) -> list[tuple[int, 
 async def test_messages_free_text_and_misunderstandings_are_counted(
     sessions: async_sessionmaker[AsyncSession], dialog_config: DialogConfig
 ) -> None:
+    def read(outcome: str) -> float:
+        return REGISTRY.get_sample_value("assistant_free_text_total", {"outcome": outcome}) or 0
+
+    before = read("understood"), read("not_understood")
     chat = DbChat(sessions, dialog_config, recognizer=Recognizer())
     await chat.start()  # /start, a button, a button: no free text
     assert await counts(sessions) == [(3, 0, 0, "63")]
@@ -37,6 +42,7 @@ async def test_messages_free_text_and_misunderstandings_are_counted(
     await chat.send("хочу пожаловаться на центр")
     await chat.send("/menu")
     assert await counts(sessions) == [(6, 2, 1, "63")]
+    assert (read("understood"), read("not_understood")) == (before[0] + 1, before[1] + 1)
     chat.clock.now = chat.clock.now.replace(day=chat.clock.now.day + 1)
     await chat.send("/menu")  # a new day: a new conversation
     assert sorted(await counts(sessions)) == [(1, 0, 0, "63"), (6, 2, 1, "63")]

@@ -1,0 +1,84 @@
+"""Is the process alive, is it ready, and its metrics: for the monitoring of an installation.
+
+`/healthz`: the process answers. `/readyz`: the database answers and the outbox is not backed
+up (503 with the reasons otherwise). `/metrics`: Prometheus text format; what waits in the
+database (queued citizens, messages to relay, reminders by state) is counted when it is read.
+No personal data in any of them, so they need no token; serve the staff app on an address only
+the monitoring reaches."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kernel.metrics import WAITING
+from storage.models import Handover, HandoverMessage, Reminder
+
+PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+STALE = timedelta(minutes=5)  # a message still not relayed after this: something is stuck
+
+
+async def _waiting(db: AsyncSession) -> dict[str, int]:
+    queued = await db.scalar(select(func.count(Handover.id)).where(Handover.state == "queued"))
+    unrelayed = await db.scalar(
+        select(func.count(HandoverMessage.id)).where(
+            HandoverMessage.relayed_at.is_(None),
+            HandoverMessage.failed.is_(False),
+            HandoverMessage.direction.in_(("operator", "to_citizen")),
+        )
+    )
+    counts = {"queued_for_operator": int(queued or 0), "to_relay": int(unrelayed or 0)}
+    rows = await db.execute(
+        select(Reminder.status, func.count(Reminder.id)).group_by(Reminder.status)
+    )
+    for status, count in rows.all():
+        counts[f"reminders_{status}"] = int(count)
+    return counts
+
+
+def router() -> APIRouter:
+    routes = APIRouter(include_in_schema=False)
+
+    @routes.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @routes.get("/readyz")
+    async def readyz(request: Request) -> Response:
+        problems = []
+        try:
+            async with request.app.state.sessions() as db:
+                await db.execute(text("SELECT 1"))
+                stale_before = request.app.state.clock() - STALE
+                stuck = await db.scalar(
+                    select(func.count(HandoverMessage.id)).where(
+                        HandoverMessage.relayed_at.is_(None),
+                        HandoverMessage.failed.is_(False),
+                        HandoverMessage.direction.in_(("operator", "to_citizen")),
+                        HandoverMessage.at < stale_before,
+                    )
+                )
+        except Exception:
+            problems.append("the database does not answer")
+        else:
+            if stuck:
+                problems.append(f"{stuck} message(s) to citizens not relayed for 5 minutes")
+        status = 503 if problems else 200
+        return JSONResponse({"ready": not problems, "problems": problems}, status_code=status)
+
+    @routes.get("/metrics")
+    async def metrics(request: Request) -> Response:
+        try:
+            async with request.app.state.sessions() as db:
+                for what, count in (await _waiting(db)).items():
+                    WAITING.labels(what).set(count)
+        except Exception:  # the counters still tell a lot without the database
+            pass
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return routes
