@@ -12,7 +12,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, HTTPException, Path, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
@@ -228,26 +228,29 @@ def _report_pages(routes: APIRouter) -> None:
         peak = max([total for _, total, _ in built.by_day] + [1])
         return page(request, "report.html", {"report": built, "peak": peak})
 
-    @routes.get("/report.csv")
-    async def weekly_csv(
-        request: Request, db: Session, staff: Supervisor, start: IsoDate | None = None
-    ) -> Response:
-        built = await build(request, db, staff, start)
-        return Response(
-            report.as_csv(built),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="report-{built.start}.csv"'},
-        )
+    exports = {
+        "csv": (report.as_csv, "text/csv; charset=utf-8"),
+        "xlsx": (
+            report.as_xlsx,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+    }
 
-    @routes.get("/report.xlsx")
-    async def weekly_xlsx(
-        request: Request, db: Session, staff: Supervisor, start: IsoDate | None = None
+    @routes.get("/report.{kind}")
+    async def weekly_export(
+        request: Request,
+        kind: Literal["csv", "xlsx"],
+        db: Session,
+        staff: Supervisor,
+        start: IsoDate | None = None,
     ) -> Response:
         built = await build(request, db, staff, start)
+        write, media_type = exports[kind]
+        name = f"report-{built.start}.{kind}"
         return Response(
-            report.as_xlsx(built),
-            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            headers={"Content-Disposition": f'attachment; filename="report-{built.start}.xlsx"'},
+            write(built),
+            media_type=media_type,
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
 
 
