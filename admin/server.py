@@ -31,6 +31,7 @@ class Embedded:
             log_level="warning",
             lifespan="off",
             access_log=False,
+            log_config=None,  # the process's logging: JSON lines, personal data masked
             # The desk's live pages hold connections open: they must not keep the bot from
             # stopping.
             timeout_graceful_shutdown=2,

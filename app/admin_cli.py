@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     if settings is None:
         return CONFIG_ERROR
     if args.command == "serve":
-        configure_logging(settings.logging.level)
+        configure_logging(settings.logging.level, settings.logging.format)
         return asyncio.run(_serve(settings, args.host, args.port))
     try:
         if args.command == "staff":
@@ -105,6 +105,7 @@ async def _serve(settings: Settings, host: str | None, port: int | None) -> int:
         # The audit log is the record of calls; an access log would keep the raw query
         # strings (tokens, citizens' names) that the audit log leaves out.
         access_log=False,
+        log_config=None,  # the process's logging (JSON lines, personal data masked)
     )
     try:
         await uvicorn.Server(config).serve()

@@ -29,7 +29,10 @@ def bot(argv: list[str]) -> int:
     command = args.command or "auto"
     if command == "auto":
         command = "telegram" if settings.bot.token else "chat"
-    configure_logging(settings.logging.level if command != "chat" else logging.WARNING)
+    if command == "chat":  # a person at a terminal, between the assistant's answers
+        configure_logging(logging.WARNING)
+    else:
+        configure_logging(settings.logging.level, settings.logging.format)
     if command == "migrate":
         asyncio.run(upgrade(settings.database.url))
         print(f"database is up to date: {_safe_url(settings)}")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import sys
 
+from kernel.logs import JsonLines, MaskedText
 from kernel.settings import ConfigError, Settings, load_settings
 
 CONFIG_ERROR = 2  # the exit status of a bad setting
@@ -20,6 +21,9 @@ def settings_or_report() -> Settings | None:
         return None
 
 
-def configure_logging(level: str | int) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+def configure_logging(level: str | int, style: str = "text") -> None:
+    """Logs to standard error, as JSON lines (`json`) or plain text, personal data masked."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonLines() if style == "json" else MaskedText())
+    logging.basicConfig(level=level, handlers=[handler], force=True)
     logging.getLogger("alembic").setLevel(logging.WARNING)

@@ -226,6 +226,9 @@ class VacancySettings(BaseModel):
 
 class LoggingSettings(BaseModel):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # json: one JSON object a line, for a log collector; text: for a person at a terminal.
+    # Phone numbers, e-mail addresses and names are masked in both.
+    format: Literal["json", "text"] = "json"
 
 
 class Settings(BaseSettings):
