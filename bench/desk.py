@@ -28,7 +28,7 @@ from typing import Any
 
 import httpx
 
-from bench.handover import citizen, percentile, until
+from bench.handover import citizens_ask, percentile, until
 from tests.support.fake_telegram import FakeTelegram
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -121,22 +121,6 @@ async def run(conversations: int, rounds: int) -> None:
         bot.terminate()
         bot.wait(timeout=30)
         await telegram.stop()
-
-
-async def citizens_ask(telegram: FakeTelegram, conversations: int) -> None:
-    """Consent, region and /operator for each citizen, as in the e2e tests."""
-    people = [citizen(n) for n in range(conversations)]
-    for person in people:
-        telegram.user_sends("/start", person)
-    await until(lambda: len(telegram.sent()) >= 2 * conversations, "the greetings")
-    for person in people:
-        telegram.user_presses("✅ Согласен", person)
-    await until(lambda: len(telegram.sent()) >= 3 * conversations, "the region question")
-    for person in people:
-        telegram.user_presses("Самарская область", person)
-    await until(lambda: len(telegram.sent()) >= 4 * conversations, "the menus")
-    for person in people:
-        telegram.user_sends("/operator", person)
 
 
 async def queued(desk: httpx.AsyncClient, conversations: int) -> list[str]:

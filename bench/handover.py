@@ -52,6 +52,22 @@ def arrivals(telegram: FakeTelegram, chat_id: int) -> dict[int, float]:
     }
 
 
+async def citizens_ask(telegram: FakeTelegram, conversations: int) -> None:
+    """Consent, region and /operator for each citizen, as in the e2e tests."""
+    people = [citizen(n) for n in range(conversations)]
+    for person in people:
+        telegram.user_sends("/start", person)
+    await until(lambda: len(telegram.sent()) >= 2 * conversations, "the greetings")
+    for person in people:
+        telegram.user_presses("✅ Согласен", person)
+    await until(lambda: len(telegram.sent()) >= 3 * conversations, "the region question")
+    for person in people:
+        telegram.user_presses("Самарская область", person)
+    await until(lambda: len(telegram.sent()) >= 4 * conversations, "the menus")
+    for person in people:
+        telegram.user_sends("/operator", person)
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
@@ -84,17 +100,7 @@ async def run(conversations: int, rounds: int) -> None:
     )
     try:
         people = [citizen(n) for n in range(conversations)]
-        for person in people:  # consent and region, as in the e2e tests
-            telegram.user_sends("/start", person)
-        await until(lambda: len(telegram.sent()) >= 2 * conversations, "the greetings")
-        for person in people:
-            telegram.user_presses("✅ Согласен", person)
-        await until(lambda: len(telegram.sent()) >= 3 * conversations, "the region question")
-        for person in people:
-            telegram.user_presses("Самарская область", person)
-        await until(lambda: len(telegram.sent()) >= 4 * conversations, "the menus")
-        for person in people:
-            telegram.user_sends("/operator", person)
+        await citizens_ask(telegram, conversations)
         cards: list[dict[str, Any]] = await until(
             lambda: (
                 (found := [m for m in telegram.to_chat(GROUP) if "Взять" in str(m)])

@@ -370,42 +370,30 @@ def _conversation_pages(routes: APIRouter, kit: Kit, region_names: dict[str, str
         await db.commit()
         return RedirectResponse(back or f"/desk/conversations/{handover.id}", status_code=303)
 
-    @routes.post("/conversations/{handover_id}/reply")
-    async def reply(
-        request: Request,
-        handover_id: HandoverId,
-        *,
-        db: Session,
-        staff: Operator,
-        member: Member,
-        text: Text,
-    ) -> Response:
-        return await act(
-            request,
-            handover_id,
-            db=db,
-            staff=staff,
-            work=lambda h, ho: _from_web(h, ho, member, text, note=False, at=now(request)),
-        )
+    # A reply goes to the citizen; a note stays with the conversation for colleagues.
+    def writing(note: bool) -> Callable[..., Any]:
+        async def write(
+            request: Request,
+            handover_id: HandoverId,
+            *,
+            db: Session,
+            staff: Operator,
+            member: Member,
+            text: Text,
+        ) -> Response:
+            at = now(request)
+            return await act(
+                request,
+                handover_id,
+                db=db,
+                staff=staff,
+                work=lambda h, ho: _from_web(h, ho, member, text, note=note, at=at),
+            )
 
-    @routes.post("/conversations/{handover_id}/note")
-    async def note(
-        request: Request,
-        handover_id: HandoverId,
-        *,
-        db: Session,
-        staff: Operator,
-        member: Member,
-        text: Text,
-    ) -> Response:
-        at = now(request)
-        return await act(
-            request,
-            handover_id,
-            db=db,
-            staff=staff,
-            work=lambda h, ho: _from_web(h, ho, member, text, note=True, at=at),
-        )
+        return write
+
+    for name, is_note in (("reply", False), ("note", True)):
+        routes.post(f"/conversations/{{handover_id}}/{name}", name=name)(writing(is_note))
 
     # Transfer (back to the queue for a colleague) and close (the citizen rates it) both
     # end the operator's part and lead back to the queue.
