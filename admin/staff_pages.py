@@ -17,6 +17,8 @@ from features.web import Admin, Session, page
 from storage.models import StaffMember, StaffToken
 
 Name = Annotated[str, Form(min_length=1, max_length=64)]
+RoleField = Annotated[str, Form()]
+RegionsField = Annotated[str, Form(alias="regions", max_length=200)]  # "63,50" or "all"
 ROLES = {"operator": "оператор", "supervisor": "руководитель", "admin": "администратор"}
 
 
@@ -57,8 +59,8 @@ def router(regions: dict[str, str]) -> APIRouter:
         db: Session,
         staff: Admin,
         name: Name,
-        role: Annotated[str, Form()],
-        region_codes: Annotated[str, Form(alias="regions", max_length=200)],
+        role: RoleField,
+        region_codes: RegionsField,
         telegram_id: Annotated[str, Form(max_length=20)] = "",
     ) -> Response:
         async def work() -> str | None:
@@ -84,8 +86,8 @@ def router(regions: dict[str, str]) -> APIRouter:
         db: Session,
         staff: Admin,
         name: Name,
-        role: Annotated[str, Form()],
-        region_codes: Annotated[str, Form(alias="regions", max_length=200)],
+        role: RoleField,
+        region_codes: RegionsField,
     ) -> Response:
         async def work() -> None:
             codes = accounts.parse_regions(region_codes, regions)

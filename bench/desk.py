@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -29,23 +28,12 @@ from typing import Any
 import httpx
 
 from bench.handover import citizens_ask, percentile, until
+from tests.support.desk import csrf_of
 from tests.support.fake_telegram import FakeTelegram
+from tests.support.rasa import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "bench password 2026"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def csrf(page: httpx.Response) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', page.text)
-    if found is None:
-        raise SystemExit(f"no form on {page.url}")
-    return found[1]
 
 
 async def timed(call: Any) -> tuple[float, httpx.Response]:
@@ -95,11 +83,11 @@ async def run(conversations: int, rounds: int) -> None:
             form = await desk.get("/login")
             await desk.post(
                 "/login",
-                data={"username": "Ольга", "password": PASSWORD, "csrf": csrf(form)},
+                data={"username": "Ольга", "password": PASSWORD, "csrf": csrf_of(form)},
             )
             ids = await queued(desk, conversations)
             queue_times = [(await timed(desk.get("/desk/queue")))[0] for _ in range(20)]
-            token = csrf(await desk.get("/desk/queue"))
+            token = csrf_of(await desk.get("/desk/queue"))
             for handover in ids:
                 await desk.post(f"/desk/queue/{handover}/claim", data={"csrf": token})
             page_times = [

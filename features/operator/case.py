@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from features import masking
 from features.kit import Kit
+from features.operator.report import COMPLAINT_STATES
 from features.web import MAX_ID, Operator, Session, in_scope, now, page
 from kernel.staff import Actor
 from storage.models import (
@@ -128,6 +129,7 @@ async def case_of(
             .order_by(StaffAlert.raised_at.desc()),
         ),
         "alert_kinds": ALERT_KINDS,
+        "complaint_states": COMPLAINT_STATES,
     }
 
 

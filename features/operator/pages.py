@@ -226,7 +226,11 @@ def _report_pages(routes: APIRouter) -> None:
     ) -> Response:
         built = await build(request, db, staff, start)
         peak = max([total for _, total, _ in built.by_day] + [1])
-        return page(request, "report.html", {"report": built, "peak": peak})
+        labels = {
+            "complaint_states": report.COMPLAINT_STATES,
+            "reminder_states": report.REMINDER_STATES,
+        }
+        return page(request, "report.html", {"report": built, "peak": peak, **labels})
 
     exports = {
         "csv": (report.as_csv, "text/csv; charset=utf-8"),

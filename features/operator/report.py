@@ -31,7 +31,11 @@ COMPLAINT_STATES = {
     "rejected": "отказано",
     "left_without_answer": "оставлена без ответа",
 }
-REMINDER_STATES = {"sent": "отправлено", "expired": "истекло", "failed": "не доставлено"}
+REMINDER_STATES = {
+    "sent": "отправлено",
+    "expired": "истекло неотправленным",
+    "failed": "не доставлено",
+}
 
 
 @dataclass

@@ -21,6 +21,7 @@ from playwright.async_api import Browser, Page, async_playwright, expect
 
 from storage import wakeups
 from tests.e2e.test_e2e_operator import citizen_sees, onboard
+from tests.support.desk import csrf_of, log_in
 from tests.support.e2e import ROOT, StartBot
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.rasa import free_port
@@ -196,22 +197,16 @@ async def test_a_desk_served_apart_wakes_the_bot_through_postgresql(
         telegram.user_sends("/operator")
         await citizen_sees(telegram, "Вы в очереди к оператору", "the place in the queue")
         async with httpx.AsyncClient(base_url=base) as olga:
-            form = await olga.get("/login")
-            token = re.search(r'name="csrf" value="([^"]+)"', form.text)
-            assert token is not None
-            await olga.post(
-                "/login", data={"username": "Ольга", "password": PASSWORD, "csrf": token[1]}
-            )
+            await log_in(olga, "Ольга", PASSWORD)
             queue = await olga.get("/desk/queue")
             handover = re.search(r"/desk/queue/(\d+)/claim", queue.text)
-            csrf = re.search(r'name="csrf" value="([^"]+)"', queue.text)
             assert handover is not None
-            assert csrf is not None
-            await olga.post(f"/desk/queue/{handover[1]}/claim", data={"csrf": csrf[1]})
+            token = csrf_of(queue)
+            await olga.post(f"/desk/queue/{handover[1]}/claim", data={"csrf": token})
             await citizen_sees(telegram, "Оператор Ольга подключил", "the claim, woken by NOTIFY")
             await olga.post(
                 f"/desk/conversations/{handover[1]}/reply",
-                data={"csrf": csrf[1], "text": "Ответ из отдельного пульта"},
+                data={"csrf": token, "text": "Ответ из отдельного пульта"},
             )
             await citizen_sees(telegram, "Ответ из отдельного пульта", "the reply")
     finally:
