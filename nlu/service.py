@@ -170,7 +170,8 @@ def start_server(port: int, token: str, log_path: Path) -> subprocess.Popen[byte
     log = log_path.open("ab")
     command = [
         str(RASA), "run", "--enable-api", "--interface", "127.0.0.1", "--port", str(port),
-        "--auth-token", token, "--model", str(MODEL), "--cors", "[]",
+        # One argument: a token that starts with "-" would otherwise read as an option.
+        f"--auth-token={token}", "--model", str(MODEL), "--cors", "[]",
     ]  # fmt: skip
     try:
         return subprocess.Popen(

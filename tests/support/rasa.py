@@ -46,7 +46,9 @@ def require_rasa() -> None:
 
 def _start(log_dir: Path) -> Iterator[RasaServer]:
     require_rasa()
-    port, token = free_port(), secrets.token_urlsafe(16)
+    # A token may start with "-" (token_urlsafe gives one in 64): always try that case, which
+    # Rasa's command line once read as an option.
+    port, token = free_port(), "-" + secrets.token_urlsafe(16)
     url = f"http://127.0.0.1:{port}"
     with service.running_server(port, token, log_dir / f"rasa-{port}.log") as process:
         service.wait_ready(url, token, process, timeout=300)
