@@ -17,13 +17,14 @@ from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from admin import desk, health
+from admin import desk, health, text_api, text_pages
 from admin.deps import check_token
 from admin.desk_sessions import SessionPolicy
 from admin.gate import Gate, LoginThrottle
 from admin.tokens import TOKEN_LIFETIME
+from dialogs.render import TemplateFiles
 from features import web
-from features.kit import DeskPages, Kit, SessionService
+from features.kit import DeskPages, Kit, MenuItem, SessionService
 from kernel.clock import utc_now
 from storage import wakeups
 
@@ -44,6 +45,7 @@ def create_app(
     session_policy: SessionPolicy | None = None,
     failed_logins_per_account: int = 5,
     nudge: Callable[[], None] = lambda: None,
+    texts: TemplateFiles | None = None,
 ) -> FastAPI:
     """The staff app serving `routers` (the features'), their `services` on each request's
     session."""
@@ -84,6 +86,10 @@ def create_app(
         menu=sorted((item for p in pages for item in p.menu), key=lambda item: item.order),
     )
     page_routers = [p.router(kit) for p in pages] if kit is not None else []
+    if texts is not None:  # the bot's texts: administrators edit them (API and pages)
+        routers = [*routers, text_api.router(texts)]
+        page_routers.append(text_pages.router(texts))
+        the_desk.menu = [*the_desk.menu, MenuItem("Тексты бота", "/desk/texts", "admin", 80)]
     region_names = (
         {code: region.name for code, region in kit.settings.regions.items()} if kit else {}
     )

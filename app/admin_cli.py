@@ -10,6 +10,10 @@ python -m app admin staff password NAME [--stdin] set a web desk password from s
 python -m app admin token add NAME                issue a token for a staff member (shown once)
 python -m app admin token revoke NAME             revoke it
 python -m app admin token list                    who has a token
+python -m app admin templates export DIR          every text as the bot sends it now, as files
+python -m app admin templates import DIR [--publish]
+                          each changed file becomes a revision (checked like an edit in the
+                          desk; a refused one is reported with its problems), published on demand
 
 `--password` asks for the web desk password twice (or reads one line from standard input when
 it is not a terminal).
@@ -23,13 +27,14 @@ import getpass
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import TypeVar
 
 import uvicorn
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from admin import accounts, tokens
-from app.build import Application
+from admin import accounts, texts, tokens
+from app.build import Application, template_files_of
 from kernel.cli import CONFIG_ERROR, configure_logging, settings_or_report
 from kernel.clock import utc_now
 from kernel.settings import Settings
@@ -52,6 +57,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "staff":
             print(_staff(settings, args))
+        elif args.command == "templates":
+            report, failed = _templates(settings, args)
+            print(report)
+            return 1 if failed else 0
         else:
             print(_token(settings, args))
     except (tokens.TokenError, accounts.AccountError) as exc:
@@ -90,6 +99,14 @@ def _parser() -> argparse.ArgumentParser:
     token.add_parser("add", help="issue a token (shown once)").add_argument("name")
     token.add_parser("revoke", help="revoke a token").add_argument("name")
     token.add_parser("list", help="who has a token")
+
+    texts_parser = sub.add_parser("templates", help="the bot's texts").add_subparsers(
+        dest="action", required=True
+    )
+    texts_parser.add_parser("export", help="write every text to a folder").add_argument("dir")
+    load = texts_parser.add_parser("import", help="revisions from a folder's changed texts")
+    load.add_argument("dir")
+    load.add_argument("--publish", action="store_true", help="publish each saved revision")
     return parser
 
 
@@ -179,6 +196,33 @@ def _token(settings: Settings, args: argparse.Namespace) -> str:
         return "\n".join(_token_line(row, lifetime) for row in rows) or "no tokens"
 
     return _in_session(settings, listing)
+
+
+def _templates(settings: Settings, args: argparse.Namespace) -> tuple[str, bool]:
+    """The report, and whether anything was refused."""
+    files = template_files_of()
+    folder = Path(args.dir)
+    if args.action == "export":
+
+        async def export(session: AsyncSession) -> str:
+            count = await texts.export(session, files, folder)
+            return f"exported {count} texts to {folder}"
+
+        return _in_session(settings, export), False
+    if not folder.is_dir():
+        return f"error: no folder {folder}", True
+
+    async def load(session: AsyncSession) -> texts.Imported:
+        by = f"cli:{getpass.getuser()}"
+        return await texts.import_folder(session, files, folder, by, publish_them=args.publish)
+
+    result = _in_session(settings, load)
+    lines = [f"saved{' and published' if args.publish else ''}: {key}" for key in result.saved]
+    lines += [f"unchanged: {result.unchanged}"]
+    lines += [f"unknown key, skipped: {key}" for key in result.unknown]
+    for key, problems in result.refused.items():
+        lines += [f"refused: {key}", *(f"  {problem}" for problem in problems)]
+    return "\n".join(lines), bool(result.refused)
 
 
 def _in_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:

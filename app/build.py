@@ -16,7 +16,7 @@ from bot.files import TelegramFiles
 from bot.parts import Companion, OperatorDesk, Parts, Reminders
 from dialogs.engine import Engine
 from dialogs.flow import DialogConfig
-from dialogs.render import Renderer, template_loader
+from dialogs.render import Renderer, TemplateFiles, template_files
 from features.kit import Feature, Kit, SessionService
 from features.operator.desk import DeskWork, canned_answers
 from kernel.clock import utc_now
@@ -67,8 +67,13 @@ def all_rules(features: Sequence[Feature] = FEATURES) -> dict[str, Rule]:
     return rules
 
 
-def renderer(features: Sequence[Feature] = FEATURES) -> Renderer:
-    return Renderer(template_loader(f.templates for f in features if f.templates is not None))
+def template_files_of(features: Sequence[Feature] = FEATURES) -> TemplateFiles:
+    return template_files({f.name: f.templates for f in features if f.templates is not None})
+
+
+def renderer(features: Sequence[Feature] = FEATURES, *, strict: bool = False) -> Renderer:
+    """`strict`: a key rendered with other variables than it declares is an error (tests)."""
+    return Renderer(template_files_of(features), strict=strict)
 
 
 def engine(
@@ -134,6 +139,7 @@ class Application:
             ),
             failed_logins_per_account=admin.failed_logins_per_account,
             nudge=self.kit.nudge,
+            texts=template_files_of(self.features),
         )
 
     def operator_desk(self) -> OperatorDesk | None:
@@ -194,7 +200,7 @@ async def build_parts(settings: Settings, features: Sequence[Feature] = FEATURES
     return Parts(
         operators=application.operator_desk(),
         engine=engine(settings, recognizer, features),
-        renderer=renderer(features),
+        renderer=renderer(features, strict=settings.templates.strict_contexts),
         db=db,
         sessions=sessions,
         recognizer=recognizer,
@@ -202,4 +208,5 @@ async def build_parts(settings: Settings, features: Sequence[Feature] = FEATURES
         reminders=application.reminders(),
         companions=companions,
         nudges=application.kit.nudges,
+        template_refresh_seconds=settings.templates.refresh_seconds,
     )

@@ -65,6 +65,8 @@ class Parts:
     operators: OperatorDesk | None = None  # the operators' forum group, when configured
     # The staff app's hooks that wake this process's relays after a staff action (Kit.nudges).
     nudges: list[Callable[[], None]] = field(default_factory=list)
+    # How often the texts administrators published are looked for (templates.refresh_seconds).
+    template_refresh_seconds: float = 2.0
 
     async def close(self) -> None:
         await self.recognizer.close()

@@ -21,6 +21,7 @@ from bot.notifier import TelegramNotifier
 from bot.operator_group import OperatorGroup
 from bot.parts import Parts
 from bot.sender import Pacer, Sender, pace
+from bot.template_refresh import TemplateRefresh
 from dialogs.types import Reply
 from kernel.settings import BotSettings, Settings
 from reminders.runner import ReminderRunner
@@ -79,6 +80,9 @@ def build_dispatcher(parts: Parts, bot: Bot, settings: BotSettings) -> Dispatche
     if runner is not None:
         parts.nudges.append(runner.wake)  # a staff decision reaches the citizen at once
 
+    texts = TemplateRefresh(parts.sessions, parts.renderer, parts.template_refresh_seconds)
+    parts.nudges.append(texts.wake)  # a text published in this process is sent at once
+
     def wake_senders() -> None:
         for nudge in parts.nudges:
             nudge()
@@ -88,6 +92,8 @@ def build_dispatcher(parts: Parts, bot: Bot, settings: BotSettings) -> Dispatche
     listener = Listener(db_url, wake_senders) if is_postgres(db_url) else None
 
     async def on_startup(bot: Bot) -> None:
+        await texts.load()  # the published texts before the first message
+        texts.start()
         commands = [
             BotCommand(command=name, description=parts.renderer.text(f"commands.{name}"))
             for name in parts.engine.commands
@@ -109,6 +115,7 @@ def build_dispatcher(parts: Parts, bot: Bot, settings: BotSettings) -> Dispatche
             await companion.stop()
         if listener is not None:
             await listener.stop()
+        await texts.stop()
         if group is not None:
             await group.stop()
         if runner is not None:

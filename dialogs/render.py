@@ -1,47 +1,52 @@
 """One renderer for every text a citizen sees: Jinja2 templates of the features
 (`features/<x>/templates/`) and of the framework (`dialogs/templates/`).
 
-A key `consent.ask` is the file `consent/ask.j2` in the first folder that has it. The loader is
-a chain, so administrators' published revisions can later be put in front of the files. The
-sandbox keeps administrator-edited templates (a later issue) from reaching Python internals;
-StrictUndefined turns a missing variable into an error instead of an empty gap in a message to
-a citizen.
+A key `consent.ask` is the file `consent/ask.j2` in the first folder that has it. In front of
+the files stand the administrators' published revisions (`publish`), replaced as a whole when
+a publication changes (bot/template_refresh.py). A published text that fails anyway (a case
+its samples missed) does not leave the citizen without an answer: the file's text is sent
+instead and `on_fallback` raises the alarm.
+
+The environment is a hardened sandbox (dialogs/sandbox.py); StrictUndefined turns a missing
+variable into an error instead of an empty gap in a message to a citizen. With `strict`, a
+key rendered with other variables than its declaration (dialogs/contexts.py) is an error: the
+tests run so, and keep the declarations true.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from datetime import date, datetime
+import html
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jinja2 import BaseLoader, ChoiceLoader, FileSystemLoader, StrictUndefined
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2 import BaseLoader, ChoiceLoader, DictLoader, FileSystemLoader
 
+from dialogs.contexts import Declaration, load_declarations
+from dialogs.sandbox import environment, format_date, format_datetime, format_rubles
+from dialogs.template_check import key_of, template_path
 from dialogs.types import RenderedButton, RenderedReply, Reply
 
+log = logging.getLogger(__name__)
+
 TEMPLATES_DIR = Path(__file__).with_name("templates")
+__all__ = [
+    "ContextMismatchError",
+    "Renderer",
+    "TemplateFiles",
+    "format_date",
+    "format_datetime",
+    "format_rubles",
+    "template_files",
+    "template_loader",
+    "template_path",
+]
 
 
-def format_datetime(value: datetime) -> str:
-    """Russian style, in whatever zone the engine already converted the value to."""
-    return value.strftime("%d.%m.%Y %H:%M")
-
-
-def format_date(value: date | str) -> str:
-    """A date, or its ISO form (reminder contexts are JSON and keep dates as strings)."""
-    if isinstance(value, str):
-        value = date.fromisoformat(value)
-    return value.strftime("%d.%m.%Y")
-
-
-def format_rubles(value: int | float) -> str:
-    """60000 -> "60 000" (a no-break space between thousands, as Russian writes money)."""
-    return f"{int(value):,}".replace(",", "\u00a0")
-
-
-def template_path(key: str) -> str:
-    return key.replace(".", "/") + ".j2"
+class ContextMismatchError(ValueError):
+    """Code rendered a key with other variables than the key declares."""
 
 
 def template_loader(folders: Iterable[Path]) -> BaseLoader:
@@ -49,35 +54,108 @@ def template_loader(folders: Iterable[Path]) -> BaseLoader:
     return ChoiceLoader([FileSystemLoader(folder) for folder in (*folders, TEMPLATES_DIR)])
 
 
+@dataclass(frozen=True)
+class TemplateFiles:
+    """The shipped texts: the files of each feature (by name) and of the framework, and what
+    each key receives."""
+
+    folders: Mapping[str, Path]  # feature name -> its templates folder; "common" for dialogs/
+    declarations: Mapping[str, Declaration] = field(default_factory=dict)
+
+    @property
+    def loader(self) -> BaseLoader:
+        return ChoiceLoader([FileSystemLoader(folder) for folder in self.folders.values()])
+
+    def every_key(self) -> list[str]:
+        return sorted(key_of(p) for p in self.loader.list_templates() if p.endswith(".j2"))
+
+    def source(self, key: str) -> str | None:
+        for folder in self.folders.values():
+            path = folder / template_path(key)
+            if path.is_file():
+                return path.read_text("utf-8")
+        return None
+
+    def group(self, key: str) -> str:
+        """The feature whose folder has the key (the first, as the loader picks)."""
+        for name, folder in self.folders.items():
+            if (folder / template_path(key)).is_file():
+                return name
+        return "common"
+
+
+def template_files(folders: Mapping[str, Path]) -> TemplateFiles:
+    every = {**folders, "common": TEMPLATES_DIR}
+    return TemplateFiles(every, load_declarations(every.values()))
+
+
 class Renderer:
-    def __init__(self, loader: BaseLoader | Path | None = None) -> None:
+    def __init__(
+        self,
+        loader: BaseLoader | Path | TemplateFiles | None = None,
+        *,
+        strict: bool = False,
+        on_fallback: Callable[[str, Exception], None] | None = None,
+    ) -> None:
+        self.declarations: Mapping[str, Declaration] = {}
         if loader is None:
             loader = template_loader(())
         elif isinstance(loader, Path):
             loader = FileSystemLoader(loader)
+        elif isinstance(loader, TemplateFiles):
+            self.declarations = loader.declarations
+            loader = loader.loader
         self.loader = loader
-        self._env = SandboxedEnvironment(
-            loader=loader,
-            autoescape=True,  # Telegram HTML: citizen-typed text must not become markup
-            undefined=StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
-        self._env.filters["datetime"] = format_datetime
-        self._env.filters["date"] = format_date
-        self._env.filters["rub"] = format_rubles
+        self.strict = strict
+        self.on_fallback = on_fallback
+        self.published: dict[str, str] = {}
+        self._files_env = environment(loader)
+        self._published_loader = DictLoader({})
+        self._env = environment(ChoiceLoader([self._published_loader, loader]))
+
+    def publish(self, texts: Mapping[str, str]) -> None:
+        """Administrators' published texts by key, in front of the files from now on."""
+        self.published = dict(texts)
+        self._published_loader.mapping = {template_path(k): v for k, v in texts.items()}
+        if self._env.cache is not None:  # a cached file template may now be overridden
+            self._env.cache.clear()
 
     def has(self, key: str) -> bool:
         return template_path(key) in self.loader.list_templates()
 
     def text(self, key: str, context: Mapping[str, Any] | None = None) -> str:
-        template = self._env.get_template(template_path(key))
-        return template.render(**(context or {})).strip()
+        context = context or {}
+        if self.strict:
+            self._check_context(key, context)
+        path = template_path(key)
+        try:
+            return self._env.get_template(path).render(**context).strip()
+        except Exception as exc:
+            if not self.published:
+                raise
+            try:  # a published text (or a partial it imports) failed: the file's text then
+                shown = self._files_env.get_template(path).render(**context).strip()
+            except Exception:
+                raise exc from None
+            log.error("published template %s failed; sent the file's text", key, exc_info=exc)
+            if self.on_fallback is not None:
+                self.on_fallback(key, exc)
+            return shown
+
+    def _check_context(self, key: str, context: Mapping[str, Any]) -> None:
+        mismatch = self.declarations.get(key, Declaration(key)).mismatch(set(context))
+        if mismatch is not None:
+            raise ContextMismatchError(mismatch)
+
+    def button(self, key: str, context: Mapping[str, Any] | None = None) -> str:
+        """A button's label: plain text (Telegram shows no markup there), so what autoescape
+        made an entity is a character again."""
+        return html.unescape(self.text(key, context))
 
     def reply(self, reply: Reply) -> RenderedReply:
         rows = tuple(
             tuple(
-                RenderedButton(self.text(button.label, button.context), button.payload)
+                RenderedButton(self.button(button.label, button.context), button.payload)
                 for button in row
             )
             for row in reply.buttons

@@ -231,6 +231,15 @@ class LoggingSettings(BaseModel):
     format: Literal["json", "text"] = "json"
 
 
+class TemplateSettings(BaseModel):
+    # How often a process checks for texts administrators published (a publication in the
+    # same process, or announced over PostgreSQL NOTIFY, is picked up at once).
+    refresh_seconds: float = Field(default=2.0, gt=0, le=300)
+    # A key rendered with other variables than it declares (contexts.yml) is an error: for
+    # tests, which keep the declarations the editor checks against true.
+    strict_contexts: bool = False
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_nested_delimiter="__",
@@ -250,6 +259,7 @@ class Settings(BaseSettings):
     vacancies: VacancySettings = VacancySettings()
     operators: OperatorSettings = OperatorSettings()
     logging: LoggingSettings = LoggingSettings()
+    templates: TemplateSettings = TemplateSettings()
 
     @model_validator(mode="after")
     def _default_region_known(self) -> Settings:

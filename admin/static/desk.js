@@ -28,3 +28,44 @@
     });
   });
 })();
+// The text editor checks the text as it is typed (the server's checks, the same as on save)
+// and shows the previews it rendered; the HTML comes escaped and sanitized from the server.
+(function () {
+  var box = document.querySelector("textarea[data-check]");
+  if (!box) return;
+  var problems = document.getElementById("problems");
+  var previews = document.getElementById("previews");
+  var timer = null;
+  function escape(text) {
+    var span = document.createElement("span");
+    span.textContent = text;
+    return span.innerHTML;
+  }
+  function show(result) {
+    if (result.problems.length) {
+      problems.innerHTML = '<div class="error" role="alert"><strong>Ошибки:</strong><ul>' +
+        result.problems.map(function (p) { return "<li>" + escape(p) + "</li>"; }).join("") + "</ul></div>";
+    } else {
+      problems.innerHTML = '<p class="flash">Ошибок нет.</p>';
+    }
+    previews.innerHTML = result.previews.map(function (p) {
+      var body = p.kind === "button" ? '<div class="tg-button">' + p.html + "</div>" : '<div class="bubble">' + p.html + "</div>";
+      return '<figure class="phone"><figcaption>' + escape(p.title) + "</figcaption>" + body + "</figure>";
+    }).join("");
+  }
+  function check() {
+    fetch(box.dataset.check, {
+      method: "POST",
+      headers: {"Content-Type": "application/json", "X-CSRF-Token": box.dataset.csrf},
+      body: JSON.stringify({text: box.value}),
+      credentials: "same-origin",
+    }).then(function (response) {
+      if (response.ok) return response.json().then(show);
+      if (response.status === 401) location.reload();
+    }).catch(function () { /* offline: the check on save still runs */ });
+  }
+  box.addEventListener("input", function () {
+    clearTimeout(timer);
+    timer = setTimeout(check, 400);
+  });
+})();

@@ -15,6 +15,7 @@ from storage.models.people import (
 )
 from storage.models.reminders import CalendarDay, Reminder, StaffAlert
 from storage.models.staff import DeskSession, StaffMember, StaffToken
+from storage.models.templates import TemplatePublication, TemplateRevision
 from storage.models.vacancies import (
     JobProfile,
     Vacancy,
@@ -43,6 +44,8 @@ __all__ = [
     "StaffAlert",
     "StaffMember",
     "StaffToken",
+    "TemplatePublication",
+    "TemplateRevision",
     "TurnCount",
     "UtcDateTime",
     "Vacancy",

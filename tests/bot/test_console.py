@@ -31,7 +31,7 @@ def console_parts(db_url: str) -> Parts:
     settings = load_settings()
     return Parts(
         engine=wiring.engine(dialog_config(settings)),
-        renderer=build_renderer(),
+        renderer=build_renderer(strict=True),
         db=engine,
         sessions=sessions,
         recognizer=Recognizer(None, LocalMatcher.from_file()),

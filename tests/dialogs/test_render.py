@@ -11,7 +11,7 @@ from jinja2 import UndefinedError
 
 from app.build import renderer as build_renderer
 from app.features import FEATURES
-from dialogs.render import TEMPLATES_DIR, Renderer
+from dialogs.render import TEMPLATES_DIR, ContextMismatchError, Renderer
 from dialogs.types import Button, Reply
 from kernel.regions import Region
 from tests.support.wiring import GUEST_SECTIONS, REGISTRY, SECTIONS
@@ -44,14 +44,14 @@ def referenced_keys() -> set[str]:
 
 
 def test_every_referenced_template_exists() -> None:
-    rendering = build_renderer()
+    rendering = build_renderer(strict=True)
     missing = sorted(key for key in referenced_keys() if not rendering.has(key))
     assert missing == []
     assert len(referenced_keys()) > 100
 
 
 def test_citizen_text_is_escaped() -> None:
-    renderer = build_renderer()
+    renderer = build_renderer(strict=True)
     text = renderer.text("onboarding.done", {"name": "<b>Иван</b> & Co", "region": "Москва"})
     assert "&lt;b&gt;Иван&lt;/b&gt; &amp; Co" in text
 
@@ -61,6 +61,25 @@ def test_missing_variable_is_an_error_not_a_gap() -> None:
         build_renderer().text("onboarding.done", {"name": "Иван"})
 
 
+def test_strict_rendering_refuses_other_variables_than_declared() -> None:
+    with pytest.raises(ContextMismatchError, match="missing \\['region'\\]"):
+        build_renderer(strict=True).text("onboarding.done", {"name": "Иван"})
+    with pytest.raises(ContextMismatchError, match="not declared \\['extra'\\]"):
+        build_renderer(strict=True).text("menu.main", {"has_consent": True, "extra": 1})
+
+
+def test_a_button_label_is_plain_text() -> None:
+    """Telegram shows a button's text as is: an escaped ampersand must be one again."""
+    reply = build_renderer(strict=True).reply(
+        Reply(
+            "menu.main",
+            {"has_consent": True},
+            ((Button("buttons.region", "r", {"name": "Рога & копыта"}),),),
+        )
+    )
+    assert reply.buttons[0][0].label.endswith("Рога & копыта")
+
+
 def test_sandbox_blocks_python_internals(tmp_path: Path) -> None:
     (tmp_path / "evil.j2").write_text("{{ ''.__class__.__mro__[1].__subclasses__() }}")
     with pytest.raises(Exception, match=r"unsafe|undefined"):
@@ -68,7 +87,7 @@ def test_sandbox_blocks_python_internals(tmp_path: Path) -> None:
 
 
 def test_buttons_are_rendered_and_payload_limit_enforced() -> None:
-    reply = build_renderer().reply(
+    reply = build_renderer(strict=True).reply(
         Reply("common.cancelled", buttons=((Button("buttons.menu", "nav:menu"),),))
     )
     assert reply.buttons[0][0].label == "☰ Главное меню"
@@ -78,7 +97,9 @@ def test_buttons_are_rendered_and_payload_limit_enforced() -> None:
 
 @pytest.mark.parametrize("section", sorted(set(SECTIONS) - {"my_data"}))
 def test_coming_soon_names_each_section(section: str) -> None:
-    text = build_renderer().text("menu.coming_soon", {"section": section, "understood": {}})
+    text = build_renderer(strict=True).text(
+        "menu.coming_soon", {"section": section, "understood": {}}
+    )
     assert "ещё готовится" in text
     assert "«»" not in text
 
@@ -91,7 +112,7 @@ def test_coming_soon_repeats_what_the_citizen_said() -> None:
         "day": date(2026, 11, 27),
         "time": time(10, 0),
     }
-    text = build_renderer().text(
+    text = build_renderer(strict=True).text(
         "menu.coming_soon", {"section": "vacancies", "understood": understood}
     )
     assert (
@@ -102,14 +123,16 @@ def test_coming_soon_repeats_what_the_citizen_said() -> None:
 
 @pytest.mark.parametrize("intent", sorted(REGISTRY.offerable))
 def test_every_offerable_intent_has_a_title(intent: str) -> None:
-    label = build_renderer().text("buttons.intent", {"intent": intent})
+    label = build_renderer(strict=True).text("buttons.intent", {"intent": intent})
     assert label
     assert label != "Главное меню"
-    assert build_renderer().text("nlu.confirm", {"intent": intent}).endswith(f"«{label}»?")
+    assert (
+        build_renderer(strict=True).text("nlu.confirm", {"intent": intent}).endswith(f"«{label}»?")
+    )
 
 
 def test_contacts_show_the_regions_phone_when_configured() -> None:
-    renderer = build_renderer()
+    renderer = build_renderer(strict=True)
     context = {"hours_start": time(9), "hours_end": time(18)}
     bare = renderer.text("info.contacts", {**context, "region": None})
     assert "с 09:00 до 18:00" in bare

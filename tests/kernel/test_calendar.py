@@ -122,7 +122,7 @@ def test_the_catalogue_holds_the_rules_the_flows_need() -> None:
 
 @pytest.mark.parametrize("rule_id", [r.id for r in RULES.values() if r.remind])
 def test_every_citizen_reminder_has_a_russian_text(rule_id: str) -> None:
-    renderer = build_renderer()
+    renderer = build_renderer(strict=True)
     rule = RULES[rule_id]
     texts = {
         renderer.text(

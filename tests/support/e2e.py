@@ -43,6 +43,8 @@ async def start_bot(
             "NLU__ENABLED": "false",
             # The staff API only where a test asks for it, on a port of its own.
             "ADMIN__ENABLED": "false",
+            # Every key rendered with exactly the variables it declares (contexts.yml).
+            "TEMPLATES__STRICT_CONTEXTS": "true",
             **extra_env,
         }
         log = open(tmp_path / f"bot-{len(processes)}.log", "wb")  # noqa: SIM115, ASYNC230

@@ -42,7 +42,7 @@ CHATS = tuple(feature.chat for feature in FEATURES)
 OPERATORS = OperatorSettings(chat_id=-1001234567890, schedule="always", crisis_lines=["112"])
 RULES = all_rules()
 SEARCH_RULES = SearchRules(commute_km=30, subsistence_minimum={})
-RENDERER = renderer()
+RENDERER = renderer(strict=True)
 
 
 def engine(

@@ -60,7 +60,7 @@ async def test_a_newcomer_files_a_complaint_and_sees_its_number_and_deadline(
     await chat.press("buttons.complaint_channel", channel="email")
     summary = chat.last[-1]
     assert summary.template == "complaint.summary"
-    text = build_renderer().text(summary.template, summary.context)
+    text = build_renderer(strict=True).text(summary.template, summary.context)
     for shown in ("Петрова Анна-Мария Сергеевна", "+79001234567", "03.11.2026", "Файлы:</b> 2"):
         assert shown in text
     await chat.press("buttons.complaint_submit")
@@ -311,7 +311,7 @@ def test_validation_reasons_all_have_templates() -> None:
         "file_type",
         "too_many_files",
     }
-    renderer = build_renderer()
+    renderer = build_renderer(strict=True)
     for reason in reasons:
         assert renderer.text(f"complaint.invalid_{reason}", {"limit": 10})
 
@@ -336,7 +336,7 @@ def test_abuse_is_recognised_without_flagging_ordinary_words(text: str, expected
 
 
 def test_a_late_answer_reminder_names_the_higher_body() -> None:
-    renderer = build_renderer()
+    renderer = build_renderer(strict=True)
     context = {"number": "Ж-2026-000001", "deadline": date(2026, 12, 14), "before": -1}
     late = renderer.text(
         "reminders.complaint_answer", {**context, "late": True, "escalation": "ministry"}
@@ -359,7 +359,7 @@ def test_a_late_answer_reminder_names_the_higher_body() -> None:
 def test_the_decision_notice_says_what_was_decided_and_what_next(
     outcome: str, expected: str
 ) -> None:
-    text = build_renderer().text(
+    text = build_renderer(strict=True).text(
         "reminders.complaint_decision_sent",
         {
             "number": "Ж-2026-000001",

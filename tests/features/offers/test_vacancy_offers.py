@@ -65,7 +65,7 @@ class World:
 
     def rendered(self) -> str:
         """Every reply of the last turn, rendered as the citizen sees it."""
-        renderer = build_renderer()
+        renderer = build_renderer(strict=True)
         return "\n".join(renderer.reply(reply).text for reply in self.chat.last)
 
 

@@ -68,7 +68,7 @@ async def test_a_newcomer_finds_drivers_with_explanations(chat: DbChat) -> None:
     # Pay at or above the wished 50,000 and in Samara come first; the taxi (up to 40,000) later.
     assert shown(chat)[0] in {TRUCK_C, BUS}
     assert shown(chat).index(TAXI) > 1
-    text = build_renderer().reply(result).text
+    text = build_renderer(strict=True).reply(result).text
     assert "<b>1. Водитель" in text
     assert "💰 60\u00a0000–80\u00a0000 ₽" in text
     assert "км от дома" in text
