@@ -18,7 +18,7 @@ from dialogs.engine import Engine
 from dialogs.flow import DialogConfig
 from dialogs.render import Renderer, TemplateFiles, template_files
 from features.kit import Feature, Kit, SessionService
-from features.operator.desk import DeskWork, canned_answers
+from features.operator.desk import DeskWork
 from kernel.clock import utc_now
 from kernel.regions import Region, Regions
 from kernel.settings import Settings
@@ -153,7 +153,6 @@ class Application:
             work=lambda session: DeskWork(
                 session, self.kit.regions, names, config, self.kit.quiet_hours
             ),
-            canned=canned_answers(),
             refresh_seconds=config.queue_refresh_seconds,
             sweep_seconds=config.relay_sweep_seconds,
         )

@@ -168,9 +168,10 @@ class OperatorGroup:
             await desk.transfer(handover, staff, now)
         elif command == "/t":
             name = argument.strip().lower()
-            answer = self.desk.canned.get(name)
+            canned = await work.canned()
+            answer = canned.get(name)
             if answer is None:
-                names = sorted(self.desk.canned)
+                names = sorted(canned)
                 await self._post(
                     handover.topic_id,
                     Reply("operator.desk_unknown_canned", {"name": name, "names": names}),

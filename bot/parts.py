@@ -34,7 +34,6 @@ class OperatorDesk:
 
     chat_id: int | None
     work: Callable[[AsyncSession], DeskWork]
-    canned: Mapping[str, str]
     refresh_seconds: float = 30.0  # the place-in-queue message, 003 p.34(д)
     sweep_seconds: float = 2.0  # the outbox is read at least this often
 

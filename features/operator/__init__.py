@@ -68,6 +68,7 @@ FEATURE = Feature(
             MenuItem("Очередь", "/desk/queue", order=10),
             MenuItem("Уведомления", "/desk/alerts", order=50),
             MenuItem("Отчёт", "/desk/report", role="supervisor", order=80),
+            MenuItem("Ответы и часы", "/desk/settings", role="admin", order=85),
         ),
     ),
     rules=RULES,

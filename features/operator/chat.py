@@ -72,10 +72,8 @@ async def ask_for_person(
     if desk is None or not desk.desk_configured:
         return [Reply("operator.unavailable", contacts, write), *controls.current(turn)]
     code = turn.citizen.region_code or turn.config.default_region
-    if priority < DISTRESS_PRIORITY and not await desk.open_now(
-        code, turn.now, turn.config.working_hours
-    ):
-        hours = turn.config.working_hours
+    hours = await desk.working_hours(code, turn.config.working_hours)
+    if priority < DISTRESS_PRIORITY and not await desk.open_now(code, turn.now, hours):
         context = {**contacts, "start": hours[0], "end": hours[1]}
         return [Reply("operator.out_of_hours", context, write), *controls.current(turn)]
     if not await desk.operators_for(code):
@@ -100,7 +98,7 @@ async def distress_alert(turn: Turn, controls: Controls, text: str) -> list[Repl
     if not shows_distress(text):
         return None
     desk = handovers(turn)
-    lines = desk.crisis_lines if desk is not None else []
+    lines = await desk.crisis_lines() if desk is not None else []
     crisis = Reply("operator.crisis_lines", {"lines": lines, "has_consent": turn.has_consent})
     if not turn.has_consent:
         return [crisis, controls.menu(turn)]
@@ -136,7 +134,8 @@ async def with_a_person(turn: Turn, controls: Controls) -> list[Reply] | None:
     if text and shows_distress(text) and handover.priority < DISTRESS_PRIORITY:
         handover.priority = DISTRESS_PRIORITY
         await desk.record_citizen(handover, turn.incoming)
-        return [Reply("operator.crisis_lines", {"lines": desk.crisis_lines, "has_consent": True})]
+        lines = await desk.crisis_lines()
+        return [Reply("operator.crisis_lines", {"lines": lines, "has_consent": True})]
     await desk.record_citizen(handover, turn.incoming)
     return []
 

@@ -9,16 +9,15 @@ import html
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy import or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs.render import Renderer
 from dialogs.types import Button, Reply
 from features import masking
+from features.operator import owned
 from features.operator.ports import DeskPress, OperatorPress
 from features.operator.questions import SqlQuestions
 from features.operator.service import OPEN_STATES, QUEUED, SqlHandovers
@@ -38,7 +37,6 @@ from storage.models import (
 )
 
 OPEN_COMPLAINTS = ("registered", "in_review")
-CANNED_FILE = Path(__file__).with_name("canned.yml")
 CARD_MESSAGES = 5  # the citizen's latest messages shown on the card
 TOWARD_CITIZEN = ("operator", "to_citizen")
 TOWARD_DESK = ("citizen", "to_desk")
@@ -70,6 +68,10 @@ class DeskWork:
         self._region_names = region_names
         self.handovers = SqlHandovers(session, regions, settings)
         self.questions = SqlQuestions(session, regions, quiet)
+
+    async def canned(self) -> dict[str, str]:
+        """The canned answers (`/t NAME`), as administrators set them in the desk."""
+        return await owned.canned_answers(self._session)
 
     async def topics_to_open(self, limit: int = 20) -> list[tuple[Handover, Citizen]]:
         rows = await self._session.execute(
@@ -305,9 +307,3 @@ class DeskWork:
             {"handover_id": handover_id},
             (rates, (Button("buttons.operator_resume", resume),)),
         )
-
-
-def canned_answers(path: Path = CANNED_FILE) -> dict[str, str]:
-    """`/t NAME` answers by name; `{operator}` in one is the operator's name."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return {str(name).lower(): str(text) for name, text in data.items()}

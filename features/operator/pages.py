@@ -22,8 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from features import masking
 from features.kit import FileSource, Kit
-from features.operator import case, report
-from features.operator.desk import canned_answers
+from features.operator import case, owned, report, settings_pages
 from features.operator.service import (
     HELD,
     OPEN_STATES,
@@ -209,6 +208,7 @@ def router(kit: Kit) -> APIRouter:
     _media(routes, kit.files)
     _report_pages(routes)
     routes.include_router(case.router(kit))
+    routes.include_router(settings_pages.router(kit))
     return routes
 
 
@@ -319,8 +319,6 @@ def _queue_pages(routes: APIRouter, kit: Kit, region_names: dict[str, str]) -> N
 
 
 def _conversation_pages(routes: APIRouter, kit: Kit, region_names: dict[str, str]) -> None:
-    canned = canned_answers()
-
     async def conversation_context(
         db: AsyncSession, staff: Actor, handover_id: int
     ) -> dict[str, Any]:
@@ -343,7 +341,8 @@ def _conversation_pages(routes: APIRouter, kit: Kit, region_names: dict[str, str
         context = await conversation_context(db, staff, handover_id)
         handover = context["handover"]
         context["canned"] = {
-            name: text.replace("{operator}", staff.name) for name, text in canned.items()
+            name: text.replace("{operator}", staff.name)
+            for name, text in (await owned.canned_answers(db)).items()
         }
         context["operators"] = await _operators(db, handover) if staff.may(Role.SUPERVISOR) else []
         return page(request, "conversation.html", context)

@@ -17,6 +17,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs.types import Incoming
+from features.operator import owned
 from kernel.regions import Regions
 from kernel.settings import OperatorSettings
 from kernel.staff import Actor
@@ -68,9 +69,15 @@ class SqlHandovers:
         """Whether operators have a desk to answer from (the Telegram group, the web desk)."""
         return self._settings.chat_id is not None or self._settings.web_desk
 
-    @property
-    def crisis_lines(self) -> list[str]:
-        return list(self._settings.crisis_lines)
+    async def crisis_lines(self) -> list[str]:
+        """As administrators set them in the desk, else `operators.crisis_lines`."""
+        return await owned.crisis_lines(self._session, list(self._settings.crisis_lines))
+
+    async def working_hours(
+        self, region_code: str, default: tuple[time, time]
+    ) -> tuple[time, time]:
+        """The region's operator hours as administrators set them, else `working_hours`."""
+        return await owned.working_hours(self._session, region_code, default)
 
     # --- the citizen's side ----------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from storage.models.people import (
 )
 from storage.models.reminders import CalendarDay, Reminder, StaffAlert
 from storage.models.staff import DeskSession, StaffMember, StaffToken
-from storage.models.templates import TemplatePublication, TemplateRevision
+from storage.models.templates import StaffDataRevision, TemplatePublication, TemplateRevision
 from storage.models.vacancies import (
     JobProfile,
     Vacancy,
@@ -42,6 +42,7 @@ __all__ = [
     "Question",
     "Reminder",
     "StaffAlert",
+    "StaffDataRevision",
     "StaffMember",
     "StaffToken",
     "TemplatePublication",

@@ -1,12 +1,15 @@
-"""Administrators' revisions of the bot's texts. Both tables are append-only: a revision is
-never changed, and publishing (or rolling back) adds a publication; the latest publication of
-a key says what the bot sends — a revision, or the file's default when `revision_id` is None."""
+"""Administrators' revisions of the bot's texts, and versions of the other data staff own.
+
+Both text tables are append-only: a revision is never changed, and publishing (or rolling
+back) adds a publication; the latest publication of a key says what the bot sends — a
+revision, or the file's default when `revision_id` is None."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kernel.clock import utc_now
@@ -38,3 +41,19 @@ class TemplatePublication(Base):
     at: Mapped[datetime] = mapped_column(default=utc_now)
 
     __table_args__ = (Index("ix_template_publications_key", "key", "id"),)
+
+
+class StaffDataRevision(Base):
+    """Data staff own beside the texts — the operators' canned answers, the crisis lines, a
+    region's working hours — as versioned documents: each change appends the whole new value,
+    the latest row of a name is current, and going back is appending an older value."""
+
+    __tablename__ = "staff_data_revisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))  # canned_answers | crisis_lines | hours:63
+    value: Mapped[Any] = mapped_column(JSON)
+    by: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(default=utc_now)
+
+    __table_args__ = (Index("ix_staff_data_revisions_name", "name", "id"),)

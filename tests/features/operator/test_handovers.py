@@ -5,7 +5,7 @@ and the citizen going on at the same step."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from admin import accounts
 from dialogs.flow import DialogConfig
+from features.operator import owned
 from features.operator.desk import DeskWork
 from features.operator.questions import QuestionError, SqlQuestions
 from features.operator.service import (
@@ -23,6 +24,7 @@ from features.operator.service import (
 )
 from kernel.settings import OperatorSettings
 from nlu.results import Understanding
+from storage import staff_data
 from storage.models import (
     Citizen,
     Conversation,
@@ -263,6 +265,17 @@ async def test_words_of_acute_distress_bring_the_crisis_lines_and_a_person_first
     assert (handover.reason, handover.priority) == ("distress", DISTRESS_PRIORITY)
 
 
+async def test_the_crisis_lines_administrators_set_are_shown(
+    sessions: async_sessionmaker[AsyncSession], dialog_config: DialogConfig
+) -> None:
+    async with sessions() as session:
+        await staff_data.put(session, owned.CRISIS_LINES, ["051 — психологическая помощь"], "a")
+        await session.commit()
+    guest = DbChat(sessions, dialog_config)
+    await guest.send("хочу покончить с собой")
+    assert guest.last[0].context["lines"] == ["051 — психологическая помощь"]
+
+
 async def test_a_guest_in_distress_gets_the_lines_without_a_handover(
     sessions: async_sessionmaker[AsyncSession], dialog_config: DialogConfig
 ) -> None:
@@ -289,6 +302,13 @@ async def test_without_operators_or_out_of_hours_the_citizen_is_told_and_keeps_t
         hours = (chat.config.working_hours[0], chat.config.working_hours[1])
         assert not await desk.open_now("63", sunday_noon, hours)
         assert await desk.open_now("63", monday_ten, hours)
+        # Administrators moved the region's hours: 13:00 local is after them.
+        await staff_data.put(
+            session, owned.hours_name("63"), {"start": "08:00", "end": "12:00"}, "a"
+        )
+        hours = await desk.working_hours("63", hours)
+        assert hours == (time(8), time(12))
+        assert not await desk.open_now("63", monday_ten, hours)
     assert await mode(sessions) == "bot"
 
 
