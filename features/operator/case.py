@@ -43,6 +43,8 @@ ALERT_KINDS = {
     "reminder_expired": "напоминание не отправлено вовремя",
     "reminder_failed": "напоминание не доставлено",
     "citizen_unreachable": "гражданин заблокировал бота",
+    # bot/template_refresh.py: a published text failed; the file's text was sent instead
+    "template_failed": "опубликованный текст бота не сработал (отправлен текст по умолчанию)",
 }
 
 

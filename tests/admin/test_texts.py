@@ -5,6 +5,9 @@ back to the file's text (with a staff alert) when a published one fails."""
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,6 +22,7 @@ from bot.template_refresh import TemplateRefresh
 from storage.models import AuditEvent, StaffAlert, TemplateRevision
 from tests.support.db_chat import Clock
 from tests.support.desk import add_member, client, csrf_of, desk_app, log_in
+from tests.support.e2e import ROOT
 from tests.support.staff import staff_token
 
 NOW = datetime(2026, 11, 30, 9, tzinfo=UTC)
@@ -221,3 +225,33 @@ async def test_a_published_text_that_fails_sends_the_default_and_alerts_staff(
         assert alert.key == "start.welcome_back"
     finally:
         await refresh.stop()
+
+
+def run_cli(db_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "ASSISTANT_CONFIG": str(ROOT / "config.yml"), "DATABASE__URL": db_url}
+    return subprocess.run(
+        [sys.executable, "-m", "app", "admin", "templates", *args],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+
+
+def test_the_command_line_exports_and_imports(tmp_path: Path) -> None:
+    """What a region keeps in version control: export, change a file, import and publish."""
+    db_url = f"sqlite+aiosqlite:///{tmp_path / 'texts.db'}"
+    folder = tmp_path / "texts"
+    exported = run_cli(db_url, "export", str(folder))
+    assert exported.returncode == 0, exported.stderr
+    assert exported.stdout.startswith(f"exported {len(FILES.every_key())} texts")
+    (folder / "menu" / "main.j2").write_text(NEW_MENU, "utf-8")
+    imported = run_cli(db_url, "import", str(folder), "--publish")
+    assert imported.returncode == 0, imported.stderr
+    assert "saved and published: menu.main" in imported.stdout
+    (folder / "menu" / "main.j2").write_text("<b>сломано", "utf-8")
+    refused = run_cli(db_url, "import", str(folder))
+    assert refused.returncode == 1
+    assert "refused: menu.main" in refused.stdout
+    assert "тег <b> не закрыт" in refused.stdout
+    again = run_cli(db_url, "export", str(tmp_path / "again"))
+    assert again.returncode == 0
+    assert (tmp_path / "again" / "menu" / "main.j2").read_text("utf-8").strip() == NEW_MENU
+    assert run_cli(db_url, "import", str(tmp_path / "nowhere")).returncode == 1

@@ -117,10 +117,10 @@ async def test_an_administrator_changes_the_menu_text_and_rolls_it_back(
 async def test_two_bot_processes_take_a_text_published_apart(
     telegram: FakeTelegram, start_bot: StartBot, db_url: str, tmp_path: Path
 ) -> None:
-    """Their own checks are set to 10 minutes: only the NOTIFY can bring the text in time."""
+    """Their own checks are set to 5 minutes: only the NOTIFY can bring the text in time."""
     if not wakeups.is_postgres(db_url):
         pytest.skip("NOTIFY is PostgreSQL's")
-    slow = {"TEMPLATES__REFRESH_SECONDS": "600"}
+    slow = {"TEMPLATES__REFRESH_SECONDS": "300"}
     await start_bot(**slow)
     await start_bot(**slow)
     token_out = await _admin_cli(db_url, "staff", "add", "editor", "--role", "admin",
