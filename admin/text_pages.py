@@ -27,7 +27,10 @@ MAX_REVISION = 1_000_000
 
 
 def previews(checked: Checked) -> list[dict[str, Any]]:
-    return [{"title": p.title, "html": bubble(p.html), "kind": p.kind} for p in checked.previews]
+    return [
+        {"title": p.title, "html": bubble(p.html), "kind": p.kind, "buttons": p.buttons}
+        for p in checked.previews
+    ]
 
 
 def router(files: TemplateFiles) -> APIRouter:

@@ -7,6 +7,7 @@ templates folder:
       samples:
         - {number: "Ж-63-000001", due_on: 2026-12-15, email: "a@b.ru"}
         - {email: null}          # a further sample: changes to the first one
+      buttons: [[buttons.case], [buttons.menu]]   # shown under it in the editor's preview
 
 A type ending in `?` is optional: the code may pass None or leave it out (the template tests
 `is defined` / `is none`). A key without an entry receives nothing. The kind of text (a
@@ -51,6 +52,8 @@ class Declaration:
     key: str
     variables: Mapping[str, str] = field(default_factory=dict)  # name -> type ("str?" nullable)
     samples: tuple[Mapping[str, Any], ...] = ({},)
+    # The button rows the code sends with this message (their keys), for the preview.
+    buttons: tuple[tuple[str, ...], ...] = ()
 
     @property
     def required(self) -> set[str]:
@@ -96,7 +99,8 @@ def _declaration(key: str, entry: Mapping[str, Any], source: Path) -> Declaratio
     raw_samples = [_with_times(dict(s), variables) for s in entry.get("samples") or [{}]]
     first = raw_samples[0]
     samples = (first, *({**first, **more} for more in raw_samples[1:]))
-    declaration = Declaration(key, variables, samples)
+    buttons = tuple(tuple(str(label) for label in row) for row in entry.get("buttons") or ())
+    declaration = Declaration(key, variables, samples, buttons)
     for sample in samples:
         mismatch = declaration.mismatch(set(sample))
         if mismatch is not None:

@@ -15,6 +15,7 @@ Every problem is in plain Russian with its line, for the administrator's page.
 from __future__ import annotations
 
 import concurrent.futures
+import html
 import traceback
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -71,6 +72,7 @@ class Preview:
     title: str  # which key and sample ("menu.main, образец 1")
     html: str
     kind: str = "message"  # a button is shown as a button
+    buttons: tuple[tuple[str, ...], ...] = ()  # the labels of the buttons sent with it
 
 
 @dataclass
@@ -276,6 +278,23 @@ class TemplateChecker:
                 self._render_samples(env, declaration_of(self.declarations, other), result, path)
         return result
 
+    def _buttons(
+        self, env: GuardedEnvironment, declaration: Declaration
+    ) -> tuple[tuple[str, ...], ...]:
+        """The labels of the buttons sent with the message, each from its own first sample
+        (an edited label shows in the preview of the messages that carry it)."""
+        rows = []
+        for row in declaration.buttons:
+            labels = []
+            for key in row:
+                sample = declaration_of(self.declarations, key).samples[0]
+                try:
+                    labels.append(html.unescape(_render_bounded(env, template_path(key), sample)))
+                except Exception:  # a broken label is reported when that label is edited
+                    labels.append(key)
+            rows.append(tuple(labels))
+        return tuple(rows)
+
     def _filters(self, key: str) -> frozenset[str]:
         """The safe filters, and those the key's own default uses (`common.chosen` shows the
         citizen's text with its formatting, already Telegram HTML: `safe`)."""
@@ -313,7 +332,8 @@ class TemplateChecker:
                 for found in check_markup(shown, declaration.kind):
                     where = f"{title}, строка {found.line} результата"
                     result.problems.append(Problem(None, f"{where}: {found.message}"))
-            result.previews.append(Preview(title, shown, declaration.kind))
+            buttons = self._buttons(env, declaration)
+            result.previews.append(Preview(title, shown, declaration.kind, buttons))
 
 
 def problems_text(problems: list[Problem]) -> list[str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Subquery, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import TemplatePublication, TemplateRevision
@@ -22,6 +22,15 @@ class Published:
     text: str
 
 
+def _latest_publications() -> Subquery:
+    """The id of each key's latest publication (which says what the bot sends)."""
+    return (
+        select(func.max(TemplatePublication.id).label("id"))
+        .group_by(TemplatePublication.key)
+        .subquery()
+    )
+
+
 async def version(session: AsyncSession) -> int:
     """Grows with every publication: a process reloads its texts when it changes."""
     return int(await session.scalar(select(func.max(TemplatePublication.id))) or 0)
@@ -29,11 +38,7 @@ async def version(session: AsyncSession) -> int:
 
 async def published(session: AsyncSession) -> dict[str, Published]:
     """Every key whose latest publication is a revision (not the file's default)."""
-    latest = (
-        select(func.max(TemplatePublication.id).label("id"))
-        .group_by(TemplatePublication.key)
-        .subquery()
-    )
+    latest = _latest_publications()
     rows = await session.execute(
         select(TemplatePublication.key, TemplateRevision)
         .join(latest, latest.c.id == TemplatePublication.id)
@@ -114,11 +119,7 @@ class LastChange:
 
 async def last_changes(session: AsyncSession) -> dict[str, LastChange]:
     """Who last published each key, and when."""
-    latest = (
-        select(func.max(TemplatePublication.id).label("id"))
-        .group_by(TemplatePublication.key)
-        .subquery()
-    )
+    latest = _latest_publications()
     rows = await session.execute(
         select(TemplatePublication, TemplateRevision.number)
         .join(latest, latest.c.id == TemplatePublication.id)

@@ -50,6 +50,11 @@
     }
     previews.innerHTML = result.previews.map(function (p) {
       var body = p.kind === "button" ? '<div class="tg-button">' + p.html + "</div>" : '<div class="bubble">' + p.html + "</div>";
+      body += (p.buttons || []).map(function (row) {
+        return '<div class="tg-row">' + row.map(function (label) {
+          return '<span class="tg-button">' + escape(label) + "</span>";
+        }).join("") + "</div>";
+      }).join("");
       return '<figure class="phone"><figcaption>' + escape(p.title) + "</figcaption>" + body + "</figure>";
     }).join("");
   }

@@ -16,7 +16,7 @@ from features.operator import owned
 from reminders.store import region_calendar
 from storage.models import AuditEvent
 from tests.support.db_chat import Clock
-from tests.support.desk import add_member, client, csrf_of, desk_app, log_in
+from tests.support.desk import add_member, client, csrf_of, desk_app, log_in, logged_in_admin
 
 NOW = datetime(2026, 11, 30, 9, tzinfo=UTC)
 HOURS = (time(9), time(18))
@@ -24,10 +24,7 @@ HOURS = (time(9), time(18))
 
 @pytest.fixture
 async def root(sessions: async_sessionmaker[AsyncSession]) -> httpx.AsyncClient:
-    await add_member(sessions, "root", role="admin", regions=("*",))
-    browser = client(desk_app(sessions, Clock(NOW)))
-    assert (await log_in(browser, "root")).status_code == 303
-    return browser
+    return await logged_in_admin(sessions, Clock(NOW))
 
 
 async def post(browser: httpx.AsyncClient, path: str, **form: str) -> httpx.Response:

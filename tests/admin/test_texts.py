@@ -21,7 +21,7 @@ from app.build import renderer, template_files_of
 from bot.template_refresh import TemplateRefresh
 from storage.models import AuditEvent, StaffAlert, TemplateRevision
 from tests.support.db_chat import Clock
-from tests.support.desk import add_member, client, csrf_of, desk_app, log_in
+from tests.support.desk import add_member, client, csrf_of, desk_app, log_in, logged_in_admin
 from tests.support.e2e import ROOT
 from tests.support.staff import staff_token
 
@@ -32,10 +32,7 @@ NEW_MENU = "Новое главное меню: <b>выберите раздел
 
 @pytest.fixture
 async def admin_browser(sessions: async_sessionmaker[AsyncSession]) -> httpx.AsyncClient:
-    await add_member(sessions, "root", role="admin", regions=("*",))
-    browser = client(desk_app(sessions, Clock(NOW)))
-    assert (await log_in(browser, "root")).status_code == 303
-    return browser
+    return await logged_in_admin(sessions, Clock(NOW))
 
 
 async def events(sessions: async_sessionmaker[AsyncSession]) -> list[tuple[str, str | None]]:

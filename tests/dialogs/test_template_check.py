@@ -31,6 +31,19 @@ def test_every_shipped_template_passes_its_own_checks() -> None:
     assert failing == {}
 
 
+def test_the_buttons_declared_for_previews_exist() -> None:
+    keys = set(FILES.every_key())
+    declared = {b for d in FILES.declarations.values() for row in d.buttons for b in row}
+    assert declared
+    assert declared - keys == set()
+
+
+def test_a_message_is_previewed_with_its_buttons() -> None:
+    checked = check("menu.main", FILES.source("menu.main") or "")
+    labels = [label for row in checked.previews[0].buttons for label in row]
+    assert "❓ Задать вопрос" in labels or any("вопрос" in label for label in labels)
+
+
 def test_a_good_edit_passes_and_is_previewed_with_each_sample() -> None:
     checked = check("onboarding.done", "Готово, {{ name }}! Ваш регион: <b>{{ region }}</b>.")
     assert checked.ok, messages(checked)

@@ -8,6 +8,7 @@ counts it. Screenshots go to build/screenshots/ (or $DESK_SCREENSHOTS) for a rev
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import sys
@@ -69,6 +70,26 @@ async def desk_answers(base: str, timeout: float = 30) -> None:
                 pass
             assert time.monotonic() < deadline, "the desk did not start"
             await asyncio.sleep(0.2)
+
+
+@contextlib.asynccontextmanager
+async def served_apart(db_url: str, log_path: Path, **settings: str) -> AsyncIterator[str]:
+    """The staff app in a process of its own (`python -m app admin serve`); yields its URL."""
+    port = free_port()
+    env = {**os.environ, "DATABASE__URL": db_url, "ASSISTANT_CONFIG": str(ROOT / "config.yml")}
+    log = await asyncio.to_thread(log_path.open, "wb")
+    served = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "app", "admin", "serve", "--port", str(port),
+        cwd=ROOT, env={**env, **settings}, stdout=log, stderr=log,
+    )  # fmt: skip
+    try:
+        base = f"http://127.0.0.1:{port}"
+        await desk_answers(base)
+        yield base
+    finally:
+        served.terminate()
+        await served.wait()
+        log.close()
 
 
 @pytest.fixture
@@ -177,22 +198,8 @@ async def test_a_desk_served_apart_wakes_the_bot_through_postgresql(
     await staff(db_url)
     slow = {"OPERATORS__RELAY_SWEEP_SECONDS": "600", "REMINDERS__SWEEP_SECONDS": "600"}
     await start_bot(OPERATORS__SCHEDULE="always", **slow)
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE__URL": db_url,
-        "ASSISTANT_CONFIG": str(ROOT / "config.yml"),
-        "ADMIN__PLAIN_HTTP": "true",
-        "OPERATORS__SCHEDULE": "always",
-    }
-    log = await asyncio.to_thread((tmp_path / "desk.log").open, "wb")
-    desk = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "app", "admin", "serve", "--port", str(port),
-        cwd=ROOT, env=env, stdout=log, stderr=log,
-    )  # fmt: skip
-    try:
-        base = f"http://127.0.0.1:{port}"
-        await desk_answers(base)
+    desk_settings = {"ADMIN__PLAIN_HTTP": "true", "OPERATORS__SCHEDULE": "always"}
+    async with served_apart(db_url, tmp_path / "desk.log", **desk_settings) as base:
         await onboard(telegram)
         telegram.user_sends("/operator")
         await citizen_sees(telegram, "Вы в очереди к оператору", "the place in the queue")
@@ -209,7 +216,3 @@ async def test_a_desk_served_apart_wakes_the_bot_through_postgresql(
                 data={"csrf": token, "text": "Ответ из отдельного пульта"},
             )
             await citizen_sees(telegram, "Ответ из отдельного пульта", "the reply")
-    finally:
-        desk.terminate()
-        await desk.wait()
-        log.close()

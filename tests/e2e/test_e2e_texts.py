@@ -27,6 +27,7 @@ from tests.e2e.test_e2e_desk import (
     cli,
     desk_answers,
     logged_in,
+    served_apart,
     shot,
 )
 from tests.e2e.test_e2e_operator import citizen_sees, onboard, until
@@ -127,16 +128,7 @@ async def test_two_bot_processes_take_a_text_published_apart(
                                  "--regions", "all")  # fmt: skip
     assert "added" in token_out
     token = (await _admin_cli(db_url, "token", "add", "editor")).strip()
-    port = free_port()
-    env = {**os.environ, "DATABASE__URL": db_url, "ASSISTANT_CONFIG": str(ROOT / "config.yml")}
-    log = await asyncio.to_thread((tmp_path / "desk.log").open, "wb")
-    served = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "app", "admin", "serve", "--port", str(port),
-        cwd=ROOT, env=env, stdout=log, stderr=log,
-    )  # fmt: skip
-    try:
-        base = f"http://127.0.0.1:{port}"
-        await desk_answers(base)
+    async with served_apart(db_url, tmp_path / "desk.log") as base:
         for bot in ("bot-0.log", "bot-1.log"):  # both have loaded the texts once
             await _log_shows(tmp_path / bot, r"published texts loaded: 0 keys")
         async with httpx.AsyncClient(
@@ -152,10 +144,6 @@ async def test_two_bot_processes_take_a_text_published_apart(
             await _log_shows(tmp_path / bot, r"published texts loaded: 1 keys")
         telegram.user_sends("/start")
         await citizen_sees(telegram, "Согласие", "a bot still answers")
-    finally:
-        served.terminate()
-        await served.wait()
-        log.close()
 
 
 async def _admin_cli(db_url: str, *args: str) -> str:

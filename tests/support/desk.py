@@ -84,3 +84,13 @@ def csrf_of(page: httpx.Response) -> str:
     token = re.search(r'name="csrf" value="([^"]+)"', page.text)
     assert token is not None, page.text
     return token[1]
+
+
+async def logged_in_admin(
+    sessions: async_sessionmaker[AsyncSession], clock: Callable[[], datetime]
+) -> httpx.AsyncClient:
+    """An administrator of every region, logged in to the desk of every feature."""
+    await add_member(sessions, "root", role="admin", regions=("*",))
+    browser = client(desk_app(sessions, clock))
+    assert (await log_in(browser, "root")).status_code == 303
+    return browser
