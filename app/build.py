@@ -26,9 +26,9 @@ from nlu.recognizer import Recognizer, recognizer_from
 from reminders.planning import QuietHours
 from reminders.rules import Rule
 from reminders.runner import RunnerSettings, SentHook
+from storage import inbox
 from storage.database import create_engine, create_session_factory
 from storage.migrate import upgrade
-from storage.repositories import prune_processed_updates
 
 
 def dialog_config(settings: Settings) -> DialogConfig:
@@ -180,8 +180,8 @@ class Application:
             regions=self.kit.regions,
             quiet_hours=self.kit.quiet_hours,
             on_sent=self.on_reminder_sent(),
-            # Telegram update ids older than a day will not come again (bot/middlewares.py).
-            housekeeping=(prune_processed_updates,),
+            # Telegram update ids older than a day will not come again (storage/inbox.py).
+            housekeeping=(inbox.prune,),
         )
 
 

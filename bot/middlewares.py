@@ -1,21 +1,25 @@
 """Update middlewares: flood control, per-citizen ordering with in-flight tracking, and one DB
-session per update with de-duplication by stored update id."""
+session per update that marks its inbox row handled in the handler's own transaction."""
 
 from __future__ import annotations
 
 import asyncio
+import bisect
 import logging
 import time
-from collections import deque
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
-from aiogram import BaseMiddleware, Bot
+from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, Update
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 
+from kernel.clock import utc_now
 from kernel.metrics import UPDATE_SECONDS, UPDATES
-from storage.repositories import claim_update
+from storage.inbox import finish, mark_handled
 
 log = logging.getLogger(__name__)
 
@@ -28,49 +32,62 @@ def sender_id(update: Update) -> int | None:
     return user.id if user is not None else None
 
 
-class FloodGuard(BaseMiddleware):
+class FloodGuard:
     """One person sending more than `limit` updates within `window` seconds: the excess is
-    dropped before it reaches the database or the NLU, and the person is told once per window
-    to slow down (`warn`). Other people are not affected."""
+    dropped before it is stored (so before the database and the NLU), and the person is told
+    once per window to slow down (`warn`). Other people are not affected.
+
+    A message counts at the time Telegram stamped it, not when it arrived: after downtime the
+    backlog of an ordinary conversation arrives at once and must not look like a flood. An
+    update Telegram delivers again gets the verdict it had."""
 
     def __init__(
         self,
         limit: int,
         window: float,
         warn: Callable[[int], Awaitable[None]],
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._limit = limit
         self._window = window
         self._warn = warn
         self._clock = clock
-        self._recent: dict[int, deque[float]] = {}
+        self._recent: dict[int, list[float]] = {}
         self._warned: dict[int, float] = {}
+        self._verdicts: dict[int, bool] = {}  # update id -> admitted
         self.dropped = 0
 
-    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        if not isinstance(event, Update):
-            return await handler(event, data)
-        chat = _private_chat(event)
+    async def admit(self, update: Update) -> bool:
+        """False for an update to drop (its sender is told once per window to wait)."""
+        chat = _private_chat(update)
         if chat is None:  # the operators' group and service updates are not limited
-            return await handler(event, data)
+            return True
+        if update.update_id in self._verdicts:
+            return self._verdicts[update.update_id]
+        admitted = await self._judge(update, chat)
+        if len(self._verdicts) > 10_000:
+            self._verdicts.clear()
+        self._verdicts[update.update_id] = admitted
+        return admitted
+
+    async def _judge(self, update: Update, chat: int) -> bool:
         now = self._clock()
-        recent = self._recent.setdefault(chat, deque())
-        while recent and now - recent[0] >= self._window:
-            recent.popleft()
+        sent = update.message.date.timestamp() if update.message is not None else now
+        recent = [t for t in self._recent.get(chat, []) if abs(sent - t) < self._window]
+        self._recent[chat] = recent
         if len(recent) < self._limit:
-            recent.append(now)
+            bisect.insort(recent, sent)
             self._forget_quiet(now)
-            return await handler(event, data)
+            return True
         self.dropped += 1
-        UPDATES.labels(_kind(event), "flood").inc()
+        UPDATES.labels(_kind(update), "flood").inc()
         if now - self._warned.get(chat, -self._window) >= self._window:
             self._warned[chat] = now
             try:
                 await self._warn(chat)
             except Exception:  # the warning is a courtesy; dropping is what matters
                 log.warning("could not warn chat %s about flooding", chat, exc_info=True)
-        return None
+        return False
 
     def _forget_quiet(self, now: float) -> None:
         if len(self._recent) > 10_000:
@@ -140,22 +157,23 @@ class OrderAndTrack(BaseMiddleware):
 
 
 class DatabaseSession(BaseMiddleware):
-    """One AsyncSession per update. The update id is recorded in the same transaction as the
-    handler's changes, so a redelivered update (webhook retry, restart) is dropped."""
+    """One AsyncSession per update. The update's inbox row (bot/inbox.py) is marked handled by
+    the handler's first commit, in the same transaction as its changes: a crash before it
+    leaves the update waiting in the inbox, a crash after it cannot handle it again. A handler
+    that commits nothing marks it afterwards; one that fails marks it failed (the citizen was
+    told, and a failing update must not come back forever)."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], clock: Callable[[], datetime] = utc_now
+    ) -> None:
         self._sessions = sessions
+        self._clock = clock
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        bot: Bot = data["bot"]
         kind = _kind(event) if isinstance(event, Update) else "other"
+        row: int | None = data.pop("inbox_row", None)
         async with self._sessions() as session:
-            if isinstance(event, Update) and not await claim_update(
-                session, bot.id, event.update_id
-            ):
-                log.info("update %s was already processed; dropped", event.update_id)
-                UPDATES.labels(kind, "duplicate").inc()
-                return None
+            marked = _mark_on_commit(session, row, self._clock) if row is not None else None
             data["session"] = session
             outcome = "failed"
             try:
@@ -165,3 +183,32 @@ class DatabaseSession(BaseMiddleware):
                 return result
             finally:
                 UPDATES.labels(kind, outcome).inc()
+                if marked is not None and not marked():
+                    await _finish(self._sessions, row, self._clock(), outcome)
+
+
+def _mark_on_commit(
+    session: AsyncSession, row: int | None, clock: Callable[[], datetime]
+) -> Callable[[], bool]:
+    """Hooks the inbox mark into the session's next commit; returns whether it happened."""
+    done = [False]
+
+    def before_commit(sync_session: Session) -> None:
+        if not done[0] and row is not None:
+            mark_handled(sync_session.connection(), row, clock(), "handled")
+            done[0] = True
+
+    event.listen(session.sync_session, "before_commit", before_commit)
+    return lambda: done[0]
+
+
+async def _finish(
+    sessions: async_sessionmaker[AsyncSession], row: int | None, now: datetime, outcome: str
+) -> None:
+    if row is None:
+        return
+    try:
+        async with sessions() as session:
+            await finish(session, row, now, outcome)
+    except Exception:  # the database is away: the update is handled again after it is back
+        log.warning("could not mark inbox row %s %s", row, outcome, exc_info=True)

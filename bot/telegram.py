@@ -3,8 +3,11 @@ self-hosted Bot API server."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import signal
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -12,10 +15,11 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.types import BotCommand
-from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+from aiogram.webhook.aiohttp_server import setup_application
 from aiohttp import web
 
 from bot.handlers import get_router
+from bot.inbox import Poller, Worker, webhook_handler
 from bot.middlewares import DatabaseSession, FloodGuard, OrderAndTrack
 from bot.notifier import TelegramNotifier
 from bot.operator_group import OperatorGroup
@@ -45,37 +49,29 @@ def build_bot(settings: Settings) -> Bot:
     return pace(bot, Pacer(global_rate=settings.bot.messages_per_second))
 
 
-def build_dispatcher(parts: Parts, bot: Bot, settings: BotSettings) -> Dispatcher:
+@dataclass
+class Running:
+    """The dispatcher and what feeds it: the inbox's worker, and the flood guard in front of
+    the inbox (bot/inbox.py)."""
+
+    dispatcher: Dispatcher
+    worker: Worker
+    flood: FloodGuard
+
+
+def build_dispatcher(parts: Parts, bot: Bot, settings: BotSettings) -> Running:
     dispatcher = Dispatcher()
     sender = Sender(bot)
 
     async def ask_to_wait(chat_id: int) -> None:
         await sender.send(chat_id, parts.renderer.reply(Reply("common.flood")))
 
-    dispatcher.update.outer_middleware(
-        FloodGuard(settings.flood_messages, settings.flood_seconds, ask_to_wait)
-    )
+    flood = FloodGuard(settings.flood_messages, settings.flood_seconds, ask_to_wait)
+    worker = Worker(parts.sessions, dispatcher, bot)
     tracker = OrderAndTrack()
     dispatcher.update.outer_middleware(tracker)
     dispatcher.update.outer_middleware(DatabaseSession(parts.sessions))
-    group = (
-        OperatorGroup(parts.operators, bot, parts.sessions, parts.renderer)
-        if parts.operators is not None
-        else None
-    )
-    if group is not None:
-        parts.nudges.append(group.kick)  # the desk's replies go out at once, not at a sweep
-    if group is not None and group.in_telegram:  # first: its updates come from the group
-        dispatcher.include_router(group.router())
-    dispatcher.include_router(
-        get_router(
-            parts.engine,
-            parts.renderer,
-            sender,
-            parts.services,
-            after_commit=group.kick if group is not None else lambda: None,
-        )
-    )
+    group = _include_routers(dispatcher, parts, bot, sender)
     runner = build_runner(parts, sender)
     if runner is not None:
         parts.nudges.append(runner.wake)  # a staff decision reaches the citizen at once
@@ -107,9 +103,11 @@ def build_dispatcher(parts: Parts, bot: Bot, settings: BotSettings) -> Dispatche
             companion.start()
         if listener is not None:
             listener.start()
+        worker.start()  # what the last run left in the inbox first, then what comes
 
     async def on_shutdown() -> None:
-        # Polling has already confirmed these updates to Telegram: finish them before exit.
+        # Updates being handled are finished (the rest wait in the inbox for the next start).
+        await worker.stop(settings.drain_timeout_seconds)
         await tracker.drain(settings.drain_timeout_seconds)
         for companion in parts.companions:
             await companion.stop()
@@ -124,7 +122,32 @@ def build_dispatcher(parts: Parts, bot: Bot, settings: BotSettings) -> Dispatche
 
     dispatcher.startup.register(on_startup)
     dispatcher.shutdown.register(on_shutdown)
-    return dispatcher
+    return Running(dispatcher, worker, flood)
+
+
+def _include_routers(
+    dispatcher: Dispatcher, parts: Parts, bot: Bot, sender: Sender
+) -> OperatorGroup | None:
+    """The operators' group (when there is one) first, then the citizens' chats."""
+    group = (
+        OperatorGroup(parts.operators, bot, parts.sessions, parts.renderer)
+        if parts.operators is not None
+        else None
+    )
+    if group is not None:
+        parts.nudges.append(group.kick)  # the desk's replies go out at once, not at a sweep
+    if group is not None and group.in_telegram:  # first: its updates come from the group
+        dispatcher.include_router(group.router())
+    dispatcher.include_router(
+        get_router(
+            parts.engine,
+            parts.renderer,
+            sender,
+            parts.services,
+            after_commit=group.kick if group is not None else lambda: None,
+        )
+    )
+    return group
 
 
 def build_runner(parts: Parts, sender: Sender) -> ReminderRunner | None:
@@ -144,11 +167,22 @@ def build_runner(parts: Parts, sender: Sender) -> ReminderRunner | None:
 
 
 async def run_polling(settings: Settings, parts: Parts) -> None:
+    """Long polling through the inbox (bot/inbox.py) until SIGTERM or SIGINT."""
     bot = build_bot(settings)
-    dispatcher = build_dispatcher(parts, bot, settings.bot)
+    running = build_dispatcher(parts, bot, settings.bot)
     await bot.delete_webhook(drop_pending_updates=False)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    poller = Poller(parts.sessions, bot, running.worker, running.flood, ALLOWED_UPDATES)
+    await running.dispatcher.emit_startup(bot=bot, dispatcher=running.dispatcher)
     log.info("polling %s", settings.bot.api_server)
-    await dispatcher.start_polling(bot, allowed_updates=ALLOWED_UPDATES, handle_signals=True)
+    try:
+        await poller.run(stop)
+    finally:
+        await running.dispatcher.emit_shutdown(bot=bot, dispatcher=running.dispatcher)
+        await bot.session.close()
 
 
 def webhook_app(settings: Settings, parts: Parts, bot: Bot) -> web.Application:
@@ -157,15 +191,17 @@ def webhook_app(settings: Settings, parts: Parts, bot: Bot) -> web.Application:
         raise ValueError("bot.webhook.url and bot.webhook.secret are required for webhook mode")
     secret = webhook.secret.get_secret_value()
     url = webhook.url
-    dispatcher = build_dispatcher(parts, bot, settings.bot)
+    running = build_dispatcher(parts, bot, settings.bot)
+    dispatcher = running.dispatcher
 
     async def register_webhook(bot: Bot) -> None:
         await bot.set_webhook(url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
 
     dispatcher.startup.register(register_webhook)
     app = web.Application()
-    # Requests without the matching X-Telegram-Bot-Api-Secret-Token header get 401.
-    SimpleRequestHandler(dispatcher, bot, secret_token=secret).register(app, path=webhook.path)
+    # 401 without the matching X-Telegram-Bot-Api-Secret-Token; 200 once stored in the inbox.
+    handler = webhook_handler(parts.sessions, bot, running.worker, running.flood, secret)
+    app.router.add_post(webhook.path, handler)
     setup_application(app, dispatcher, bot=bot)
     return app
 

@@ -3,11 +3,10 @@ the caller's unit of work does."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel.clock import utc_now
@@ -16,7 +15,6 @@ from storage.models import (
     Citizen,
     Consent,
     Conversation,
-    ProcessedUpdate,
     Reminder,
     TurnCount,
 )
@@ -132,28 +130,5 @@ async def cancel_reminders(
         .where(Reminder.status == "pending", *where)
         .values(status="cancelled", claimed_until=None, last_error=reason),
         execution_options={"synchronize_session": False},
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
-
-
-async def claim_update(session: AsyncSession, bot_id: int, update_id: int) -> bool:
-    """Record an update as processed; False when it was processed before (a redelivery)."""
-    try:
-        async with session.begin_nested():
-            session.add(ProcessedUpdate(bot_id=bot_id, update_id=update_id))
-    except IntegrityError:
-        return False
-    return True
-
-
-# Telegram keeps an unconfirmed update for at most 24 hours (pitfalls: Telegram Bot API), so an
-# update id older than that will not come again and its row is only weight.
-UPDATE_MEMORY = timedelta(days=1)
-
-
-async def prune_processed_updates(session: AsyncSession, now: datetime) -> int:
-    """Forget the update ids received more than a day before `now`; returns how many."""
-    result = await session.execute(
-        delete(ProcessedUpdate).where(ProcessedUpdate.received_at < now - UPDATE_MEMORY)
     )
     return int(getattr(result, "rowcount", 0) or 0)

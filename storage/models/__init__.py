@@ -5,12 +5,12 @@ from kernel.clock import utc_now
 from storage.models.base import Base, UtcDateTime
 from storage.models.complaints import Complaint
 from storage.models.handovers import DeskTopic, Handover, HandoverMessage, Question
+from storage.models.inbox import InboxUpdate
 from storage.models.people import (
     AuditEvent,
     Citizen,
     Consent,
     Conversation,
-    ProcessedUpdate,
     TurnCount,
 )
 from storage.models.reminders import CalendarDay, Reminder, StaffAlert
@@ -37,8 +37,8 @@ __all__ = [
     "DeskTopic",
     "Handover",
     "HandoverMessage",
+    "InboxUpdate",
     "JobProfile",
-    "ProcessedUpdate",
     "Question",
     "Reminder",
     "StaffAlert",

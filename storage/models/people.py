@@ -95,17 +95,6 @@ class TurnCount(Base):
     not_understood: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class ProcessedUpdate(Base):
-    """Telegram update ids already handled; ids may restart after a week of silence, so we
-    de-duplicate by stored id rather than by "greater than the last one"."""
-
-    __tablename__ = "processed_updates"
-
-    bot_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    received_at: Mapped[datetime] = mapped_column(default=utc_now)
-
-
 class AuditEvent(Base):
     """Who did what to whom. Holds internal ids only, never personal data."""
 

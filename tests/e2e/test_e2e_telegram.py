@@ -238,7 +238,7 @@ async def test_a_flood_is_dropped_before_the_database_with_one_request_to_wait(
     engine = create_async_engine(db_url)
     try:
         async with engine.connect() as connection:
-            stored = await connection.scalar(text("SELECT count(*) FROM processed_updates"))
+            stored = await connection.scalar(text("SELECT count(*) FROM inbox_updates"))
     finally:
         await engine.dispose()
     assert stored == 3  # the other five never reached the database

@@ -15,8 +15,9 @@ from reminders.planning import QuietHours
 from reminders.ports import Delivery, ReminderBook
 from reminders.runner import ReminderRunner, RunnerSettings
 from reminders.store import SqlReminderBook, set_calendar_day
-from storage.models import Citizen, ProcessedUpdate, Reminder
-from storage.repositories import SqlDialogStore, prune_processed_updates
+from storage import inbox
+from storage.models import Citizen, InboxUpdate, Reminder
+from storage.repositories import SqlDialogStore
 from tests.support.reminders import (
     Clock,
     RecordingNotifier,
@@ -343,14 +344,25 @@ async def _wait_for(condition: object, timeout: float = 10) -> None:
         await asyncio.sleep(0.05)
 
 
-async def test_the_sweep_forgets_update_ids_older_than_a_day_once_an_hour(
+def handled_update(update_id: int, received_at: datetime) -> InboxUpdate:
+    return InboxUpdate(
+        bot_id=7,
+        update_id=update_id,
+        payload={},
+        received_at=received_at,
+        handled_at=received_at,
+        outcome="handled",
+    )
+
+
+async def test_the_sweep_forgets_handled_updates_older_than_a_day_once_an_hour(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     clock = Clock(datetime(2026, 11, 24, 12, 0, tzinfo=UTC))
     async with sessions() as session:
         ages = {1: timedelta(days=2), 2: timedelta(hours=25), 3: timedelta(hours=1)}
         for update_id, age in ages.items():
-            session.add(ProcessedUpdate(bot_id=7, update_id=update_id, received_at=clock() - age))
+            session.add(handled_update(update_id, clock() - age))
         await session.commit()
     sweeper = ReminderRunner(
         sessions,
@@ -358,22 +370,25 @@ async def test_the_sweep_forgets_update_ids_older_than_a_day_once_an_hour(
         REGIONS,
         QuietHours(),
         now=clock,
-        housekeeping=(prune_processed_updates,),
+        housekeeping=(inbox.prune,),
         rules=RULES,
     )
     assert await sweeper.housekeep()
     assert await _update_ids(sessions) == [3]
     async with sessions() as session:
         old = clock() - timedelta(days=3)
-        session.add(ProcessedUpdate(bot_id=7, update_id=4, received_at=old))
+        session.add(handled_update(4, old))
+        # Never handled (its process died): kept, whatever its age, to be handled.
+        session.add(InboxUpdate(bot_id=7, update_id=5, payload={}, received_at=old))
         await session.commit()
     clock.now += timedelta(minutes=30)
     assert not await sweeper.housekeep()  # at most once an hour
     clock.now += timedelta(minutes=31)
     assert await sweeper.housekeep()
-    assert await _update_ids(sessions) == [3]
+    assert await _update_ids(sessions) == [3, 5]
 
 
 async def _update_ids(sessions: async_sessionmaker[AsyncSession]) -> list[int]:
     async with sessions() as session:
-        return list(await session.scalars(select(ProcessedUpdate.update_id)))
+        found = await session.scalars(select(InboxUpdate.update_id).order_by(InboxUpdate.id))
+        return list(found)

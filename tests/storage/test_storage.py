@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -13,10 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from dialogs.flow import DialogConfig
+from storage import inbox
 from storage.database import create_engine
+from storage.inbox import Received
 from storage.migrate import upgrade
 from storage.models import AuditEvent, Base, Citizen, Consent, Conversation
-from storage.repositories import SqlDialogStore, claim_update
+from storage.repositories import SqlDialogStore
 from tests.conftest import POSTGRES_URL, drop_postgres_database, fresh_postgres_database
 from tests.support import wiring
 from tests.support.chat import EngineChat
@@ -35,7 +37,7 @@ async def test_migrations_are_idempotent(db_url: str, db_engine: AsyncEngine) ->
     await upgrade(db_url)  # second run: nothing to do, no error
     async with db_engine.connect() as connection:
         tables = await connection.run_sync(lambda c: set(inspect(c).get_table_names()))
-    assert {"citizens", "consents", "conversations", "processed_updates", "audit_events"} <= tables
+    assert {"citizens", "consents", "conversations", "inbox_updates", "audit_events"} <= tables
 
 
 async def test_sqlite_uses_wal(empty_db_url: str, db_engine: AsyncEngine) -> None:
@@ -96,16 +98,69 @@ async def test_withdrawal_anonymises_and_is_audited(
         assert all("Анна" not in str(event.details) for event in events)
 
 
-async def test_processed_updates_are_claimed_once(
+async def test_a_redelivered_update_is_stored_once(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
+    first = [Received(7, 1, {"update_id": 7}), Received(8, 1, {"update_id": 8})]
     async with sessions() as session:
-        assert await claim_update(session, 42, 7) is True
-        assert await claim_update(session, 42, 7) is False
-        assert await claim_update(session, 43, 7) is True  # another bot, same update id
-        await session.commit()
+        assert await inbox.store(session, 42, first) == 2
+        assert await inbox.store(session, 42, first[:1]) == 0  # Telegram sent it again
+        assert await inbox.store(session, 43, first[:1]) == 1  # another bot, same update id
     async with sessions() as session:
-        assert await claim_update(session, 42, 7) is False
+        assert await inbox.backlog(session) == 3
+
+
+async def test_each_sender_s_oldest_update_is_leased_once_and_in_order(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    now = datetime(2026, 11, 30, 9, tzinfo=UTC)
+    received = [Received(7, 1, {}), Received(8, 2, {}), Received(9, 1, {})]
+    async with sessions() as session:
+        await inbox.store(session, 42, received)
+    async with sessions() as session:
+        taken = await inbox.lease(session, now, 60, set())
+        assert [row.update_id for row in taken] == [7, 8]  # 9 waits for 7: the same person
+        assert await inbox.lease(session, now, 60, set()) == []  # held
+        later = await inbox.lease(session, now + timedelta(seconds=61), 60, set())
+        assert [row.update_id for row in later] == [7, 8]  # its process died: taken again
+        await inbox.finish(session, later[0].id, now, "handled")
+        assert [row.update_id for row in await inbox.lease(session, now, 60, set())] == [9]
+        assert await inbox.lease(session, now + timedelta(seconds=200), 60, {1, 2}) == []
+
+
+async def test_the_handled_mark_commits_with_the_handlers_changes_only(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """The mark is not visible before the handler commits and does not survive its
+    rollback (on SQLite a SAVEPOINT-first pattern committed it alone)."""
+    now = datetime(2026, 11, 30, 9, tzinfo=UTC)
+    async with sessions() as session:
+        await inbox.store(session, 42, [Received(7, 1, {})])
+        row = (await inbox.lease(session, now, 60, set()))[0].id
+    handler = sessions()
+    await handler.run_sync(lambda s: inbox.mark_handled(s.connection(), row, now, "handled"))
+    handler.add(AuditEvent(actor="test", action="turn"))
+    await handler.flush()
+    async with sessions() as other:
+        assert await inbox.backlog(other) == 1  # not visible before the commit
+    await handler.rollback()
+    await handler.close()
+    async with sessions() as other:
+        assert await inbox.backlog(other) == 1  # gone with the rollback
+        assert list(await other.scalars(select(AuditEvent))) == []
+    async with sessions() as handler:
+        assert await handler.run_sync(
+            lambda s: inbox.mark_handled(s.connection(), row, now, "handled")
+        )
+        handler.add(AuditEvent(actor="test", action="turn"))
+        await handler.commit()
+    async with sessions() as other:
+        assert await inbox.backlog(other) == 0
+        assert len(list(await other.scalars(select(AuditEvent)))) == 1
+        # A second handling finds it done.
+        assert not await other.run_sync(
+            lambda s: inbox.mark_handled(s.connection(), row, now, "handled")
+        )
 
 
 async def test_concurrent_conversation_changes_are_detected(

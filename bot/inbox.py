@@ -1,0 +1,214 @@
+"""No update lost on a crash: every update is stored before Telegram is told it was received,
+and handled from the store.
+
+- Polling (`Poller`): `getUpdates` confirms everything below the offset it is called with, so
+  the offset advances only past updates already committed to the inbox. When the database is
+  away, nothing advances: Telegram keeps the updates and sends them again.
+- Webhook (`webhook_handler`): the answer is 200 only once the update is stored; otherwise
+  Telegram retries.
+- `Worker` leases stored updates in arrival order and feeds them to the dispatcher, one at a
+  time per person, many people at once. The handler's transaction marks the update handled
+  (bot/middlewares.py), so a crash before its commit leaves it waiting, and it is handled
+  after the restart; a crash after it cannot handle it twice.
+
+The flood guard runs before storing: an excess message never reaches the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from aiogram import Bot, Dispatcher
+from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
+from aiogram.types import Update
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.middlewares import FloodGuard, sender_id
+from kernel.clock import utc_now
+from storage import inbox
+from storage.inbox import Received
+
+log = logging.getLogger(__name__)
+
+RETRY_SECONDS = 2.0  # after a failed store or a failed getUpdates
+LEASE_SECONDS = 30.0  # an update held by a process that died is handled after this
+POLL_TIMEOUT = 25  # seconds a getUpdates call waits for news (long polling)
+WORKERS = 64  # people handled at once
+
+
+def received(update: Update) -> Received:
+    return Received(
+        update.update_id, sender_id(update), update.model_dump(mode="json", exclude_none=True)
+    )
+
+
+class Worker:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        dispatcher: Dispatcher,
+        bot: Bot,
+        *,
+        sweep_seconds: float = 1.0,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self._sessions = sessions
+        self._dispatcher = dispatcher
+        self._bot = bot
+        self._sweep = sweep_seconds
+        self._clock = clock
+        self._woken = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._running: dict[int, asyncio.Task[None]] = {}  # sender -> their update in hand
+        self._slots = asyncio.Semaphore(WORKERS)
+
+    def wake(self) -> None:
+        self._woken.set()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="inbox-worker")
+
+    async def stop(self, timeout: float) -> None:
+        """Stops taking updates; waits up to `timeout` for those being handled (the rest stay
+        in the inbox for the next start)."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        running = list(self._running.values())
+        if running:
+            _, pending = await asyncio.wait(running, timeout=timeout)
+            for task in pending:
+                task.cancel()
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self._take()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the database is away: the updates wait in the inbox
+                log.warning("could not read the inbox; retrying", exc_info=True)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._woken.wait(), self._sweep)
+            self._woken.clear()
+
+    async def _take(self) -> None:
+        async with self._sessions() as session:
+            rows = await inbox.lease(session, self._clock(), LEASE_SECONDS, set(self._running))
+        for row in rows:
+            update = Update.model_validate(row.payload, context={"bot": self._bot})
+            key = inbox.sender_key(row)
+            self._running[key] = asyncio.create_task(self._handle(key, row.id, update))
+
+    async def _handle(self, key: int, row_id: int, update: Update) -> None:
+        try:
+            async with self._slots:
+                await self._dispatcher.feed_update(self._bot, update, inbox_row=row_id)
+        except Exception:  # logged by the dispatcher; marked failed by the session middleware
+            log.exception("update %s failed", update.update_id)
+        finally:
+            del self._running[key]
+            self.wake()  # the sender's next update, if one waits
+
+
+class Poller:
+    """Long polling that confirms only what is stored."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        bot: Bot,
+        worker: Worker,
+        flood: FloodGuard,
+        allowed_updates: list[str],
+    ) -> None:
+        self._sessions = sessions
+        self._bot = bot
+        self._worker = worker
+        self._flood = flood
+        self._allowed = allowed_updates
+        self.offset: int | None = None
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            fetch = asyncio.ensure_future(
+                self._bot.get_updates(
+                    offset=self.offset, timeout=POLL_TIMEOUT, allowed_updates=self._allowed
+                )
+            )
+            stopping = asyncio.ensure_future(stop.wait())
+            await asyncio.wait({fetch, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            if not fetch.done():  # asked to stop: what was not fetched stays in Telegram
+                fetch.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await fetch
+                break
+            stopping.cancel()
+            try:
+                updates = fetch.result()
+            except TelegramRetryAfter as exc:
+                await _sleep(stop, exc.retry_after)
+                continue
+            except (TelegramNetworkError, TelegramServerError):
+                log.warning("getUpdates failed; retrying", exc_info=True)
+                await _sleep(stop, RETRY_SECONDS)
+                continue
+            if updates and await self._keep(updates):
+                self.offset = updates[-1].update_id + 1
+            elif updates:
+                await _sleep(stop, RETRY_SECONDS)  # not stored: fetched again, not confirmed
+
+    async def _keep(self, updates: list[Update]) -> bool:
+        admitted = [received(u) for u in updates if await self._flood.admit(u)]
+        try:
+            async with self._sessions() as session:
+                await inbox.store(session, self._bot.id, admitted)
+        except Exception:
+            log.warning("could not store %d update(s); Telegram keeps them", len(updates),
+                        exc_info=True)  # fmt: skip
+            return False
+        self._worker.wake()
+        return True
+
+
+async def _sleep(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
+
+
+def webhook_handler(
+    sessions: async_sessionmaker[AsyncSession],
+    bot: Bot,
+    worker: Worker,
+    flood: FloodGuard,
+    secret: str,
+) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """Telegram's POST: 401 without the secret token, 200 once the update is stored (500
+    when it cannot be: Telegram sends it again)."""
+
+    async def handle(request: web.Request) -> web.Response:
+        sent = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+        if not hmac.compare_digest(sent.encode(), secret.encode()):
+            return web.Response(status=401, text="wrong secret token")
+        try:
+            update = Update.model_validate(await request.json(), context={"bot": bot})
+        except Exception:
+            return web.Response(status=400, text="not an update")
+        if await flood.admit(update):
+            try:
+                async with sessions() as session:
+                    await inbox.store(session, bot.id, [received(update)])
+            except Exception:
+                log.warning("could not store update %s", update.update_id, exc_info=True)
+                return web.Response(status=500, text="try again")
+            worker.wake()
+        return web.Response(text="ok")
+
+    return handle

@@ -1,0 +1,120 @@
+"""The durable inbox's reads and writes (storage/models/inbox.py). Storing commits on its own
+(it must be durable before Telegram is told); handling marks an update in the handler's own
+transaction (`mark_handled`, from a before-commit hook), so the mark and the changes it stands
+for commit together or not at all."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import InboxUpdate
+
+# Telegram keeps an unconfirmed update for at most 24 hours (pitfalls: Telegram Bot API), so a
+# handled update older than that will not come again and its row is only weight.
+UPDATE_MEMORY = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Received:
+    update_id: int
+    sender: int | None
+    payload: dict[str, Any]
+
+
+async def store(session: AsyncSession, bot_id: int, received: Sequence[Received]) -> int:
+    """Adds what is new (a redelivered update is ignored) and commits; returns how many."""
+    if not received:
+        return 0
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    rows = [
+        {"bot_id": bot_id, "update_id": r.update_id, "sender": r.sender, "payload": r.payload}
+        for r in received
+    ]
+    statement = dialect.insert(InboxUpdate).values(rows).on_conflict_do_nothing()
+    result = await session.execute(statement)
+    await session.commit()
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def sender_key(row: InboxUpdate) -> int:
+    """Whose updates must keep their order (an update without a sender is on its own)."""
+    return row.sender if row.sender is not None else -row.id
+
+
+async def lease(
+    session: AsyncSession, now: datetime, seconds: float, busy: set[int], limit: int = 500
+) -> list[InboxUpdate]:
+    """For each sender, their oldest waiting update, now held by this process for `seconds`;
+    commits. A sender is skipped while one of their updates is being handled (`busy`, here;
+    or held by another live process): their next update is taken only after it, so each
+    person's updates are handled one at a time and in order, by whichever process."""
+    waiting = await session.scalars(
+        select(InboxUpdate)
+        .where(InboxUpdate.handled_at.is_(None))
+        .order_by(InboxUpdate.id)
+        .limit(limit)
+    )
+    taken = []
+    until = now + timedelta(seconds=seconds)
+    seen: set[int] = set()
+    for row in waiting.all():
+        key = sender_key(row)
+        if key in seen:
+            continue  # not their oldest waiting update
+        seen.add(key)
+        if key in busy or (row.leased_until is not None and row.leased_until >= now):
+            continue
+        result = await session.execute(
+            update(InboxUpdate)
+            .where(
+                InboxUpdate.id == row.id,
+                InboxUpdate.handled_at.is_(None),
+                or_(InboxUpdate.leased_until.is_(None), InboxUpdate.leased_until < now),
+            )
+            .values(leased_until=until, attempts=InboxUpdate.attempts + 1)
+        )
+        if getattr(result, "rowcount", 0) == 1:
+            taken.append(row)
+    await session.commit()
+    return taken
+
+
+def mark_handled(connection: Connection, row_id: int, now: datetime, outcome: str) -> bool:
+    """In the handler's transaction; False when the update was handled already."""
+    result = connection.execute(
+        update(InboxUpdate)
+        .where(InboxUpdate.id == row_id, InboxUpdate.handled_at.is_(None))
+        .values(handled_at=now, outcome=outcome, leased_until=None)
+    )
+    return getattr(result, "rowcount", 0) == 1
+
+
+async def finish(session: AsyncSession, row_id: int, now: datetime, outcome: str) -> None:
+    """Marks an update handled in a transaction of its own (nothing else to commit with it)."""
+    await session.run_sync(lambda s: mark_handled(s.connection(), row_id, now, outcome))
+    await session.commit()
+
+
+async def backlog(session: AsyncSession) -> int:
+    """Updates stored and not yet handled (for /readyz and the metrics)."""
+    found = await session.scalar(
+        select(func.count()).select_from(InboxUpdate).where(InboxUpdate.handled_at.is_(None))
+    )
+    return int(found or 0)
+
+
+async def prune(session: AsyncSession, now: datetime) -> int:
+    """Forget updates handled more than a day before `now`; returns how many."""
+    result = await session.execute(
+        delete(InboxUpdate).where(
+            InboxUpdate.handled_at.is_not(None), InboxUpdate.received_at < now - UPDATE_MEMORY
+        )
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
