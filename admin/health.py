@@ -1,7 +1,7 @@
 """Is the process alive, is it ready, and its metrics: for the monitoring of an installation.
 
-`/healthz`: the process answers. `/readyz`: the database answers and the outbox is not backed
-up (503 with the reasons otherwise). `/metrics`: Prometheus text format; what waits in the
+`/healthz`: the process answers. `/readyz`: the database answers, and neither the inbox of
+Telegram updates nor the outbox to citizens is backed up (503 with the reasons otherwise). `/metrics`: Prometheus text format; what waits in the
 database (queued citizens, messages to relay, reminders by state) is counted when it is read.
 No personal data in any of them, so they need no token; serve the staff app on an address only
 the monitoring reaches."""
@@ -17,7 +17,8 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel.metrics import WAITING
-from storage.models import Handover, HandoverMessage, Reminder
+from storage import inbox
+from storage.models import Handover, HandoverMessage, InboxUpdate, Reminder
 
 PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 STALE = timedelta(minutes=5)  # a message still not relayed after this: something is stuck
@@ -32,7 +33,11 @@ async def _waiting(db: AsyncSession) -> dict[str, int]:
             HandoverMessage.direction.in_(("operator", "to_citizen")),
         )
     )
-    counts = {"queued_for_operator": int(queued or 0), "to_relay": int(unrelayed or 0)}
+    counts = {
+        "queued_for_operator": int(queued or 0),
+        "to_relay": int(unrelayed or 0),
+        "inbox": await inbox.backlog(db),  # updates stored and not yet handled
+    }
     rows = await db.execute(
         select(Reminder.status, func.count(Reminder.id)).group_by(Reminder.status)
     )
@@ -63,11 +68,18 @@ def router() -> APIRouter:
                         HandoverMessage.at < stale_before,
                     )
                 )
+                unhandled = await db.scalar(
+                    select(func.count(InboxUpdate.id)).where(
+                        InboxUpdate.handled_at.is_(None), InboxUpdate.received_at < stale_before
+                    )
+                )
         except Exception:
             problems.append("the database does not answer")
         else:
             if stuck:
                 problems.append(f"{stuck} message(s) to citizens not relayed for 5 minutes")
+            if unhandled:
+                problems.append(f"{unhandled} update(s) from Telegram not handled for 5 minutes")
         status = 503 if problems else 200
         return JSONResponse({"ready": not problems, "problems": problems}, status_code=status)
 

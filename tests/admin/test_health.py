@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.models import HandoverMessage
+from storage.models import HandoverMessage, InboxUpdate
 from tests.admin.test_desk import NOW, queued
 from tests.support.db_chat import Clock
 from tests.support.desk import client, desk_app
@@ -40,3 +40,20 @@ async def test_health_readiness_and_metrics(sessions: async_sessionmaker[AsyncSe
         assert stuck.json()["problems"] == ["1 message(s) to citizens not relayed for 5 minutes"]
         metrics = (await monitor.get("/metrics")).text
         assert 'assistant_waiting{what="to_relay"} 1.0' in metrics
+
+
+async def test_updates_waiting_in_the_inbox_are_counted_and_a_stuck_one_is_not_ready(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with sessions() as session:
+        session.add(InboxUpdate(bot_id=1, update_id=1, payload={}, received_at=NOW))
+        session.add(InboxUpdate(bot_id=1, update_id=2, payload={}, received_at=NOW))
+        await session.commit()
+    clock = Clock(NOW)
+    async with client(desk_app(sessions, clock)) as monitor:
+        assert (await monitor.get("/readyz")).status_code == 200  # just arrived
+        assert 'assistant_waiting{what="inbox"} 2.0' in (await monitor.get("/metrics")).text
+        clock.now = NOW + timedelta(minutes=6)
+        stuck = await monitor.get("/readyz")
+        assert stuck.status_code == 503
+        assert stuck.json()["problems"] == ["2 update(s) from Telegram not handled for 5 minutes"]

@@ -1,0 +1,121 @@
+"""Messages lost when the bot process is killed: the real bot process against the fake Bot API
+(tests/support/fake_telegram.py), killed with SIGKILL at random moments while citizens write,
+and started again.
+
+    .venv/bin/python -m bench.crash [--kills 30] [--citizens 3] [--database URL]
+
+Each round, every citizen sends two messages; somewhere between 0 and 0.6 s later the process
+is killed (SIGKILL) and started again. At the end every message must have been handled exactly
+once: the engine counts turns in the turn's own transaction. Prints the messages sent,
+handled, lost and handled twice; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from storage.database import create_engine, create_session_factory
+from storage.models import InboxUpdate, TurnCount
+from tests.support.fake_telegram import FakeTelegram
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def person(number: int) -> dict[str, Any]:
+    return {"id": 900_000 + number, "is_bot": False, "first_name": f"Житель {number}"}
+
+
+async def counted(url: str) -> tuple[int, int]:
+    engine = create_engine(url)
+    try:
+        async with create_session_factory(engine)() as session:
+            turns = await session.scalar(select(func.coalesce(func.sum(TurnCount.messages), 0)))
+            waiting = await session.scalar(
+                select(func.count())
+                .select_from(InboxUpdate)
+                .where(InboxUpdate.handled_at.is_(None))
+            )
+            return int(turns or 0), int(waiting or 0)
+    finally:
+        await engine.dispose()
+
+
+async def run(kills: int, citizens: int, url: str, folder: Path) -> None:
+    telegram = FakeTelegram()
+    await telegram.start()
+    env = {
+        **os.environ,
+        "ASSISTANT_CONFIG": str(ROOT / "config.yml"),
+        "DATABASE__URL": url,
+        "NLU__ENABLED": "false",
+        "ADMIN__ENABLED": "false",
+        "LOGGING__LEVEL": "WARNING",
+        "BOT__TOKEN": telegram.token,
+        "BOT__API_SERVER": f"http://127.0.0.1:{telegram.port}",
+    }
+
+    async def start(number: int) -> asyncio.subprocess.Process:
+        polls = len(telegram.sent("getUpdates"))
+        log = await asyncio.to_thread((folder / f"bot-{number}.log").open, "wb")
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "app", "telegram", cwd=ROOT, env=env, stdout=log, stderr=log
+        )
+        await telegram.wait_for("getUpdates", polls + 1, timeout=60)
+        return process
+
+    rng = random.Random(20261129)
+    started = time.monotonic()
+    bot = await start(0)
+    telegram.send_delay = 0.2
+    sent = 0
+    for kill in range(kills):
+        for _ in range(2):
+            for n in range(citizens):
+                telegram.user_sends(f"вопрос {sent}", person(n))
+                sent += 1
+            await asyncio.sleep(rng.uniform(0, 0.3))
+        await asyncio.sleep(rng.uniform(0, 0.6))
+        bot.kill()
+        await bot.wait()
+        bot = await start(kill + 1)
+    turns, waiting = await counted(url)
+    for _ in range(900):
+        if turns >= sent and waiting == 0:
+            break
+        await asyncio.sleep(0.1)
+        turns, waiting = await counted(url)
+    await asyncio.sleep(2)  # a message handled twice would show up now
+    turns, waiting = await counted(url)
+    bot.terminate()
+    await bot.wait()
+    await telegram.stop()
+    print(
+        f"database: {url.split(':', 1)[0]}; {kills} SIGKILLs in {time.monotonic() - started:.0f} s"
+    )
+    print(f"messages sent {sent}, handled {min(turns, sent)}, lost {max(sent - turns, 0)}, "
+          f"handled twice {max(turns - sent, 0)}, still waiting {waiting}")  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--kills", type=int, default=30)
+    parser.add_argument("--citizens", type=int, default=3)
+    parser.add_argument("--database", help="a PostgreSQL URL; default a fresh SQLite file")
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="crash-bench-"))
+    url = args.database or f"sqlite+aiosqlite:///{folder / 'bench.db'}"
+    asyncio.run(run(args.kills, args.citizens, url, folder))
+
+
+if __name__ == "__main__":
+    main()
