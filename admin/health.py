@@ -1,8 +1,9 @@
 """Is the process alive, is it ready, and its metrics: for the monitoring of an installation.
 
 `/healthz`: the process answers. `/readyz`: the database answers, and neither the inbox of
-Telegram updates nor the outbox to citizens is backed up (503 with the reasons otherwise). `/metrics`: Prometheus text format; what waits in the
-database (queued citizens, messages to relay, reminders by state) is counted when it is read.
+Telegram updates nor the outbox to citizens is backed up (503 with the reasons otherwise).
+`/metrics`: Prometheus text format; what waits in the database (Telegram updates, queued
+citizens, messages to relay, reminders by state) is counted when it is read.
 No personal data in any of them, so they need no token; serve the staff app on an address only
 the monitoring reaches."""
 
