@@ -36,6 +36,7 @@ def person(number: int) -> dict[str, Any]:
 
 
 async def counted(url: str) -> tuple[int, int]:
+    """Turns the engine counted, and updates still waiting in the inbox."""
     engine = create_engine(url)
     try:
         async with create_session_factory(engine)() as session:

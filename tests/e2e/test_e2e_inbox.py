@@ -8,10 +8,8 @@ import asyncio
 import random
 
 import pytest
-from sqlalchemy import func, select
 
-from storage.database import create_engine, create_session_factory
-from storage.models import InboxUpdate, TurnCount
+from bench.crash import counted
 from tests.e2e.test_e2e_operator import onboard
 from tests.support.e2e import StartBot
 from tests.support.fake_telegram import FakeTelegram
@@ -20,22 +18,6 @@ pytestmark = pytest.mark.e2e
 
 KILLS = 8
 MESSAGES_PER_ROUND = 3
-
-
-async def counted(db_url: str) -> tuple[int, int]:
-    """Turns the engine counted, and updates still waiting in the inbox."""
-    engine = create_engine(db_url)
-    try:
-        async with create_session_factory(engine)() as session:
-            turns = await session.scalar(select(func.coalesce(func.sum(TurnCount.messages), 0)))
-            waiting = await session.scalar(
-                select(func.count())
-                .select_from(InboxUpdate)
-                .where(InboxUpdate.handled_at.is_(None))
-            )
-            return int(turns or 0), int(waiting or 0)
-    finally:
-        await engine.dispose()
 
 
 async def test_sigkill_at_random_moments_loses_no_message(
