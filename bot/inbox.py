@@ -24,7 +24,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from aiogram import Bot, Dispatcher
-from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
+from aiogram.exceptions import TelegramRetryAfter
 from aiogram.types import Update
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -156,7 +156,7 @@ class Poller:
             except TelegramRetryAfter as exc:
                 await _sleep(stop, exc.retry_after)
                 continue
-            except (TelegramNetworkError, TelegramServerError):
+            except Exception:  # Telegram or the network is away: polling goes on
                 log.warning("getUpdates failed; retrying", exc_info=True)
                 await _sleep(stop, RETRY_SECONDS)
                 continue
