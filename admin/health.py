@@ -14,10 +14,11 @@ from datetime import timedelta
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel.metrics import WAITING
+from reminders.store import REPLY
 from storage import inbox
 from storage.models import Handover, HandoverMessage, InboxUpdate, Reminder
 
@@ -40,10 +41,13 @@ async def _waiting(db: AsyncSession) -> dict[str, int]:
         "inbox": await inbox.backlog(db),  # updates stored and not yet handled
     }
     rows = await db.execute(
-        select(Reminder.status, func.count(Reminder.id)).group_by(Reminder.status)
+        select(Reminder.audience == REPLY, Reminder.status, func.count(Reminder.id))
+        .where(or_(Reminder.audience != REPLY, Reminder.status == "pending"))
+        .group_by(Reminder.audience == REPLY, Reminder.status)
     )
-    for status, count in rows.all():
-        counts[f"reminders_{status}"] = int(count)
+    for is_reply, status, count in rows.all():
+        # Replies are sent within the turn; pending ones wait for a process that died.
+        counts["replies_pending" if is_reply else f"reminders_{status}"] = int(count)
     return counts
 
 
@@ -74,6 +78,18 @@ def router() -> APIRouter:
                         InboxUpdate.handled_at.is_(None), InboxUpdate.received_at < stale_before
                     )
                 )
+                # Due and neither sent nor claimed: no process delivers reminders (quiet hours
+                # move `due_at` to the morning, so they do not count here).
+                late = await db.scalar(
+                    select(func.count(Reminder.id)).where(
+                        Reminder.status == "pending",
+                        Reminder.due_at < stale_before,
+                        or_(
+                            Reminder.claimed_until.is_(None),
+                            Reminder.claimed_until < stale_before,
+                        ),
+                    )
+                )
         except Exception:
             problems.append("the database does not answer")
         else:
@@ -81,6 +97,8 @@ def router() -> APIRouter:
                 problems.append(f"{stuck} message(s) to citizens not relayed for 5 minutes")
             if unhandled:
                 problems.append(f"{unhandled} update(s) from Telegram not handled for 5 minutes")
+            if late:
+                problems.append(f"{late} reminder(s) or reply(ies) due 5 minutes ago not sent")
         status = 503 if problems else 200
         return JSONResponse({"ready": not problems, "problems": problems}, status_code=status)
 

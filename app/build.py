@@ -26,6 +26,7 @@ from nlu.recognizer import Recognizer, recognizer_from
 from reminders.planning import QuietHours
 from reminders.rules import Rule
 from reminders.runner import RunnerSettings, SentHook
+from reminders.store import prune_replies
 from storage import inbox
 from storage.database import create_engine, create_session_factory
 from storage.migrate import upgrade
@@ -180,8 +181,9 @@ class Application:
             regions=self.kit.regions,
             quiet_hours=self.kit.quiet_hours,
             on_sent=self.on_reminder_sent(),
-            # Telegram update ids older than a day will not come again (storage/inbox.py).
-            housekeeping=(inbox.prune,),
+            # Telegram update ids older than a day will not come again (storage/inbox.py);
+            # the bot's replies are kept a day (reminders/store.py).
+            housekeeping=(inbox.prune, prune_replies),
         )
 
 

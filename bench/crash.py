@@ -6,8 +6,9 @@ and started again.
 
 Each round, every citizen sends two messages; somewhere between 0 and 0.6 s later the process
 is killed (SIGKILL) and started again. At the end every message must have been handled exactly
-once: the engine counts turns in the turn's own transaction. Prints the messages sent,
-handled, lost and handled twice; asserts nothing.
+once: the engine counts turns in the turn's own transaction; and every reply the bot committed
+to must have been sent. Prints the messages sent, handled, lost and handled twice, and the
+replies committed, never sent and sent twice; asserts nothing.
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from reminders.store import REPLY
 from storage.database import create_engine, create_session_factory
-from storage.models import InboxUpdate, TurnCount
+from storage.models import InboxUpdate, Reminder, TurnCount
 from tests.support.fake_telegram import FakeTelegram
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,6 +49,24 @@ async def counted(url: str) -> tuple[int, int]:
                 .where(InboxUpdate.handled_at.is_(None))
             )
             return int(turns or 0), int(waiting or 0)
+    finally:
+        await engine.dispose()
+
+
+async def replies(url: str) -> tuple[int, list[str]]:
+    """Replies the bot committed to (reminders/store.py): how many, and the texts of those
+    not sent yet."""
+    engine = create_engine(url)
+    try:
+        async with create_session_factory(engine)() as session:
+            rows = (
+                await session.execute(
+                    select(Reminder.status, Reminder.context).where(Reminder.audience == REPLY)
+                )
+            ).all()
+            return len(rows), [
+                str(context["text"]) for status, context in rows if status == "pending"
+            ]
     finally:
         await engine.dispose()
 
@@ -95,8 +115,18 @@ async def run(kills: int, citizens: int, url: str, folder: Path) -> None:
             break
         await asyncio.sleep(0.1)
         turns, waiting = await counted(url)
+    for _ in range(900):  # replies held by a killed process go out when the hold lapses
+        if not (await replies(url))[1]:
+            break
+        await asyncio.sleep(0.1)
     await asyncio.sleep(2)  # a message handled twice would show up now
     turns, waiting = await counted(url)
+    committed, owed = await replies(url)
+    delivered = sum(
+        1
+        for m in telegram.sent()
+        if int(m["chat_id"]) in {person(n)["id"] for n in range(citizens)}
+    )
     bot.terminate()
     await bot.wait()
     await telegram.stop()
@@ -105,6 +135,8 @@ async def run(kills: int, citizens: int, url: str, folder: Path) -> None:
     )
     print(f"messages sent {sent}, handled {min(turns, sent)}, lost {max(sent - turns, 0)}, "
           f"handled twice {max(turns - sent, 0)}, still waiting {waiting}")  # fmt: skip
+    print(f"replies committed {committed}, never sent {len(owed)}, "
+          f"sent twice (at most) {max(delivered - committed, 0)}")  # fmt: skip
 
 
 def main() -> None:

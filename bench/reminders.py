@@ -189,6 +189,9 @@ class _Silent:
     async def notify(self, chat_id: int, template: str, context: Mapping[str, Any]) -> Delivery:
         raise AssertionError("nothing is due in this benchmark")
 
+    async def say(self, chat_id: int, said: Mapping[str, Any]) -> Delivery:
+        raise AssertionError("nothing is due in this benchmark")
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.reminders")

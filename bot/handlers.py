@@ -11,12 +11,11 @@ from aiogram.types import CallbackQuery, ErrorEvent, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.incoming import from_callback, from_message
+from bot.replies import TurnReplies
 from bot.sender import Sender
 from dialogs.engine import Engine
 from dialogs.render import Renderer
 from dialogs.types import Incoming, Reply
-from kernel.clock import utc_now
-from reminders.store import mark_unreachable
 from storage.repositories import SqlDialogStore
 
 log = logging.getLogger(__name__)
@@ -28,19 +27,26 @@ def get_router(
     renderer: Renderer,
     sender: Sender,
     services: ServicesFactory,
+    *,
+    turn_replies: TurnReplies,
     after_commit: Callable[[], None] = lambda: None,
 ) -> Router:
     """`after_commit` runs after each committed turn (it wakes the operators' relay)."""
     router = Router(name="citizen")
 
     async def converse(session: AsyncSession, incoming: Incoming) -> None:
-        replies = await engine.handle(SqlDialogStore(session), incoming, services(session))
-        await session.commit()  # only what was committed is announced to the citizen
+        store = SqlDialogStore(session)
+        citizen = await store.citizen(incoming.channel, incoming.external_id, incoming.chat_id)
+        # What a process that died did not say goes first, claimed in this turn's transaction.
+        owed = await turn_replies.owed(session, citizen.id)
+        replies = await engine.handle(store, incoming, services(session))
+        # Rendered before the commit: a text that fails to render rolls the turn back, and
+        # what is committed is exactly what will be said (bot/replies.py).
+        rendered = [renderer.reply(reply) for reply in replies]
+        staged = await turn_replies.stage(session, citizen.id, rendered)
+        await session.commit()
         after_commit()
-        for reply in replies:
-            if not await sender.send(incoming.chat_id, renderer.reply(reply)):
-                await _blocked(session, incoming)
-                break
+        await turn_replies.send(session, citizen.id, incoming.chat_id, [*owed, *staged])
 
     @router.message(F.chat.type == "private")
     async def on_message(message: Message, session: AsyncSession) -> None:
@@ -83,14 +89,6 @@ async def _stop_spinner(callback: CallbackQuery) -> None:
         await callback.answer()
     except TelegramAPIError as exc:
         log.info("could not answer callback query %s: %s", callback.id, exc)
-
-
-async def _blocked(session: AsyncSession, incoming: Incoming) -> None:
-    """Telegram answered 403: the citizen blocked the bot right after writing to it."""
-    store = SqlDialogStore(session)
-    citizen = await store.citizen(incoming.channel, incoming.external_id, incoming.chat_id)
-    await mark_unreachable(session, citizen.id, utc_now())
-    await session.commit()
 
 
 async def _mark_chosen(bot: Bot, renderer: Renderer, message: Message, payload: str) -> None:

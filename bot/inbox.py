@@ -37,7 +37,6 @@ from storage.inbox import Received
 log = logging.getLogger(__name__)
 
 RETRY_SECONDS = 2.0  # after a failed store or a failed getUpdates
-LEASE_SECONDS = 30.0  # an update held by a process that died is handled after this
 POLL_TIMEOUT = 25  # seconds a getUpdates call waits for news (long polling)
 WORKERS = 64  # people handled at once
 
@@ -55,6 +54,7 @@ class Worker:
         dispatcher: Dispatcher,
         bot: Bot,
         *,
+        hold_seconds: float = 30.0,  # an update held by a process that died is handled after
         sweep_seconds: float = 1.0,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
@@ -62,6 +62,7 @@ class Worker:
         self._dispatcher = dispatcher
         self._bot = bot
         self._sweep = sweep_seconds
+        self._hold = hold_seconds
         self._clock = clock
         self._woken = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -101,7 +102,7 @@ class Worker:
 
     async def _take(self) -> None:
         async with self._sessions() as session:
-            rows = await inbox.lease(session, self._clock(), LEASE_SECONDS, set(self._running))
+            rows = await inbox.lease(session, self._clock(), self._hold, set(self._running))
         for row in rows:
             update = Update.model_validate(row.payload, context={"bot": self._bot})
             key = inbox.sender_key(row)

@@ -8,7 +8,7 @@ import bisect
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from aiogram import BaseMiddleware
@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from kernel.clock import utc_now
 from kernel.metrics import UPDATE_SECONDS, UPDATES
-from storage.inbox import finish, mark_handled
+from storage.inbox import finish, mark_handled, release
 
 log = logging.getLogger(__name__)
 
@@ -164,16 +164,22 @@ class DatabaseSession(BaseMiddleware):
     told, and a failing update must not come back forever)."""
 
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], clock: Callable[[], datetime] = utc_now
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        hold: timedelta,
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._sessions = sessions
+        self._hold = hold
         self._clock = clock
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         kind = _kind(event) if isinstance(event, Update) else "other"
         row: int | None = data.pop("inbox_row", None)
         async with self._sessions() as session:
-            marked = _mark_on_commit(session, row, self._clock) if row is not None else None
+            marked = (
+                _mark_on_commit(session, row, self._clock, self._hold) if row is not None else None
+            )
             data["session"] = session
             outcome = "failed"
             try:
@@ -183,32 +189,41 @@ class DatabaseSession(BaseMiddleware):
                 return result
             finally:
                 UPDATES.labels(kind, outcome).inc()
-                if marked is not None and not marked():
-                    await _finish(self._sessions, row, self._clock(), outcome)
+                if marked is not None:
+                    await _settle(self._sessions, row, self._clock(), outcome, marked())
 
 
 def _mark_on_commit(
-    session: AsyncSession, row: int | None, clock: Callable[[], datetime]
+    session: AsyncSession, row: int | None, clock: Callable[[], datetime], hold: timedelta
 ) -> Callable[[], bool]:
     """Hooks the inbox mark into the session's next commit; returns whether it happened."""
     done = [False]
 
     def before_commit(sync_session: Session) -> None:
         if not done[0] and row is not None:
-            mark_handled(sync_session.connection(), row, clock(), "handled")
+            mark_handled(sync_session.connection(), row, clock(), "handled", hold)
             done[0] = True
 
     event.listen(session.sync_session, "before_commit", before_commit)
     return lambda: done[0]
 
 
-async def _finish(
-    sessions: async_sessionmaker[AsyncSession], row: int | None, now: datetime, outcome: str
+async def _settle(
+    sessions: async_sessionmaker[AsyncSession],
+    row: int | None,
+    now: datetime,
+    outcome: str,
+    marked: bool,
 ) -> None:
+    """After the handler: release a handled update (its replies have left), or mark one whose
+    handler committed nothing."""
     if row is None:
         return
     try:
         async with sessions() as session:
-            await finish(session, row, now, outcome)
-    except Exception:  # the database is away: the update is handled again after it is back
-        log.warning("could not mark inbox row %s %s", row, outcome, exc_info=True)
+            if marked:
+                await release(session, row)
+            else:
+                await finish(session, row, now, outcome)
+    except Exception:  # the database is away: the hold lapses, or the update comes again
+        log.warning("could not settle inbox row %s (%s)", row, outcome, exc_info=True)

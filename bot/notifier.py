@@ -8,11 +8,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from aiogram.exceptions import TelegramAPIError
+from aiohttp import ClientError
 
+from bot.replies import rendered
 from bot.sender import Sender
 from dialogs.menu import to_menu_row
 from dialogs.render import Renderer
-from dialogs.types import Button, Reply
+from dialogs.types import Button, RenderedReply, Reply
 from reminders.ports import Delivery
 
 log = logging.getLogger(__name__)
@@ -31,9 +33,15 @@ class TelegramNotifier:
             (Button(action["label"], action["payload"]),) for action in context.get("actions", ())
         )
         reply = self._renderer.reply(Reply(template, context, (*actions, to_menu_row())))
+        return await self._deliver(chat_id, reply)
+
+    async def say(self, chat_id: int, said: Mapping[str, Any]) -> Delivery:
+        return await self._deliver(chat_id, rendered(said))
+
+    async def _deliver(self, chat_id: int, reply: RenderedReply) -> Delivery:
         try:
             delivered = await self._sender.send(chat_id, reply)
-        except (TelegramAPIError, TimeoutError) as exc:
-            log.warning("reminder to chat %s not delivered: %s", chat_id, exc)
+        except (TelegramAPIError, ClientError, TimeoutError) as exc:
+            log.warning("message to chat %s not delivered: %s", chat_id, exc)
             return Delivery.FAILED
         return Delivery.SENT if delivered else Delivery.BLOCKED

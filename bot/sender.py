@@ -114,7 +114,7 @@ class Pacer:
         self._forget_past(now)
         return max(0.0, start - now)
 
-    def hold(self, chat_id: int, seconds: float) -> None:
+    async def hold(self, chat_id: int, seconds: float) -> None:
         """Telegram said 429 for this chat: nothing more to it for `seconds`."""
         now = self._clock()
         self._chats[chat_id] = (1 - seconds * self._rate(chat_id), now)
@@ -139,6 +139,9 @@ class Pacer:
             delay = self._delay(chat_id)
         if delay > 0:
             await asyncio.sleep(delay)
+        await self._within_window()
+
+    async def _within_window(self) -> None:
         while True:
             async with self._lock:
                 delay = self._window_wait()
@@ -196,7 +199,7 @@ class PacedRequests(BaseRequestMiddleware):
                     chat_id,
                     exc.retry_after,
                 )
-                self._pacer.hold(chat_id, exc.retry_after)
+                await self._pacer.hold(chat_id, exc.retry_after)
         raise AssertionError("unreachable: the last attempt returns or raises")
 
 

@@ -8,6 +8,7 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -17,6 +18,7 @@ from aiogram.enums import ParseMode
 from aiogram.types import BotCommand
 from aiogram.webhook.aiohttp_server import setup_application
 from aiohttp import web
+from redis.asyncio import Redis
 
 from bot.handlers import get_router
 from bot.inbox import Poller, Worker, webhook_handler
@@ -24,7 +26,9 @@ from bot.middlewares import DatabaseSession, FloodGuard, OrderAndTrack
 from bot.notifier import TelegramNotifier
 from bot.operator_group import OperatorGroup
 from bot.parts import Parts
+from bot.replies import TurnReplies
 from bot.sender import Pacer, Sender, pace
+from bot.shared_pace import SharedPacer
 from bot.template_refresh import TemplateRefresh
 from dialogs.types import Reply
 from kernel.settings import BotSettings, Settings
@@ -45,8 +49,15 @@ def build_bot(settings: Settings) -> Bot:
         session=session,
         default=DefaultBotProperties(parse_mode=ParseMode.HTML),
     )
-    # One pacer for replies, edits and reminders alike: Telegram's limits are per bot.
-    return pace(bot, Pacer(global_rate=settings.bot.messages_per_second))
+    # One pacer for replies, edits and reminders alike: Telegram's limits are per bot, so
+    # the processes of one bot share it through Redis when it is configured.
+    rate = settings.bot.messages_per_second
+    pacer = (
+        SharedPacer(Redis.from_url(settings.redis.url), bot.id, global_rate=rate)
+        if settings.redis.url
+        else Pacer(global_rate=rate)
+    )
+    return pace(bot, pacer)
 
 
 @dataclass
@@ -67,11 +78,12 @@ def build_dispatcher(parts: Parts, bot: Bot, settings: BotSettings) -> Running:
         await sender.send(chat_id, parts.renderer.reply(Reply("common.flood")))
 
     flood = FloodGuard(settings.flood_messages, settings.flood_seconds, ask_to_wait)
-    worker = Worker(parts.sessions, dispatcher, bot)
+    hold = timedelta(seconds=settings.hold_seconds)
+    worker = Worker(parts.sessions, dispatcher, bot, hold_seconds=settings.hold_seconds)
     tracker = OrderAndTrack()
     dispatcher.update.outer_middleware(tracker)
-    dispatcher.update.outer_middleware(DatabaseSession(parts.sessions))
-    group = _include_routers(dispatcher, parts, bot, sender)
+    dispatcher.update.outer_middleware(DatabaseSession(parts.sessions, hold))
+    group = _include_routers(dispatcher, parts, bot, sender, TurnReplies(sender, hold))
     runner = build_runner(parts, sender)
     if runner is not None:
         parts.nudges.append(runner.wake)  # a staff decision reaches the citizen at once
@@ -126,7 +138,7 @@ def build_dispatcher(parts: Parts, bot: Bot, settings: BotSettings) -> Running:
 
 
 def _include_routers(
-    dispatcher: Dispatcher, parts: Parts, bot: Bot, sender: Sender
+    dispatcher: Dispatcher, parts: Parts, bot: Bot, sender: Sender, replies: TurnReplies
 ) -> OperatorGroup | None:
     """The operators' group (when there is one) first, then the citizens' chats."""
     group = (
@@ -144,6 +156,7 @@ def _include_routers(
             parts.renderer,
             sender,
             parts.services,
+            turn_replies=replies,
             after_commit=group.kick if group is not None else lambda: None,
         )
     )

@@ -58,6 +58,9 @@ class BotSettings(BaseModel):
     # dropped and they are asked once to wait.
     flood_messages: int = Field(default=20, ge=1, le=1000)
     flood_seconds: float = Field(default=10, gt=0, le=3600)
+    # A process holds an update it handles, and then the replies to it, this long: when it
+    # dies, another process (or this one restarted) takes both over after it (bot/inbox.py).
+    hold_seconds: float = Field(default=30, ge=1, le=600)
 
     @field_validator("token")
     @classmethod
@@ -240,6 +243,13 @@ class TemplateSettings(BaseModel):
     strict_contexts: bool = False
 
 
+class RedisSettings(BaseModel):
+    """Where the bot processes of one token share their sending rate (bot/shared_pace.py);
+    unset, each process paces itself (enough for one process)."""
+
+    url: str | None = None  # e.g. redis://127.0.0.1:6379/0
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_nested_delimiter="__",
@@ -260,6 +270,7 @@ class Settings(BaseSettings):
     operators: OperatorSettings = OperatorSettings()
     logging: LoggingSettings = LoggingSettings()
     templates: TemplateSettings = TemplateSettings()
+    redis: RedisSettings = RedisSettings()
 
     @model_validator(mode="after")
     def _default_region_known(self) -> Settings:

@@ -22,6 +22,10 @@ class Notifier(Protocol):
     async def notify(self, chat_id: int, template: str, context: Mapping[str, Any]) -> Delivery:
         """Render the template and send it; never raises for a delivery problem."""
 
+    async def say(self, chat_id: int, said: Mapping[str, Any]) -> Delivery:
+        """Send a message rendered earlier (a turn's reply, `reminders.store.stage_replies`);
+        never raises for a delivery problem."""
+
 
 class ReminderBook(Protocol):
     """How flows set and clear deadlines' reminders. `reminders.store.SqlReminderBook`

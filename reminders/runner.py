@@ -31,6 +31,7 @@ from reminders.planning import QuietHours
 from reminders.ports import Delivery, Notifier
 from reminders.rules import Rule
 from reminders.store import (
+    REPLY,
     Claimed,
     claim_due,
     finish,
@@ -221,7 +222,7 @@ class ReminderRunner:
         """Deliver everything due now; returns how many reminders were handled. Claims keep
         about one batch in flight so that the sender's pace, not the claims, sets the rate."""
         batch = self._settings.batch
-        in_flight: set[asyncio.Task[None]] = set()
+        in_flight: set[asyncio.Task[int]] = set()
         exhausted = False
         handled = 0
         while True:
@@ -230,11 +231,14 @@ class ReminderRunner:
                 claimed = await self._claim(wanted)
                 # Fewer than wanted may only mean another process holds the rest for now.
                 exhausted = not claimed
-                in_flight |= {asyncio.create_task(self._handle(item)) for item in claimed}
+                in_flight |= {
+                    asyncio.create_task(self._handle_in_order(items))
+                    for items in _by_citizen(claimed)
+                }
             if not in_flight:
                 return handled
             done, in_flight = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
-            handled += len(done)
+            handled += sum(task.result() for task in done)
 
     async def _claim(self, limit: int) -> list[Claimed]:
         lease = timedelta(seconds=self._settings.lease_seconds)
@@ -242,6 +246,12 @@ class ReminderRunner:
             claimed = await claim_due(session, self._now(), limit, self.owner, lease)
             await session.commit()
         return claimed
+
+    async def _handle_in_order(self, items: list[Claimed]) -> int:
+        """One citizen's messages one after another, so they arrive in the order made."""
+        for item in items:
+            await self._handle(item)
+        return len(items)
 
     async def _handle(self, item: Claimed) -> None:
         try:
@@ -264,6 +274,9 @@ class ReminderRunner:
         if item.unreachable:
             await self._close(item, "cancelled", "the citizen has blocked the bot")
             return
+        if item.audience == REPLY:
+            await self._say(item, now)
+            return
         rule = self._rules.get(item.rule)
         if rule is None:
             await self._close(item, "failed", f"no deadline rule {item.rule!r}")
@@ -277,6 +290,17 @@ class ReminderRunner:
             await self._postpone(item, allowed)
             return
         result = await self._notifier.notify(item.chat_id, rule.template, self._context(item))
+        await self._record(item, result)
+
+    async def _say(self, item: Claimed, now: datetime) -> None:
+        """A turn's reply its process did not send (it died): it answers what the citizen
+        wrote, so quiet hours do not hold it; after a day it answers nothing any more."""
+        if now > item.expires_at:
+            await self._close(item, "expired", None)
+            return
+        await self._record(item, await self._notifier.say(item.chat_id, item.context))
+
+    async def _record(self, item: Claimed, result: Delivery) -> None:
         now = self._now()  # the sender may have waited for its turn
         async with self._sessions() as session:
             if result is Delivery.SENT:
@@ -332,6 +356,13 @@ class ReminderRunner:
             await postpone(session, item.id, self.owner, due_at)
             await session.commit()
         self._schedule(due_at)
+
+
+def _by_citizen(claimed: list[Claimed]) -> list[list[Claimed]]:
+    groups: dict[int, list[Claimed]] = {}
+    for item in claimed:  # claims come in the order they are due
+        groups.setdefault(item.citizen_id, []).append(item)
+    return list(groups.values())
 
 
 def _report_failed_start(task: asyncio.Task[int]) -> None:

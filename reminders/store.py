@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel.calendar import WorkingCalendar
@@ -142,6 +142,94 @@ class SqlReminderBook:
         return await cancel_reminders(self._session, *matching)
 
 
+# --- what the bot says in a turn ---------------------------------------------------------
+
+# The audience of a turn's reply. It is written in the turn's transaction, held by the process
+# that handles the turn (which sends it at once, in order) for `lease`, and only then due for the
+# runner: so a reply lost to a crash between the commit and the send goes out after the
+# restart, and the citizen is not left facing silence at a step that was saved.
+REPLY = "reply"
+# A reply not delivered within a day answers nothing any more.
+REPLY_MEMORY = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Staged:
+    id: int
+    said: dict[str, Any]  # the rendered message: {"text": ..., "buttons": [[[label, payload]]]}
+
+
+async def stage_replies(
+    session: AsyncSession,
+    citizen_id: int,
+    said: Sequence[Mapping[str, Any]],
+    *,
+    owner: str,
+    now: datetime,
+    lease: timedelta,
+) -> list[Staged]:
+    """Add a turn's replies, held by `owner` (the caller commits them with the turn)."""
+    rows = [
+        Reminder(
+            citizen_id=citizen_id,
+            rule=REPLY,
+            key=f"{REPLY}:{citizen_id}",
+            audience=REPLY,
+            before=0,
+            deadline_on=now.date(),
+            due_at=now + lease,
+            expires_at=now + REPLY_MEMORY,
+            status="pending",
+            attempts=0,
+            context=dict(message),
+            claimed_by=owner,
+            claimed_until=now + lease,
+        )
+        for message in said
+    ]
+    session.add_all(rows)
+    await session.flush()
+    return [Staged(row.id, row.context) for row in rows]
+
+
+async def claim_owed_replies(
+    session: AsyncSession, citizen_id: int, owner: str, now: datetime, lease: timedelta
+) -> list[Staged]:
+    """The citizen's replies that a process which died did not send, oldest first, now held by
+    `owner`: they go out before the answer to what the citizen writes next."""
+    owed = await session.execute(
+        select(Reminder.id, Reminder.context)
+        .where(Reminder.citizen_id == citizen_id, Reminder.audience == REPLY, _claimable(now))
+        .order_by(Reminder.id)
+        .with_for_update(skip_locked=True)
+    )
+    staged = [Staged(row_id, dict(context)) for row_id, context in owed.all()]
+    if not staged:
+        return []
+    taken = await session.execute(
+        update(Reminder)
+        .where(Reminder.id.in_([s.id for s in staged]), _claimable(now))
+        .values(claimed_until=now + lease, claimed_by=owner)
+        .returning(Reminder.id),
+        execution_options={"synchronize_session": False},
+    )
+    ids = set(taken.scalars())
+    return [s for s in staged if s.id in ids]
+
+
+async def prune_replies(session: AsyncSession, now: datetime) -> int:
+    """Forget replies settled more than `REPLY_MEMORY` ago (they are one row per message the
+    bot ever sent); returns how many."""
+    result = await session.execute(
+        delete(Reminder).where(
+            Reminder.audience == REPLY,
+            Reminder.status != "pending",
+            Reminder.created_at < now - REPLY_MEMORY,
+        )
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 # --- the runner's side ---------------------------------------------------------------------
 
 
@@ -185,7 +273,7 @@ async def claim_due(
     candidates = await session.scalars(
         select(Reminder.id)
         .where(_claimable(now))
-        .order_by(Reminder.due_at)
+        .order_by(Reminder.due_at, Reminder.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
@@ -206,7 +294,7 @@ async def claim_due(
         select(Reminder, Citizen)
         .join(Citizen, Citizen.id == Reminder.citizen_id)
         .where(Reminder.id.in_(ids))
-        .order_by(Reminder.due_at)
+        .order_by(Reminder.due_at, Reminder.id)
     )
     return [
         Claimed(
@@ -298,7 +386,7 @@ async def mark_unreachable(session: AsyncSession, citizen_id: int, now: datetime
     await cancel_reminders(
         session,
         Reminder.citizen_id == citizen_id,
-        Reminder.audience == "citizen",
+        Reminder.audience.in_(("citizen", REPLY)),
         reason="blocked by the citizen",
     )
     session.add(StaffAlert(kind="citizen_unreachable", citizen_id=citizen_id))

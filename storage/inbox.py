@@ -52,24 +52,27 @@ async def lease(
     session: AsyncSession, now: datetime, seconds: float, busy: set[int], limit: int = 500
 ) -> list[InboxUpdate]:
     """For each sender, their oldest waiting update, now held by this process for `seconds`;
-    commits. A sender is skipped while one of their updates is being handled (`busy`, here;
-    or held by another live process): their next update is taken only after it, so each
-    person's updates are handled one at a time and in order, by whichever process."""
-    waiting = await session.scalars(
+    commits. A sender is skipped while one of their updates is in hand (`busy`, here; or held
+    by another live process, until its replies have left too — `mark_handled`): their next
+    update is taken only after it, so each person's updates are handled one at a time and in
+    order, by whichever process."""
+    rows = await session.scalars(
         select(InboxUpdate)
-        .where(InboxUpdate.handled_at.is_(None))
+        .where(or_(InboxUpdate.handled_at.is_(None), InboxUpdate.leased_until >= now))
         .order_by(InboxUpdate.id)
         .limit(limit)
     )
     taken = []
     until = now + timedelta(seconds=seconds)
     seen: set[int] = set()
-    for row in waiting.all():
+    for row in rows.all():
         key = sender_key(row)
         if key in seen:
-            continue  # not their oldest waiting update
+            continue  # not their oldest update in hand or waiting
         seen.add(key)
-        if key in busy or (row.leased_until is not None and row.leased_until >= now):
+        if row.handled_at is not None or key in busy:
+            continue  # handled, its replies still on their way; or in hand here
+        if row.leased_until is not None and row.leased_until >= now:
             continue
         result = await session.execute(
             update(InboxUpdate)
@@ -86,19 +89,31 @@ async def lease(
     return taken
 
 
-def mark_handled(connection: Connection, row_id: int, now: datetime, outcome: str) -> bool:
-    """In the handler's transaction; False when the update was handled already."""
+def mark_handled(
+    connection: Connection, row_id: int, now: datetime, outcome: str, hold: timedelta | None
+) -> bool:
+    """In the handler's transaction; False when the update was handled already. The hold is
+    renewed for `hold`, while the turn's replies are sent (`release` ends it): the sender's
+    next update waits for them, whichever process takes it. No hold: nothing to wait for."""
     result = connection.execute(
         update(InboxUpdate)
         .where(InboxUpdate.id == row_id, InboxUpdate.handled_at.is_(None))
-        .values(handled_at=now, outcome=outcome, leased_until=None)
+        .values(handled_at=now, outcome=outcome, leased_until=None if hold is None else now + hold)
     )
     return getattr(result, "rowcount", 0) == 1
 
 
 async def finish(session: AsyncSession, row_id: int, now: datetime, outcome: str) -> None:
     """Marks an update handled in a transaction of its own (nothing else to commit with it)."""
-    await session.run_sync(lambda s: mark_handled(s.connection(), row_id, now, outcome))
+    await session.run_sync(lambda s: mark_handled(s.connection(), row_id, now, outcome, None))
+    await session.commit()
+
+
+async def release(session: AsyncSession, row_id: int) -> None:
+    """The update's replies have left: its sender's next update may be taken."""
+    await session.execute(
+        update(InboxUpdate).where(InboxUpdate.id == row_id).values(leased_until=None)
+    )
     await session.commit()
 
 

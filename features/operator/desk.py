@@ -25,6 +25,7 @@ from kernel.clock import utc_now
 from kernel.regions import Regions
 from kernel.settings import OperatorSettings
 from reminders.planning import QuietHours
+from reminders.store import REPLY
 from storage.models import (
     Citizen,
     Complaint,
@@ -110,7 +111,11 @@ class DeskWork:
         deadlines = await self._session.execute(
             select(Reminder.key, Reminder.rule, Reminder.deadline_on)
             .distinct()
-            .where(Reminder.citizen_id == citizen.id, Reminder.status == "pending")
+            .where(
+                Reminder.citizen_id == citizen.id,
+                Reminder.status == "pending",
+                Reminder.audience != REPLY,  # a reply on its way is no deadline
+            )
             .order_by(Reminder.deadline_on)
             .limit(10)
         )

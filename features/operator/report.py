@@ -20,6 +20,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel.staff import Actor
+from reminders.store import REPLY
 from storage.models import Citizen, Complaint, Handover, Question, Reminder, TurnCount
 
 DAYS = 7
@@ -259,6 +260,7 @@ async def _reminders(
             .join(Citizen, Citizen.id == Reminder.citizen_id)
             .where(
                 Reminder.status.in_(tuple(REMINDER_STATES)),
+                Reminder.audience != REPLY,  # the bot's answers are not reminders
                 Reminder.due_at >= since,
                 Reminder.due_at < until,
             ),

@@ -25,7 +25,8 @@ class InboxUpdate(Base):
     sender: Mapped[int | None] = mapped_column(BigInteger)  # one person's updates in order
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     received_at: Mapped[datetime] = mapped_column(default=utc_now)
-    # A worker holds the update until then (a process that died lets it go when it passes).
+    # A worker holds the update until then (a process that died lets it go when it passes);
+    # the hold lasts past handling until the turn's replies have left (storage/inbox.py).
     leased_until: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(default=0)
     handled_at: Mapped[datetime | None]
@@ -34,4 +35,5 @@ class InboxUpdate(Base):
     __table_args__ = (
         UniqueConstraint("bot_id", "update_id"),
         Index("ix_inbox_updates_pending", "handled_at", "id"),
+        Index("ix_inbox_updates_held", "leased_until"),
     )

@@ -7,10 +7,12 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from reminders.store import stage_replies
 from storage.models import HandoverMessage, InboxUpdate
 from tests.admin.test_desk import NOW, queued
 from tests.support.db_chat import Clock
 from tests.support.desk import client, desk_app
+from tests.support.reminders import add_citizen
 
 
 async def test_health_readiness_and_metrics(sessions: async_sessionmaker[AsyncSession]) -> None:
@@ -57,3 +59,30 @@ async def test_updates_waiting_in_the_inbox_are_counted_and_a_stuck_one_is_not_r
         stuck = await monitor.get("/readyz")
         assert stuck.status_code == 503
         assert stuck.json()["problems"] == ["2 update(s) from Telegram not handled for 5 minutes"]
+
+
+async def test_a_reply_a_dead_process_left_is_counted_and_unsent_due_messages_are_not_ready(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    citizen = await add_citizen(sessions, 1002)
+    async with sessions() as session:
+        await stage_replies(
+            session,
+            citizen,
+            [{"text": "вопрос", "buttons": []}],
+            owner="dead",
+            now=NOW,
+            lease=timedelta(seconds=30),
+        )
+        await session.commit()
+    clock = Clock(NOW)
+    async with client(desk_app(sessions, clock)) as monitor:
+        assert (await monitor.get("/readyz")).status_code == 200  # its process is sending it
+        metrics = (await monitor.get("/metrics")).text
+        assert 'assistant_waiting{what="replies_pending"} 1.0' in metrics
+        clock.now = NOW + timedelta(minutes=6)
+        late = await monitor.get("/readyz")
+        assert late.status_code == 503
+        assert late.json()["problems"] == [
+            "1 reminder(s) or reply(ies) due 5 minutes ago not sent"
+        ]

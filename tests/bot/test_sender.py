@@ -76,10 +76,10 @@ def test_pacer_never_puts_more_than_the_rate_in_any_second() -> None:
     assert _busiest_second(send_times) == 25
 
 
-def test_pacer_holds_a_chat_after_429_but_not_the_others() -> None:
+async def test_pacer_holds_a_chat_after_429_but_not_the_others() -> None:
     clock = FakeClock(100.0)
     pacer = Pacer(global_rate=1000, clock=clock)
-    pacer.hold(1, 5.0)
+    await pacer.hold(1, 5.0)
     assert pacer._delay(1) == pytest.approx(5.0, abs=0.01)
     assert pacer._delay(2) < 0.01
 
@@ -93,7 +93,7 @@ class RecordingPacer(Pacer):
     async def wait(self, chat_id: int) -> None:
         self.waited.append(chat_id)
 
-    def hold(self, chat_id: int, seconds: float) -> None:
+    async def hold(self, chat_id: int, seconds: float) -> None:
         self.held.append((chat_id, seconds))
 
 

@@ -23,6 +23,8 @@ from tests.conftest import POSTGRES_URL, drop_postgres_database, fresh_postgres_
 from tests.support import wiring
 from tests.support.chat import EngineChat
 
+HOLD = timedelta(seconds=30)
+
 
 async def test_models_match_migrations(db_engine: AsyncEngine) -> None:
     def diff(connection):  # type: ignore[no-untyped-def]
@@ -128,6 +130,34 @@ async def test_each_sender_s_oldest_update_is_leased_once_and_in_order(
         assert await inbox.lease(session, now + timedelta(seconds=200), 60, {1, 2}) == []
 
 
+async def test_a_handled_update_holds_its_sender_until_its_replies_have_left(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """Another process must not answer the sender's next message while the replies to the
+    last one are still being sent; a process that died lets go when the hold lapses."""
+    now = datetime(2026, 11, 30, 9, tzinfo=UTC)
+    async with sessions() as session:
+        await inbox.store(session, 42, [Received(7, 1, {}), Received(8, 1, {})])
+        first = (await inbox.lease(session, now, 60, set()))[0].id
+        await session.run_sync(
+            lambda s: inbox.mark_handled(s.connection(), first, now, "handled", HOLD)
+        )
+        await session.commit()
+        assert await inbox.lease(session, now + timedelta(seconds=1), 60, set()) == []
+        lapsed = now + HOLD + timedelta(seconds=1)
+        assert [r.update_id for r in await inbox.lease(session, lapsed, 60, set())] == [8]
+    async with sessions() as session:
+        await inbox.store(session, 42, [Received(9, 2, {}), Received(10, 2, {})])
+        third = (await inbox.lease(session, now, 60, set()))[0].id
+        await session.run_sync(
+            lambda s: inbox.mark_handled(s.connection(), third, now, "handled", HOLD)
+        )
+        await session.commit()
+        await inbox.release(session, third)
+        soon = now + timedelta(seconds=1)
+        assert [r.update_id for r in await inbox.lease(session, soon, 60, set())] == [10]
+
+
 async def test_the_handled_mark_commits_with_the_handlers_changes_only(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
@@ -138,7 +168,7 @@ async def test_the_handled_mark_commits_with_the_handlers_changes_only(
         await inbox.store(session, 42, [Received(7, 1, {})])
         row = (await inbox.lease(session, now, 60, set()))[0].id
     handler = sessions()
-    await handler.run_sync(lambda s: inbox.mark_handled(s.connection(), row, now, "handled"))
+    await handler.run_sync(lambda s: inbox.mark_handled(s.connection(), row, now, "handled", HOLD))
     handler.add(AuditEvent(actor="test", action="turn"))
     await handler.flush()
     async with sessions() as other:
@@ -150,7 +180,7 @@ async def test_the_handled_mark_commits_with_the_handlers_changes_only(
         assert list(await other.scalars(select(AuditEvent))) == []
     async with sessions() as handler:
         assert await handler.run_sync(
-            lambda s: inbox.mark_handled(s.connection(), row, now, "handled")
+            lambda s: inbox.mark_handled(s.connection(), row, now, "handled", HOLD)
         )
         handler.add(AuditEvent(actor="test", action="turn"))
         await handler.commit()
@@ -159,7 +189,7 @@ async def test_the_handled_mark_commits_with_the_handlers_changes_only(
         assert len(list(await other.scalars(select(AuditEvent)))) == 1
         # A second handling finds it done.
         assert not await other.run_sync(
-            lambda s: inbox.mark_handled(s.connection(), row, now, "handled")
+            lambda s: inbox.mark_handled(s.connection(), row, now, "handled", HOLD)
         )
 
 

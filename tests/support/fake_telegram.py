@@ -51,12 +51,17 @@ class FakeTelegram:
     # After downtime Telegram refuses to answer old button presses: 400 "query is too old".
     stale_callbacks: bool = False
     rate_limited_edits: int = 0  # how many next editMessageText calls answer 429
+    # sendMessage calls that never answer (Telegram unreachable mid-send): they are kept in
+    # `hung`, not in `requests`, as they delivered nothing.
+    hang_sends: bool = False
+    hung: list[dict[str, Any]] = field(default_factory=list)
     topics: dict[int, dict[str, Any]] = field(default_factory=dict)  # forum topics by thread
     _updates: list[dict[str, Any]] = field(default_factory=list)
     _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
     _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _messages: dict[int, dict[str, Any]] = field(default_factory=dict)
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
+    _stopping: asyncio.Event = field(default_factory=asyncio.Event)
     _runner: web.AppRunner | None = None
     port: int = 0
 
@@ -74,6 +79,7 @@ class FakeTelegram:
         return f"http://127.0.0.1:{self.port}"
 
     async def stop(self) -> None:
+        self._stopping.set()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -84,6 +90,10 @@ class FakeTelegram:
             )
         method = request.match_info["method"]
         params = await _params(request)
+        if method == "sendMessage" and self.hang_sends:
+            self.hung.append(params)
+            await self._stopping.wait()  # the bot dies meanwhile; nothing was delivered
+            return _error(500, "Internal Server Error")
         self.requests.append(Request(method, params))
         self._changed.set()
         if method == "sendMessage":

@@ -25,6 +25,9 @@ class RecordingNotifier:
             self.sent.append((chat_id, template, dict(context)))
         return result
 
+    async def say(self, chat_id: int, said: Mapping[str, Any]) -> Delivery:
+        return await self.notify(chat_id, "(said)", said)
+
 
 @dataclass
 class Clock:

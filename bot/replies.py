@@ -1,0 +1,109 @@
+"""A turn's replies are as durable as the turn: they are written to the outbox (the reminders
+table, `reminders.store.stage_replies`) in the turn's transaction, held by this process, and
+sent by it right after the commit, each marked sent as it leaves. A process killed in between
+leaves them pending: they go out before the answer to the citizen's next message, or from the
+reminders runner once the hold lapses, whichever comes first."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from aiogram.exceptions import TelegramAPIError
+from aiohttp import ClientError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.sender import Sender
+from dialogs.types import RenderedButton, RenderedReply
+from kernel.clock import utc_now
+from reminders.store import (
+    Staged,
+    claim_owed_replies,
+    finish,
+    mark_unreachable,
+    postpone,
+    stage_replies,
+)
+
+log = logging.getLogger(__name__)
+
+
+def said(reply: RenderedReply) -> dict[str, Any]:
+    """A rendered reply as the outbox keeps it (JSON)."""
+    return {
+        "text": reply.text,
+        "buttons": [[[b.label, b.payload] for b in row] for row in reply.buttons],
+    }
+
+
+def rendered(record: Any) -> RenderedReply:
+    """The outbox's record back as a rendered reply."""
+    rows = record.get("buttons", ())
+    return RenderedReply(
+        str(record["text"]),
+        tuple(tuple(RenderedButton(str(b[0]), str(b[1])) for b in row) for row in rows),
+    )
+
+
+class TurnReplies:
+    def __init__(
+        self,
+        sender: Sender,
+        hold: timedelta,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self._sender = sender
+        self._hold = hold  # as long as the inbox holds the update (bot/inbox.py)
+        self._clock = clock
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+    async def owed(self, session: AsyncSession, citizen_id: int) -> list[Staged]:
+        """Replies a dead process left unsent to this citizen, claimed for this process in
+        the caller's transaction (they are sent with the turn's own, first)."""
+        owed = await claim_owed_replies(session, citizen_id, self.owner, self._clock(), self._hold)
+        if owed:
+            log.info(
+                "%d reply(ies) to citizen %s left by a process that died", len(owed), citizen_id
+            )
+        return owed
+
+    async def stage(
+        self, session: AsyncSession, citizen_id: int, replies: Sequence[RenderedReply]
+    ) -> list[Staged]:
+        """Into the turn's transaction (the caller commits)."""
+        if not replies:
+            return []
+        records = [said(reply) for reply in replies]
+        return await stage_replies(
+            session, citizen_id, records, owner=self.owner, now=self._clock(), lease=self._hold
+        )
+
+    async def send(
+        self, session: AsyncSession, citizen_id: int, chat_id: int, staged: Sequence[Staged]
+    ) -> bool:
+        """Send committed replies in order, each marked sent as it leaves; False when the
+        citizen has blocked the bot. When Telegram cannot be reached the rest is left to the
+        reminders runner, which retries."""
+        for index, item in enumerate(staged):
+            try:
+                delivered = await self._sender.send(chat_id, rendered(item.said))
+            except (TelegramAPIError, ClientError, TimeoutError) as exc:
+                log.warning("reply to chat %s not sent (%s); the outbox retries it", chat_id, exc)
+                for rest in staged[index:]:
+                    await postpone(session, rest.id, self.owner, self._clock())
+                await session.commit()
+                return True
+            now = self._clock()
+            if not delivered:
+                await finish(session, item.id, self.owner, "failed", error="blocked")
+                await mark_unreachable(session, citizen_id, now)
+                await session.commit()
+                return False
+            await finish(session, item.id, self.owner, "sent", sent_at=now, attempted=True)
+            await session.commit()
+        return True
