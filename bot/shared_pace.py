@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import uuid
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -53,13 +54,30 @@ redis.call('SET', KEYS[1], string.format('%.6f', now + seconds + (burst - 1) * i
 return 1
 """
 
+# KEYS: the bot's actual sends of the last window (a sorted set by time). ARGV: the most sends
+# a window may hold, its length (s), a unique member. Returns 0 when the send is recorded, or
+# how long to wait before asking again: planned moments are only a plan, and a process whose
+# event loop stalled would otherwise release its late sends together.
+WINDOW = """
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
+local limit, window = tonumber(ARGV[1]), tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+if redis.call('ZCARD', KEYS[1]) >= limit then
+  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  return string.format('%.6f', tonumber(oldest[2]) + window - now)
+end
+redis.call('ZADD', KEYS[1], now, ARGV[3])
+redis.call('PEXPIRE', KEYS[1], math.ceil(window * 2000))
+return '0'
+"""
+
 FALLBACK_NOTICE_SECONDS = 60.0  # how often a Redis outage is logged
 
 
 class SharedPacer(Pacer):
-    """`Pacer`'s rules, kept in Redis for every process of one bot; its own (local) pacing
-    when Redis is away. The local window check stays too: a stalled event loop must not
-    release a burst."""
+    """`Pacer`'s rules, kept in Redis for every process of one bot (the planned slots and the
+    window of actual sends alike); its own (local) pacing when Redis is away."""
 
     def __init__(self, redis: Redis, bot_id: int, global_rate: float = 24.2) -> None:
         super().__init__(global_rate=global_rate)
@@ -67,6 +85,7 @@ class SharedPacer(Pacer):
         self._prefix = f"telegram-pace:{bot_id}"
         self._reserve = redis.register_script(RESERVE)
         self._hold_script = redis.register_script(HOLD)
+        self._window_script = redis.register_script(WINDOW)
         self._noticed = -FALLBACK_NOTICE_SECONDS
 
     def _chat_pace(self, chat_id: int) -> tuple[float, float]:
@@ -90,7 +109,25 @@ class SharedPacer(Pacer):
             return
         if delay > 0:
             await asyncio.sleep(delay)
-        await self._within_window()
+        await self._within_shared_window()
+
+    async def _within_shared_window(self) -> None:
+        member = uuid.uuid4().hex
+        while True:
+            try:
+                wait = float(
+                    await self._window_script(
+                        keys=[f"{self._prefix}:sent"],
+                        args=[self._window_limit, self._window_seconds, member],
+                    )
+                )
+            except (RedisError, OSError):
+                self._notice()
+                await self._within_window()
+                return
+            if wait <= 0:
+                return
+            await asyncio.sleep(wait)
 
     async def hold(self, chat_id: int, seconds: float) -> None:
         await super().hold(chat_id, seconds)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 import uuid
 from collections.abc import AsyncIterator
 
@@ -76,3 +77,25 @@ async def test_without_redis_a_process_paces_itself() -> None:
     await asyncio.wait_for(pacer.wait(1), 5)  # no error: the local pacer took over
     await pacer.hold(1, 0.01)
     await pacer.close()
+
+
+async def test_two_processes_never_put_more_than_the_window_into_one_second(
+    redis: Redis,
+) -> None:
+    """However the planned moments bunch up (a stalled event loop), the sends of all
+    processes together stay within `window_limit` a second."""
+    bot = int(uuid.uuid4().int % 10**9)
+    first = SharedPacer(Redis.from_url(REDIS_URL), bot, global_rate=1000)  # no grid to speak of
+    second = SharedPacer(Redis.from_url(REDIS_URL), bot, global_rate=1000)
+    moments: list[float] = []
+
+    async def send(pacer: SharedPacer, chat: int) -> None:
+        await pacer.wait(chat)
+        moments.append(time.monotonic())
+
+    await asyncio.gather(*(send(p, 2000 + n) for n in range(30) for p in (first, second)))
+    # 25 a second for both together (one more for the jitter of waking up), not 25 each.
+    assert busiest_second(moments) <= 26
+    assert max(moments) - min(moments) > 1.0  # the rest waited for the next second
+    await first.close()
+    await second.close()
