@@ -1,7 +1,7 @@
 """The web desk under load, through the real bot process (the desk served inside it) and the
 fake Bot API (tests/support/fake_telegram.py); no Telegram group: operators use the desk only.
 
-    .venv/bin/python -m bench.desk [--conversations 20] [--rounds 3]
+    .venv/bin/python -m bench.desk [--conversations 20] [--rounds 3] [--database URL]
 
 N citizens give consent and ask for an operator; one operator logs in to the desk and takes
 every conversation. Then, for a few rounds, the operator answers in every conversation at the
@@ -49,13 +49,14 @@ def summary(name: str, values: list[float]) -> str:
     )
 
 
-async def run(conversations: int, rounds: int) -> None:
+async def run(conversations: int, rounds: int, database: str | None = None) -> None:
+    """On a fresh SQLite file, or on the (empty) database `database`."""
     folder = Path(tempfile.mkdtemp(prefix="desk-bench-"))
     port = free_port()
     env = {
         **os.environ,
         "ASSISTANT_CONFIG": str(ROOT / "config.yml"),
-        "DATABASE__URL": f"sqlite+aiosqlite:///{folder / 'bench.db'}",
+        "DATABASE__URL": database or f"sqlite+aiosqlite:///{folder / 'bench.db'}",
         "NLU__ENABLED": "false",
         "ADMIN__ENABLED": "true",
         "ADMIN__PORT": str(port),
@@ -159,8 +160,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--conversations", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--database", help="an empty database's URL; default a SQLite file")
     args = parser.parse_args()
-    asyncio.run(run(args.conversations, args.rounds))
+    asyncio.run(run(args.conversations, args.rounds, args.database))
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.sender import Sender
 from dialogs.types import RenderedButton, RenderedReply
 from kernel.clock import utc_now
+from kernel.metrics import DELIVERY_SECONDS
 from reminders.store import (
     Staged,
     claim_owed_replies,
@@ -106,4 +107,5 @@ class TurnReplies:
                 return False
             await finish(session, item.id, self.owner, "sent", sent_at=now, attempted=True)
             await session.commit()
+            DELIVERY_SECONDS.labels("reply").observe((now - item.made_at).total_seconds())
         return True

@@ -15,6 +15,7 @@ from dialogs.menu import section_button, to_menu_row
 from dialogs.payloads import IntentPress
 from dialogs.ports import IntentRecognizer
 from dialogs.types import Button, Reply
+from kernel.metrics import NLU
 from nlu.dates import parse_when
 from nlu.results import Understanding
 
@@ -44,8 +45,10 @@ class FreeText(FlowControl):
                 return [self.menu(turn)]
         turn.understood = sure is not None
         if understanding is None:
+            NLU.labels("unavailable").inc()
             return [Reply("common.not_understood", buttons=turn.menu_keyboard())]
         if sure is not None:
+            NLU.labels("acted").inc()
             return await self._act_on_intent(turn, sure, understanding)
         guess = understanding.intent
         if (
@@ -54,7 +57,9 @@ class FreeText(FlowControl):
             and understanding.confidence >= self._config.confirm_confidence
         ):
             turn.proposed_intent = guess
+            NLU.labels("confirm").inc()
             return [self._confirmation(guess)]
+        NLU.labels("fallback").inc()
         return [self._suggestions(turn, understanding)]
 
     async def _request_inside_step(self, turn: Turn, step: Step) -> list[Reply] | None:

@@ -21,6 +21,18 @@ FREE_TEXT = Counter(
     "Free text the bot had to read, by whether it knew what was asked",
     ["outcome"],  # understood | not_understood
 )
+NLU = Counter(
+    "assistant_nlu_total",
+    "What the bot did with free text outside a step: acted on the intent, asked to confirm "
+    "it, offered the likeliest sections (fallback), or had no NLU answer (unavailable)",
+    ["outcome"],  # acted | confirm | fallback | unavailable
+)
+DELIVERY_SECONDS = Histogram(
+    "assistant_delivery_seconds",
+    "From a message being due (a reply: its turn committed) to Telegram accepting it",
+    ["what"],  # reply | reminder
+    buckets=(0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300),
+)
 TELEGRAM_REFUSALS = Counter(
     "assistant_telegram_refusals_total",
     "Telegram's 429 (too many requests) and 403 (blocked by the user) answers",

@@ -26,6 +26,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kernel.clock import utc_now
+from kernel.metrics import DELIVERY_SECONDS
 from kernel.regions import Regions
 from reminders.planning import QuietHours
 from reminders.ports import Delivery, Notifier
@@ -304,6 +305,9 @@ class ReminderRunner:
         now = self._now()  # the sender may have waited for its turn
         async with self._sessions() as session:
             if result is Delivery.SENT:
+                if item.audience != REPLY:
+                    late = (now - item.due_at).total_seconds()
+                    DELIVERY_SECONDS.labels("reminder").observe(late)
                 sent = await finish(
                     session, item.id, self.owner, "sent", sent_at=now, attempted=True
                 )

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import case, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel.calendar import WorkingCalendar
@@ -151,12 +151,15 @@ class SqlReminderBook:
 REPLY = "reply"
 # A reply not delivered within a day answers nothing any more.
 REPLY_MEMORY = timedelta(days=1)
+# How long the runner holds a reply it sends (one message: seconds, unless Telegram is away).
+REPLY_LEASE = timedelta(seconds=30)
 
 
 @dataclass(frozen=True)
 class Staged:
     id: int
     said: dict[str, Any]  # the rendered message: {"text": ..., "buttons": [[[label, payload]]]}
+    made_at: datetime
 
 
 async def stage_replies(
@@ -189,7 +192,7 @@ async def stage_replies(
     ]
     session.add_all(rows)
     await session.flush()
-    return [Staged(row.id, row.context) for row in rows]
+    return [Staged(row.id, row.context, now) for row in rows]
 
 
 async def claim_owed_replies(
@@ -198,12 +201,12 @@ async def claim_owed_replies(
     """The citizen's replies that a process which died did not send, oldest first, now held by
     `owner`: they go out before the answer to what the citizen writes next."""
     owed = await session.execute(
-        select(Reminder.id, Reminder.context)
+        select(Reminder.id, Reminder.context, Reminder.created_at)
         .where(Reminder.citizen_id == citizen_id, Reminder.audience == REPLY, _claimable(now))
         .order_by(Reminder.id)
         .with_for_update(skip_locked=True)
     )
-    staged = [Staged(row_id, dict(context)) for row_id, context in owed.all()]
+    staged = [Staged(row_id, dict(context), made) for row_id, context, made in owed.all()]
     if not staged:
         return []
     taken = await session.execute(
@@ -260,7 +263,13 @@ def _claimable(now: datetime) -> Any:
 
 
 async def claim_due(
-    session: AsyncSession, now: datetime, limit: int, owner: str, lease: timedelta
+    session: AsyncSession,
+    now: datetime,
+    limit: int,
+    owner: str,
+    lease: timedelta,
+    *,
+    reply_lease: timedelta = REPLY_LEASE,
 ) -> list[Claimed]:
     """Take up to `limit` due reminders for this process. The UPDATE re-checks the claim
     condition, so two processes never both win a row; on PostgreSQL the candidates are
@@ -283,7 +292,12 @@ async def claim_due(
     claimed = await session.execute(
         update(Reminder)
         .where(Reminder.id.in_(candidate_ids), _claimable(now))
-        .values(claimed_until=now + lease, claimed_by=owner)
+        .values(
+            # A reply answers someone waiting: if this process dies sending it, another
+            # takes it over soon, not after a reminder's lease.
+            claimed_until=case((Reminder.audience == REPLY, now + reply_lease), else_=now + lease),
+            claimed_by=owner,
+        )
         .returning(Reminder.id),
         execution_options={"synchronize_session": False},
     )

@@ -11,7 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from kernel.regions import Regions
 from reminders.planning import QuietHours
 from reminders.runner import ReminderRunner, RunnerSettings
-from reminders.store import claim_owed_replies, finish, prune_replies, stage_replies
+from reminders.store import (
+    claim_due,
+    claim_owed_replies,
+    finish,
+    prune_replies,
+    stage_replies,
+)
 from tests.support.reminders import Clock, RecordingNotifier, add_citizen, statuses
 from tests.support.wiring import RULES
 
@@ -119,3 +125,20 @@ async def test_a_reply_undelivered_for_a_day_expires_and_settled_ones_are_forgot
         assert await prune_replies(session, datetime.now(UTC) + timedelta(days=2)) == 1
         await session.commit()
     assert await statuses(sessions) == {fresh: "pending"}
+
+
+async def test_a_reply_the_runner_was_sending_when_it_died_is_free_again_soon(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    clock = Clock()
+    citizen = await add_citizen(sessions, 606)
+    (reply,) = await stage(sessions, citizen, clock.now, "ответ")
+    clock.advance(seconds=31)
+    async with sessions() as session:  # a runner takes it, and dies sending it
+        taken = await claim_due(session, clock.now, 10, "dead", timedelta(minutes=5))
+        await session.commit()
+    assert [t.id for t in taken] == [reply]
+    clock.advance(seconds=31)  # not a reminder's five minutes
+    outbox, notifier = runner(sessions, clock)
+    assert await outbox.deliver_due() == 1
+    assert [c["text"] for _, _, c in notifier.sent] == ["ответ"]

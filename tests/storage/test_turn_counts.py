@@ -34,7 +34,11 @@ async def test_messages_free_text_and_misunderstandings_are_counted(
     def read(outcome: str) -> float:
         return REGISTRY.get_sample_value("assistant_free_text_total", {"outcome": outcome}) or 0
 
+    def nlu(outcome: str) -> float:
+        return REGISTRY.get_sample_value("assistant_nlu_total", {"outcome": outcome}) or 0
+
     before = read("understood"), read("not_understood")
+    nlu_before = nlu("acted"), nlu("fallback")
     chat = DbChat(sessions, dialog_config, recognizer=Recognizer())
     await chat.start()  # /start, a button, a button: no free text
     assert await counts(sessions) == [(3, 0, 0, "63")]
@@ -43,6 +47,7 @@ async def test_messages_free_text_and_misunderstandings_are_counted(
     await chat.send("/menu")
     assert await counts(sessions) == [(6, 2, 1, "63")]
     assert (read("understood"), read("not_understood")) == (before[0] + 1, before[1] + 1)
+    assert (nlu("acted"), nlu("fallback")) == (nlu_before[0] + 1, nlu_before[1] + 1)
     chat.clock.now = chat.clock.now.replace(day=chat.clock.now.day + 1)
     await chat.send("/menu")  # a new day: a new conversation
     assert sorted(await counts(sessions)) == [(1, 0, 0, "63"), (6, 2, 1, "63")]
