@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from features import complaints, consent, info, offers, operator, planned, vacancies
+from features import (
+    applications,
+    complaints,
+    consent,
+    info,
+    offers,
+    operator,
+    planned,
+    vacancies,
+)
 from features.kit import Feature
 
 FEATURES: tuple[Feature, ...] = (
     consent.FEATURE,
     info.FEATURE,
+    applications.FEATURE,
     vacancies.FEATURE,
     offers.FEATURE,
     complaints.FEATURE,

@@ -73,6 +73,9 @@ class Turn:
     # and the one proposed on this turn, kept for the next one only.
     pending_intent: str | None = None
     proposed_intent: str | None = None
+    # The intent the citizen's words were taken as, when it opened a section: a section
+    # several intents open tells them apart by it.
+    intent: str | None = None
     # Free text the bot had to read: True when it knew what was asked, False when it could
     # only suggest or say it did not understand; None for buttons, commands and flow steps.
     understood: bool | None = None

@@ -106,6 +106,7 @@ class FreeText(FlowControl):
     ) -> list[Reply]:
         section = self.registry.section_of_intent.get(intent)
         if section is not None:
+            turn.intent = intent
             if not section.keeps_flow:
                 self._leave_flow(turn)
             understood = self._understood(turn, section, intent, understanding)

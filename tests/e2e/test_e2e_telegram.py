@@ -60,9 +60,10 @@ async def test_consent_menu_my_data_withdraw(telegram: FakeTelegram, start_bot: 
     assert "🔒 Мои данные" in buttons(done)
 
     telegram.user_presses("📝 Заявления")
-    soon = (await telegram.wait_for("sendMessage", 5))[-1]
-    assert "«Заявления» ещё готовится" in soon["text"]
-    telegram.user_presses("☰ Главное меню")
+    choose = (await telegram.wait_for("sendMessage", 5))[-1]
+    assert "Какая услуга вам нужна?" in choose["text"]
+    assert "💬 Психологическая поддержка" in buttons(choose)
+    telegram.user_presses("✖ Отмена")
     await telegram.wait_for("sendMessage", 6)
 
     my_data_payload = telegram.user_presses("🔒 Мои данные")
