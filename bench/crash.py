@@ -37,6 +37,22 @@ def person(number: int) -> dict[str, Any]:
     return {"id": 900_000 + number, "is_bot": False, "first_name": f"Житель {number}"}
 
 
+def bot_env(telegram: FakeTelegram, url: str, **extra: str) -> dict[str, str]:
+    """The environment of a bot process against `telegram` on the database `url`: no Rasa
+    (the local matcher), no staff app, warnings only in its log."""
+    return {
+        **os.environ,
+        "ASSISTANT_CONFIG": str(ROOT / "config.yml"),
+        "DATABASE__URL": url,
+        "NLU__ENABLED": "false",
+        "ADMIN__ENABLED": "false",
+        "LOGGING__LEVEL": "WARNING",
+        "BOT__TOKEN": telegram.token,
+        "BOT__API_SERVER": f"http://127.0.0.1:{telegram.port}",
+        **extra,
+    }
+
+
 async def counted(url: str) -> tuple[int, int]:
     """Turns the engine counted, and updates still waiting in the inbox."""
     engine = create_engine(url)
@@ -74,16 +90,7 @@ async def replies(url: str) -> tuple[int, list[str]]:
 async def run(kills: int, citizens: int, url: str, folder: Path) -> None:
     telegram = FakeTelegram()
     await telegram.start()
-    env = {
-        **os.environ,
-        "ASSISTANT_CONFIG": str(ROOT / "config.yml"),
-        "DATABASE__URL": url,
-        "NLU__ENABLED": "false",
-        "ADMIN__ENABLED": "false",
-        "LOGGING__LEVEL": "WARNING",
-        "BOT__TOKEN": telegram.token,
-        "BOT__API_SERVER": f"http://127.0.0.1:{telegram.port}",
-    }
+    env = bot_env(telegram, url)
 
     async def start(number: int) -> asyncio.subprocess.Process:
         polls = len(telegram.sent("getUpdates"))

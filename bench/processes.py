@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 import tempfile
 import time
@@ -28,6 +27,7 @@ import aiohttp
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
+from bench.crash import bot_env
 from storage.database import create_engine, create_session_factory
 from storage.migrate import upgrade
 from storage.models import InboxUpdate
@@ -99,23 +99,17 @@ async def run(processes: int, citizens: int, messages: int, url: str, redis: str
     started: list[asyncio.subprocess.Process] = []
     try:
         for number, port in enumerate(ports):
-            env = {
-                **os.environ,
-                "ASSISTANT_CONFIG": str(ROOT / "config.yml"),
-                "DATABASE__URL": db,
-                "NLU__ENABLED": "false",
-                "ADMIN__ENABLED": "false",
-                "LOGGING__LEVEL": "WARNING",
-                "BOT__TOKEN": telegram.token,
-                "BOT__API_SERVER": f"http://127.0.0.1:{telegram.port}",
-                "BOT__MODE": "webhook",
-                "BOT__WEBHOOK__URL": "https://bot.example.test/tg",
-                "BOT__WEBHOOK__SECRET": SECRET,
-                "BOT__WEBHOOK__PORT": str(port),
-                "BOT__WEBHOOK__PATH": "/tg",
-                "BOT__FLOOD_MESSAGES": "1000",
-                "REDIS__URL": redis,
-            }
+            env = bot_env(
+                telegram,
+                db,
+                BOT__MODE="webhook",
+                BOT__WEBHOOK__URL="https://bot.example.test/tg",
+                BOT__WEBHOOK__SECRET=SECRET,
+                BOT__WEBHOOK__PORT=str(port),
+                BOT__WEBHOOK__PATH="/tg",
+                BOT__FLOOD_MESSAGES="1000",
+                REDIS__URL=redis,
+            )
             log = await asyncio.to_thread((folder / f"bot-{number}.log").open, "wb")
             started.append(
                 await asyncio.create_subprocess_exec(
