@@ -54,6 +54,7 @@ class Worker:
         dispatcher: Dispatcher,
         bot: Bot,
         *,
+        name: str | None = None,  # this process, stable across its restarts
         hold_seconds: float = 30.0,  # an update held by a process that died is handled after
         sweep_seconds: float = 1.0,
         clock: Callable[[], datetime] = utc_now,
@@ -63,6 +64,7 @@ class Worker:
         self._bot = bot
         self._sweep = sweep_seconds
         self._hold = hold_seconds
+        self._name = name
         self._clock = clock
         self._woken = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -89,6 +91,7 @@ class Worker:
                 task.cancel()
 
     async def _run(self) -> None:
+        await self._take_back()
         while True:
             try:
                 await self._take()
@@ -100,9 +103,30 @@ class Worker:
                 await asyncio.wait_for(self._woken.wait(), self._sweep)
             self._woken.clear()
 
+    async def _take_back(self) -> None:
+        """What this process held when it was killed waits for nobody (in its previous life
+        it cannot be handling it any more)."""
+        if self._name is None:
+            return
+        while True:
+            try:
+                async with self._sessions() as session:
+                    freed = await inbox.let_go(session, self._name)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the database is away: try again, nothing is lost meanwhile
+                log.warning("could not read the inbox; retrying", exc_info=True)
+                await asyncio.sleep(RETRY_SECONDS)
+                continue
+            if freed:
+                log.info("%d update(s) held before a restart taken back", freed)
+            return
+
     async def _take(self) -> None:
         async with self._sessions() as session:
-            rows = await inbox.lease(session, self._clock(), self._hold, set(self._running))
+            rows = await inbox.lease(
+                session, self._clock(), self._hold, set(self._running), holder=self._name
+            )
         for row in rows:
             update = Update.model_validate(row.payload, context={"bot": self._bot})
             key = inbox.sender_key(row)

@@ -7,16 +7,14 @@ reminders runner once the hold lapses, whichever comes first."""
 from __future__ import annotations
 
 import logging
-import os
 import socket
-import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from aiogram.exceptions import TelegramAPIError
 from aiohttp import ClientError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.sender import Sender
 from dialogs.types import RenderedButton, RenderedReply
@@ -26,6 +24,7 @@ from reminders.store import (
     Staged,
     claim_owed_replies,
     finish,
+    let_go_of_replies,
     mark_unreachable,
     postpone,
     stage_replies,
@@ -56,12 +55,26 @@ class TurnReplies:
         self,
         sender: Sender,
         hold: timedelta,
+        owner: str,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._sender = sender
         self._hold = hold  # as long as the inbox holds the update (bot/inbox.py)
         self._clock = clock
-        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.owner = owner  # this process, stable across its restarts (`process_name`)
+
+    async def take_back(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        """At start: replies this process held when it was killed go out with the citizen's
+        next turn or from the runner at once, not after the hold."""
+        try:
+            async with sessions() as session:
+                freed = await let_go_of_replies(session, self.owner)
+                await session.commit()
+        except Exception:  # the database is away: the hold lapses by itself
+            log.warning("could not take back the replies held before a restart", exc_info=True)
+            return
+        if freed:
+            log.info("%d reply(ies) held before a restart are due again", freed)
 
     async def owed(self, session: AsyncSession, citizen_id: int) -> list[Staged]:
         """Replies a dead process left unsent to this citizen, claimed for this process in
@@ -109,3 +122,11 @@ class TurnReplies:
             await session.commit()
             DELIVERY_SECONDS.labels("reply").observe((now - item.made_at).total_seconds())
         return True
+
+
+def process_name(configured: str | None, mode: str, port: int) -> str:
+    """This process's name, the same after a restart: configured, or the host with the
+    webhook's port (several webhook processes on one host) or "polling" (one per token)."""
+    if configured:
+        return configured
+    return f"{socket.gethostname()}:{port if mode == 'webhook' else 'polling'}"[:64]

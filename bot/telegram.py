@@ -26,7 +26,7 @@ from bot.middlewares import DatabaseSession, FloodGuard, OrderAndTrack
 from bot.notifier import TelegramNotifier
 from bot.operator_group import OperatorGroup
 from bot.parts import Parts
-from bot.replies import TurnReplies
+from bot.replies import TurnReplies, process_name
 from bot.sender import Pacer, Sender, pace
 from bot.shared_pace import SharedPacer
 from bot.template_refresh import TemplateRefresh
@@ -79,11 +79,13 @@ def build_dispatcher(parts: Parts, bot: Bot, settings: BotSettings) -> Running:
 
     flood = FloodGuard(settings.flood_messages, settings.flood_seconds, ask_to_wait)
     hold = timedelta(seconds=settings.hold_seconds)
-    worker = Worker(parts.sessions, dispatcher, bot, hold_seconds=settings.hold_seconds)
+    name = process_name(settings.process_name, settings.mode, settings.webhook.port)
+    worker = Worker(parts.sessions, dispatcher, bot, name=name, hold_seconds=settings.hold_seconds)
+    replies = TurnReplies(sender, hold, name)
     tracker = OrderAndTrack()
     dispatcher.update.outer_middleware(tracker)
     dispatcher.update.outer_middleware(DatabaseSession(parts.sessions, hold))
-    group = _include_routers(dispatcher, parts, bot, sender, TurnReplies(sender, hold))
+    group = _include_routers(dispatcher, parts, bot, sender, replies)
     runner = build_runner(parts, sender)
     if runner is not None:
         parts.nudges.append(runner.wake)  # a staff decision reaches the citizen at once
@@ -102,6 +104,9 @@ def build_dispatcher(parts: Parts, bot: Bot, settings: BotSettings) -> Running:
     async def on_startup(bot: Bot) -> None:
         await texts.load()  # the published texts before the first message
         texts.start()
+        # What this process held when it was killed goes out now (before the runner starts,
+        # which sends what is due at once), not after the hold.
+        await replies.take_back(parts.sessions)
         commands = [
             BotCommand(command=name, description=parts.renderer.text(f"commands.{name}"))
             for name in parts.engine.commands

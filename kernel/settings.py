@@ -61,6 +61,10 @@ class BotSettings(BaseModel):
     # A process holds an update it handles, and then the replies to it, this long: when it
     # dies, another process (or this one restarted) takes both over after it (bot/inbox.py).
     hold_seconds: float = Field(default=30, ge=1, le=600)
+    # This process's name, the same across its restarts, so that a restarted process takes
+    # back at once what it held when it was killed. Default: the host name with the webhook
+    # port (or "polling"); set it when two processes could share that.
+    process_name: str | None = Field(default=None, max_length=64)
 
     @field_validator("token")
     @classmethod

@@ -220,6 +220,22 @@ async def claim_owed_replies(
     return [s for s in staged if s.id in ids]
 
 
+async def let_go_of_replies(session: AsyncSession, owner: str) -> int:
+    """At start: replies this process held when it was killed are free again at once (the
+    next turn or the runner sends them); the caller commits. Returns how many."""
+    result = await session.execute(
+        update(Reminder)
+        .where(
+            Reminder.claimed_by == owner,
+            Reminder.audience == REPLY,
+            Reminder.status == "pending",
+        )
+        .values(claimed_until=None, due_at=utc_now()),
+        execution_options={"synchronize_session": False},
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 async def prune_replies(session: AsyncSession, now: datetime) -> int:
     """Forget replies settled more than `REPLY_MEMORY` ago (they are one row per message the
     bot ever sent); returns how many."""

@@ -49,7 +49,13 @@ def sender_key(row: InboxUpdate) -> int:
 
 
 async def lease(
-    session: AsyncSession, now: datetime, seconds: float, busy: set[int], limit: int = 500
+    session: AsyncSession,
+    now: datetime,
+    seconds: float,
+    busy: set[int],
+    *,
+    holder: str | None = None,
+    limit: int = 500,
 ) -> list[InboxUpdate]:
     """For each sender, their oldest waiting update, now held by this process for `seconds`;
     commits. A sender is skipped while one of their updates is in hand (`busy`, here; or held
@@ -81,7 +87,7 @@ async def lease(
                 InboxUpdate.handled_at.is_(None),
                 or_(InboxUpdate.leased_until.is_(None), InboxUpdate.leased_until < now),
             )
-            .values(leased_until=until, attempts=InboxUpdate.attempts + 1)
+            .values(leased_until=until, leased_by=holder, attempts=InboxUpdate.attempts + 1)
         )
         if getattr(result, "rowcount", 0) == 1:
             taken.append(row)
@@ -115,6 +121,18 @@ async def release(session: AsyncSession, row_id: int) -> None:
         update(InboxUpdate).where(InboxUpdate.id == row_id).values(leased_until=None)
     )
     await session.commit()
+
+
+async def let_go(session: AsyncSession, holder: str) -> int:
+    """At start: what this process held in its previous life (it was killed) is free again at
+    once; commits. Returns how many updates."""
+    result = await session.execute(
+        update(InboxUpdate)
+        .where(InboxUpdate.leased_by == holder, InboxUpdate.leased_until.is_not(None))
+        .values(leased_until=None)
+    )
+    await session.commit()
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def backlog(session: AsyncSession) -> int:

@@ -28,6 +28,9 @@ class InboxUpdate(Base):
     # A worker holds the update until then (a process that died lets it go when it passes);
     # the hold lasts past handling until the turn's replies have left (storage/inbox.py).
     leased_until: Mapped[datetime | None]
+    # Which process holds it (`bot.process_name`): restarted, that process takes back at once
+    # what its previous life held, instead of waiting for the hold to lapse.
+    leased_by: Mapped[str | None] = mapped_column(String(64))
     attempts: Mapped[int] = mapped_column(default=0)
     handled_at: Mapped[datetime | None]
     outcome: Mapped[str | None] = mapped_column(String(16))  # handled | failed

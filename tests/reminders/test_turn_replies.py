@@ -15,6 +15,7 @@ from reminders.store import (
     claim_due,
     claim_owed_replies,
     finish,
+    let_go_of_replies,
     prune_replies,
     stage_replies,
 )
@@ -142,3 +143,21 @@ async def test_a_reply_the_runner_was_sending_when_it_died_is_free_again_soon(
     outbox, notifier = runner(sessions, clock)
     assert await outbox.deliver_due() == 1
     assert [c["text"] for _, _, c in notifier.sent] == ["ответ"]
+
+
+async def test_replies_a_killed_process_held_are_due_at_once_when_it_starts_again(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    clock = Clock(now=datetime.now(UTC))
+    citizen = await add_citizen(sessions, 607)
+    (mine,) = await stage(sessions, citizen, clock.now, "мой")
+    async with sessions() as session:
+        await stage_replies(
+            session, citizen, [said("чужой")], owner="other", now=clock.now, lease=HOLD
+        )
+        assert await let_go_of_replies(session, "turn") == 1  # `stage` holds as "turn"
+        await session.commit()
+    clock.advance(seconds=1)
+    async with sessions() as session:
+        owed = await claim_owed_replies(session, citizen, "turn", clock.now, HOLD)
+    assert [o.id for o in owed] == [mine]  # the other process's reply is still its own

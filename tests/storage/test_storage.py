@@ -17,7 +17,7 @@ from storage import inbox
 from storage.database import create_engine
 from storage.inbox import Received
 from storage.migrate import upgrade
-from storage.models import AuditEvent, Base, Citizen, Consent, Conversation
+from storage.models import AuditEvent, Base, Citizen, Consent, Conversation, InboxUpdate
 from storage.repositories import SqlDialogStore
 from tests.conftest import POSTGRES_URL, drop_postgres_database, fresh_postgres_database
 from tests.support import wiring
@@ -156,6 +156,24 @@ async def test_a_handled_update_holds_its_sender_until_its_replies_have_left(
         await inbox.release(session, third)
         soon = now + timedelta(seconds=1)
         assert [r.update_id for r in await inbox.lease(session, soon, 60, set())] == [10]
+
+
+async def test_a_restarted_process_takes_back_at_once_what_it_held_and_only_that(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    now = datetime(2026, 11, 30, 9, tzinfo=UTC)
+    async with sessions() as session:
+        await inbox.store(session, 42, [Received(7, 1, {}), Received(8, 2, {})])
+        mine = await inbox.lease(session, now, 60, set(), holder="host:polling")
+        assert [r.update_id for r in mine] == [7, 8]
+        other = (
+            await session.scalars(select(InboxUpdate).where(InboxUpdate.update_id == 8))
+        ).one()
+        other.leased_by = "other:8081"  # another live process holds this one
+        await session.commit()
+        assert await inbox.let_go(session, "host:polling") == 1  # killed, started again
+        again = await inbox.lease(session, now + timedelta(seconds=1), 60, set())
+        assert [r.update_id for r in again] == [7]  # at once, not after the hold
 
 
 async def test_the_handled_mark_commits_with_the_handlers_changes_only(

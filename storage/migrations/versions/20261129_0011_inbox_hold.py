@@ -1,4 +1,4 @@
-"""an index on the inbox's hold: a handled update stays held while its replies are sent
+"""the inbox's hold: a handled update stays held while its replies are sent, and who holds it
 
 Revision ID: 0011
 Revises: 0010
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0011"
@@ -18,8 +19,10 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.add_column("inbox_updates", sa.Column("leased_by", sa.String(length=64), nullable=True))
     op.create_index("ix_inbox_updates_held", "inbox_updates", ["leased_until"])
 
 
 def downgrade() -> None:
     op.drop_index("ix_inbox_updates_held", table_name="inbox_updates")
+    op.drop_column("inbox_updates", "leased_by")
