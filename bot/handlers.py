@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable, Mapping
 
 from aiogram import Bot, F, Router
-from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
+from aiogram.exceptions import TelegramAPIError
 from aiogram.types import CallbackQuery, ErrorEvent, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -111,5 +111,5 @@ async def _mark_chosen(bot: Bot, renderer: Renderer, message: Message, payload: 
         await bot.edit_message_text(
             text=text, chat_id=message.chat.id, message_id=message.message_id
         )
-    except TelegramBadRequest as exc:  # too old, unchanged or too long: the answer still goes on
-        log.debug("could not mark the choice: %s", exc)
+    except TelegramAPIError as exc:  # too old, unchanged, too long, Telegram away: cosmetic,
+        log.debug("could not mark the choice: %s", exc)  # the answer still goes on

@@ -176,21 +176,23 @@ class DatabaseSession(BaseMiddleware):
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         kind = _kind(event) if isinstance(event, Update) else "other"
         row: int | None = data.pop("inbox_row", None)
-        async with self._sessions() as session:
-            marked = (
-                _mark_on_commit(session, row, self._clock, self._hold) if row is not None else None
-            )
-            data["session"] = session
-            outcome = "failed"
-            try:
+        outcome = "failed"
+        marked: Callable[[], bool] | None = None
+        try:
+            async with self._sessions() as session:
+                if row is not None:
+                    marked = _mark_on_commit(session, row, self._clock, self._hold)
+                data["session"] = session
                 with UPDATE_SECONDS.time():
                     result = await handler(event, data)
                 outcome = "handled"
                 return result
-            finally:
-                UPDATES.labels(kind, outcome).inc()
-                if marked is not None:
-                    await _settle(self._sessions, row, self._clock(), outcome, marked())
+        finally:
+            # After the handler's session is closed: on SQLite a failed handler's open write
+            # would lock the database against the settling write.
+            UPDATES.labels(kind, outcome).inc()
+            if marked is not None:
+                await _settle(self._sessions, row, self._clock(), outcome, marked())
 
 
 def _mark_on_commit(

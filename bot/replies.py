@@ -1,6 +1,7 @@
 """A turn's replies are as durable as the turn: they are written to the outbox (the reminders
 table, `reminders.store.stage_replies`) in the turn's transaction, held by this process, and
-sent by it right after the commit, each marked sent as it leaves. A process killed in between
+sent by it right after the commit, each marked sent as it leaves; one Telegram does not take
+goes back to the outbox, whose runner retries it at once. A process killed in between
 leaves them pending: they go out before the answer to the citizen's next message, or from the
 reminders runner once the hold lapses, whichever comes first."""
 
@@ -12,8 +13,6 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from aiogram.exceptions import TelegramAPIError
-from aiohttp import ClientError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.sender import Sender
@@ -57,8 +56,10 @@ class TurnReplies:
         hold: timedelta,
         owner: str,
         clock: Callable[[], datetime] = utc_now,
+        wake_outbox: Callable[[], None] = lambda: None,
     ) -> None:
         self._sender = sender
+        self._wake_outbox = wake_outbox  # the reminders runner: it retries what did not leave
         self._hold = hold  # as long as the inbox holds the update (bot/inbox.py)
         self._clock = clock
         self.owner = owner  # this process, stable across its restarts (`process_name`)
@@ -106,11 +107,12 @@ class TurnReplies:
         for index, item in enumerate(staged):
             try:
                 delivered = await self._sender.send(chat_id, rendered(item.said))
-            except (TelegramAPIError, ClientError, TimeoutError) as exc:
-                log.warning("reply to chat %s not sent (%s); the outbox retries it", chat_id, exc)
+            except Exception as exc:  # the turn is committed: what it says is not lost
+                log.warning("reply to chat %s not sent (%r); the outbox retries it", chat_id, exc)
                 for rest in staged[index:]:
                     await postpone(session, rest.id, self.owner, self._clock())
                 await session.commit()
+                self._wake_outbox()
                 return True
             now = self._clock()
             if not delivered:

@@ -81,14 +81,16 @@ def build_dispatcher(parts: Parts, bot: Bot, settings: BotSettings) -> Running:
     hold = timedelta(seconds=settings.hold_seconds)
     name = process_name(settings.process_name, settings.mode, settings.webhook.port)
     worker = Worker(parts.sessions, dispatcher, bot, name=name, hold_seconds=settings.hold_seconds)
-    replies = TurnReplies(sender, hold, name)
+    runner = build_runner(parts, sender)
+    if runner is not None:
+        parts.nudges.append(runner.wake)  # a staff decision reaches the citizen at once
+    replies = TurnReplies(
+        sender, hold, name, wake_outbox=runner.wake if runner is not None else lambda: None
+    )
     tracker = OrderAndTrack()
     dispatcher.update.outer_middleware(tracker)
     dispatcher.update.outer_middleware(DatabaseSession(parts.sessions, hold))
     group = _include_routers(dispatcher, parts, bot, sender, replies)
-    runner = build_runner(parts, sender)
-    if runner is not None:
-        parts.nudges.append(runner.wake)  # a staff decision reaches the citizen at once
 
     texts = TemplateRefresh(parts.sessions, parts.renderer, parts.template_refresh_seconds)
     parts.nudges.append(texts.wake)  # a text published in this process is sent at once

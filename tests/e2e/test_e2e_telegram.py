@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from storage.database import create_engine
 from tests.support.e2e import CITIZEN_ID, StartBot
 from tests.support.fake_telegram import FakeTelegram, buttons
 
@@ -121,20 +122,44 @@ async def test_long_reply_is_split_and_unknown_input_is_answered(
     assert buttons(reply)
 
 
-async def test_a_failure_is_logged_and_the_citizen_gets_a_polite_answer(
+async def test_a_send_telegram_refuses_is_retried_from_the_outbox(
     telegram: FakeTelegram, start_bot: StartBot
 ) -> None:
     await start_bot()
     await telegram.wait_for("getUpdates", 1)
-    telegram.failing_sends = 1  # the greeting fails on Telegram's side
+    telegram.failing_sends = 1  # the greeting fails on Telegram's side (500)
     telegram.user_sends("/start")
-    attempts = await telegram.wait_for("sendMessage", 2)
-    assert attempts[1]["text"].startswith("Извините, что-то пошло не так")
+    attempts = await telegram.wait_for("sendMessage", 3)
+    # The turn is done: what it says goes out again, in order, and nothing else.
+    assert attempts[0]["text"] == attempts[1]["text"]
+    assert attempts[1]["text"].startswith("Здравствуйте!")
+    assert "Согласие на обработку" in attempts[2]["text"]
+
+
+async def test_a_failure_is_logged_and_the_citizen_gets_a_polite_answer(
+    telegram: FakeTelegram, start_bot: StartBot, db_url: str
+) -> None:
+    await start_bot()
+    await telegram.wait_for("getUpdates", 1)
+    await rename_table(db_url, "turn_counts", "turn_counts_away")  # every turn fails
+    telegram.user_sends("/start")
+    [answer] = await telegram.wait_for("sendMessage", 1)
+    assert answer["text"].startswith("Извините, что-то пошло не так")
+    await rename_table(db_url, "turn_counts_away", "turn_counts")
     # Nothing is stuck: /start again shows the greeting and the consent question.
     telegram.user_sends("/start")
-    greeting, consent = (await telegram.wait_for("sendMessage", 4))[2:]
+    greeting, consent = (await telegram.wait_for("sendMessage", 3))[1:]
     assert greeting["text"].startswith("Здравствуйте!")
     assert "Согласие на обработку" in consent["text"]
+
+
+async def rename_table(db_url: str, old: str, new: str) -> None:
+    engine = create_engine(db_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.exec_driver_sql(f"ALTER TABLE {old} RENAME TO {new}")
+    finally:
+        await engine.dispose()
 
 
 async def test_webhook_checks_the_secret_token(
