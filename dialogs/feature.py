@@ -52,6 +52,9 @@ CommandHandler = Callable[[Turn, Controls], Awaitable[list[Reply]]]
 ButtonHandler = Callable[[Turn, Controls, str], Awaitable[list[Reply]]]
 TextShortcut = Callable[[Turn, Controls, str], Awaitable[list[Reply] | None]]
 Notice = Callable[[Turn], Awaitable[Reply | None]]
+# A feature's records on the citizen's status screen (their state and next term); None when it
+# has nothing to show.
+StatusPart = Callable[[Turn], Awaitable[Reply | None]]
 Answer = Callable[[Turn], Reply]
 Hook = Callable[[Turn], Awaitable[None]]
 # Every input of a conversation in a feature's mode (a person holds it): the replies, or None
@@ -107,6 +110,8 @@ class Chat:
     # that must never wait (acute distress). None: not such words.
     alerts: tuple[TextShortcut, ...] = ()
     notices: tuple[Notice, ...] = ()
+    # What the feature shows on the status screen, above the screen owner's own list.
+    status: tuple[StatusPart, ...] = ()
     # Erase what the feature keeps about the citizen, in the same unit of work.
     on_consent_withdrawn: tuple[Hook, ...] = ()
     # Conversation modes the feature owns ("queued", "operator"), by name: while a

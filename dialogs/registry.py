@@ -14,6 +14,7 @@ from dialogs.feature import (
     ModeHandler,
     Notice,
     Section,
+    StatusPart,
     TextShortcut,
 )
 from dialogs.flow import Flow
@@ -36,6 +37,7 @@ class Registry:
         self.shortcuts: list[TextShortcut] = []
         self.alerts: list[TextShortcut] = []
         self.notices: list[Notice] = []
+        self.status_parts: list[StatusPart] = []
         self.consent_hooks: list[Hook] = []
         self.modes: dict[str, ModeHandler] = {}
         reserved = set(reserved_prefixes)
@@ -57,6 +59,7 @@ class Registry:
             self.shortcuts.extend(chat.shortcuts)
             self.alerts.extend(chat.alerts)
             self.notices.extend(chat.notices)
+            self.status_parts.extend(chat.status)
             self.consent_hooks.extend(chat.on_consent_withdrawn)
             for mode, mode_handler in chat.modes.items():
                 if mode == BOT_MODE:

@@ -26,14 +26,12 @@ from dialogs.flow import (
 )
 from dialogs.menu import section_button, to_menu_row
 from dialogs.types import Button, Keyboard, Reply
+from features.applications.catalogue import DISABILITY, JOB_SEARCH, PSYCH, SERVICES, UNEMPLOYMENT
+from features.applications.draft import draft_button
+from features.applications.tracking import track_button
 
 NAME = "application"
 
-JOB_SEARCH = "job_search"  # 001: assistance in finding suitable work
-UNEMPLOYMENT = "unemployment"  # 001 for a claimant to unemployed status
-DISABILITY = "disability_support"  # 002: organised support in the job placement
-PSYCH = "psych_support"  # 004: psychological support of the unemployed
-SERVICES = (JOB_SEARCH, UNEMPLOYMENT, DISABILITY, PSYCH)
 SERVICE_OF_INTENT = {f"apply_{service}": service for service in SERVICES}
 
 # The closed answers of each question, in the order shown.
@@ -66,7 +64,10 @@ def _keyboard(step: str) -> KeyboardFactory:
         )
 
     def keyboard(_turn: Turn) -> Keyboard:
-        return tuple((button(answer),) for answer in ANSWERS[step])
+        rows = tuple((button(answer),) for answer in ANSWERS[step])
+        if step == "service":  # filed already: the terms are tracked all the same
+            return (*rows, (track_button(),))
+        return rows
 
     return keyboard
 
@@ -139,6 +140,19 @@ def first_step(service: str | None) -> tuple[dict[str, Any], str | None]:
     return values, _question_after(values)
 
 
+def eligible(service: str, answers: Mapping[str, Any]) -> bool:
+    """Whether the route ends in an application worth drafting (the texts say why not)."""
+    if service == DISABILITY:  # 002 ¶2: an ИПРА, not employed, in need of support
+        return (
+            answers.get("disability") == "ipra"
+            and answers.get("employed") == "no"
+            and answers.get("support") != "no"
+        )
+    if service == PSYCH:  # 004 §1.2: recognised as unemployed
+        return answers.get("unemployed") == "yes"
+    return True
+
+
 async def _finish(turn: Turn) -> list[Reply]:
     service = _service(turn)
     answers = {name: turn.values.get(name) for name in ANSWERS if name != "service"}
@@ -149,7 +163,13 @@ async def _finish(turn: Turn) -> list[Reply]:
         PSYCH: "application.route_psych",
     }[service]
     human = turn.registry.human_section if turn.registry else None
+    drafting: Keyboard = ()
+    if eligible(service, answers):
+        claimant = "yes" if service == UNEMPLOYMENT else str(answers.get("claimant") or "no")
+        away = answers.get("residence") == "no"
+        drafting = ((draft_button(service, claimant, away),),)
     rows: Keyboard = (
+        *drafting,
         (section_button("applications"),),
         *(((section_button(human),),) if human else ()),
         to_menu_row(),

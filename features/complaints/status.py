@@ -80,11 +80,14 @@ async def complaint_card(turn: Turn, number: str) -> Reply:
 async def open_status(
     turn: Turn, _controls: Controls, understood: Mapping[str, Any]
 ) -> list[Reply]:
-    """All the citizen's complaints; one in full when the words named its number."""
+    """Other features' records, then all the citizen's complaints; one complaint in full when
+    the words named its number."""
     number = case_numbers.parse(str(understood.get("case_number", "")))
     if number is not None and number.startswith(COMPLAINT_LETTER):
         return [await complaint_card(turn, number)]
-    return [await status_list(turn)]
+    parts = turn.registry.status_parts if turn.registry else []
+    others = [reply for part in parts if (reply := await part(turn)) is not None]
+    return [*others, await status_list(turn)]
 
 
 async def pressed_case(turn: Turn, controls: Controls, data: str) -> list[Reply]:

@@ -9,9 +9,12 @@ from functools import cache
 from pathlib import Path
 
 import dateparser
-import phonenumbers
 import yaml
 from email_validator import EmailNotValidError, validate_email
+
+from dialogs.validation import Invalid, clean_text, phone
+
+__all__ = ["Invalid", "abusive", "email", "name", "past_date", "phone", "text"]
 
 ABUSIVE_FILE = Path(__file__).with_name("abusive.yml")
 _NUMERIC_DATE = re.compile(r"^\s*(\d{1,2})[./-](\d{1,2})(?:[./-](\d{4}|\d{2}))?\s*$")
@@ -45,21 +48,10 @@ MAX_SHORT_TEXT = 1000
 MAX_LONG_TEXT = 3500  # one Telegram message with room for the summary around it
 
 
-class Invalid(ValueError):  # noqa: N818 - reads as `validation.Invalid`
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
 def text(value: str | None, *, min_chars: int = 1, max_chars: int = MAX_SHORT_TEXT) -> str:
     """Free text: not empty, not too long, readable (004 §5.15(в): unreadable text may be left
     unanswered), and without abuse or threats (004 §5.15(б))."""
-    lines = (" ".join(line.split()) for line in (value or "").splitlines())
-    cleaned = "\n".join(line for line in lines if line)
-    if not cleaned:
-        raise Invalid("empty")
-    if len(cleaned) > max_chars:
-        raise Invalid("too_long")
+    cleaned = clean_text(value, min_letters=0, max_chars=max_chars)
     if abusive(cleaned):
         raise Invalid("abusive")
     if sum(char.isalpha() for char in cleaned) < min_chars:
@@ -78,23 +70,6 @@ def name(value: str | None) -> str:
     if abusive(cleaned):
         raise Invalid("abusive")
     return "-".join(part[:1].upper() + part[1:] for part in cleaned.split("-"))
-
-
-def phone(value: str | None) -> str:
-    """A phone number in the international form, +79001234567; Russian numbers may be typed
-    with 8 or without a country code."""
-    raw = (value or "").strip()
-    if not raw:
-        raise Invalid("empty")
-    if len(raw) > 40:
-        raise Invalid("not_a_phone")
-    try:
-        number = phonenumbers.parse(raw, "RU")
-    except phonenumbers.NumberParseException as exc:
-        raise Invalid("not_a_phone") from exc
-    if not phonenumbers.is_valid_number(number):
-        raise Invalid("not_a_phone")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def email(value: str | None) -> str:

@@ -2,6 +2,7 @@
 registers every table on `Base.metadata` (Alembic compares against it)."""
 
 from kernel.clock import utc_now
+from storage.models.applications import Application
 from storage.models.base import Base, UtcDateTime
 from storage.models.complaints import Complaint
 from storage.models.handovers import DeskTopic, Handover, HandoverMessage, Question
@@ -26,6 +27,7 @@ from storage.models.vacancies import (
 )
 
 __all__ = [
+    "Application",
     "AuditEvent",
     "Base",
     "CalendarDay",

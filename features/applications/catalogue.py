@@ -1,0 +1,30 @@
+"""The four services a citizen applies for with the assistant, and the terms that start when
+the application is registered on the ЕЦП."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+JOB_SEARCH = "job_search"  # 001: assistance in finding suitable work
+UNEMPLOYMENT = "unemployment"  # 001 for a claimant to unemployed status
+DISABILITY = "disability_support"  # 002: organised support in the job placement
+PSYCH = "psych_support"  # 004: psychological support of the unemployed
+SERVICES = (JOB_SEARCH, UNEMPLOYMENT, DISABILITY, PSYCH)
+
+# The centre looks at a pre-application within the acceptance term (001 ¶3.4.10).
+ACCEPTANCE_RULE = "application_acceptance"
+# What the centre did with an application reaches the citizen at once (001 ¶3.4.6, ¶3.14).
+UPDATE_RULE = "application_update"
+# Filed away from the place of residence: the citizen comes in person within 5 WD (001 ¶2.7).
+AWAY_RULE = "personal_visit"
+
+# The terms that run from the registration of the application, by service.
+REGISTRATION_RULES: Mapping[str, tuple[str, ...]] = {
+    # 001 ¶3.6.8, ¶3.7.2: the vacancy list by the next working day; ¶2.4: 25 WD in all.
+    JOB_SEARCH: ("application_vacancy_list", "service_total"),
+    UNEMPLOYMENT: ("application_vacancy_list", "service_total"),
+    # 002 ¶76: the visit agreed by the next working day after registration.
+    DISABILITY: ("application_disability_visit",),
+    # 004 §3.2.4: checked and the visit agreed by the next working day.
+    PSYCH: ("application_psych_visit",),
+}
