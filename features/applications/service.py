@@ -169,6 +169,8 @@ class SqlApplications:
         if to == "registered":
             if not ecp_number or registered_on is None:
                 raise TransitionRefusedError("registration needs the ЕЦП number and date")
+            if registered_on > now.astimezone(self._regions.zone(application.region_code)).date():
+                raise TransitionRefusedError("the registration date is in the future")
             await self._book.cancel(key_of(application), ACCEPTANCE_RULE)
             await self._register(citizen, application, ecp_number, registered_on)
         else:

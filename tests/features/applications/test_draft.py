@@ -65,18 +65,22 @@ async def route_to_draft(chat: DbChat) -> None:
     assert chat.prompt == "application_draft.ask_address"
 
 
-async def test_a_claimant_drafts_checks_changes_and_submits_an_application(
-    chat: DbChat, sessions: async_sessionmaker[AsyncSession], strict: Renderer
-) -> None:
-    await route_to_draft(chat)
+async def answer_everything(chat: DbChat, strict: Renderer) -> None:
+    """Every question of the draft, with bad answers on the way, up to the summary."""
     text = shown(strict, chat)
     assert "адрес места жительства" in text
     assert "Паспортные данные, ИНН и СНИЛС не спрашиваю" in text
     # A photo where text is expected, and 10,000 characters: told why, asked again.
     await chat.send(attachment="photo", file_id="p1")
-    assert chat.templates() == ["application_draft.invalid_not_text", "application_draft.ask_address"]
+    assert chat.templates() == [
+        "application_draft.invalid_not_text",
+        "application_draft.ask_address",
+    ]
     await chat.send("д" * 10_000)
-    assert chat.templates() == ["application_draft.invalid_too_long", "application_draft.ask_address"]
+    assert chat.templates() == [
+        "application_draft.invalid_too_long",
+        "application_draft.ask_address",
+    ]
     await chat.send("г. Самара, ул. Ленина, д. 1, кв. 2")
     await chat.press("buttons.application_draft_skip", question="last_job")
     await chat.send("123")
@@ -111,6 +115,12 @@ async def test_a_claimant_drafts_checks_changes_and_submits_an_application(
     assert chat.templates()[0] == "application_draft.invalid_start"
     await chat.send("15.12")
 
+
+async def test_a_claimant_drafts_checks_changes_and_submits_an_application(
+    chat: DbChat, sessions: async_sessionmaker[AsyncSession], strict: Renderer
+) -> None:
+    await route_to_draft(chat)
+    await answer_everything(chat, strict)
     assert chat.prompt == "application_draft.summary"
     summary = chat.last[-1].context
     assert summary["salary"] == 60000
