@@ -1,5 +1,5 @@
 """The case card of a citizen in the web desk: who they are, their consent, job profile,
-complaints, offers with their rankings, reminders and deadlines, written questions, and earlier
+applications, complaints, offers with their rankings, reminders and deadlines, written questions, and earlier
 conversations with their ratings; and the staff alerts to act on.
 
 Contacts (phone, e-mail, addresses) are masked for everyone until a staff member asks to see
@@ -21,6 +21,7 @@ from features.operator.report import COMPLAINT_STATES
 from features.web import MAX_ID, Operator, Session, in_scope, now, page
 from kernel.staff import Actor
 from storage.models import (
+    Application,
     AuditEvent,
     Citizen,
     Complaint,
@@ -35,6 +36,21 @@ from storage.models import (
 )
 
 NO_CITIZEN = "Такого гражданина нет, или он вне ваших регионов."
+APPLICATION_SERVICES = {
+    "job_search": "помощь в поиске работы",
+    "unemployment": "признание безработным",
+    "disability_support": "сопровождение инвалида",
+    "psych_support": "психологическая поддержка",
+}
+APPLICATION_STATES = {
+    "submitted": "ждёт рассмотрения",
+    "accepted": "проверено, гражданин подаёт на ЕЦП",
+    "registered": "зарегистрировано",
+    "done": "услуга оказана",
+    "refused": "отказано",
+}
+# Support of a disabled person (002): the service itself is health data.
+HEALTH_SERVICES = ("disability_support",)
 CitizenId = Annotated[int, Path(ge=1, le=MAX_ID)]
 ALERT_KINDS = {
     "due_soon": "срок скоро истекает",
@@ -109,6 +125,18 @@ async def case_of(
         ),
         "profile": await db.scalar(select(JobProfile).where(JobProfile.citizen_id == cid)),
         "complaints": complaints,
+        "applications": [
+            application
+            for application in await _rows(
+                db,
+                select(Application)
+                .where(Application.citizen_id == cid)
+                .order_by(Application.id.desc()),
+            )
+            if staff.sees_health_data or application.service not in HEALTH_SERVICES
+        ],
+        "application_services": APPLICATION_SERVICES,
+        "application_states": APPLICATION_STATES,
         "offers": offers,
         "items": items,
         "reminders": await _rows(

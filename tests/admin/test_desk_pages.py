@@ -17,10 +17,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from admin import accounts
+from features.applications.service import SqlApplications
 from features.vacancies.importer import import_feed
 from kernel.regions import Regions
 from storage.models import (
     AuditEvent,
+    Citizen,
     Complaint,
     Handover,
     Question,
@@ -30,7 +32,7 @@ from storage.models import (
 from tests.features.vacancies.test_vacancy_import import SAMPLE
 from tests.features.vacancies.test_vacancy_ranking import TAXI
 from tests.support.cases import citizen_with_a_complaint
-from tests.support.db_chat import Clock
+from tests.support.db_chat import Clock, quiet_hours
 from tests.support.desk import PASSWORD, add_member, client, csrf_of, desk_app, log_in
 
 NOW = datetime(2026, 11, 30, 9, tzinfo=UTC)
@@ -96,6 +98,27 @@ async def test_the_case_card_masks_contacts_until_a_reason_is_given(desk: Desk) 
     async with desk.as_("chief") as chief:
         card = await chief.get(f"/desk/citizens/{citizen}")
         assert "Группа инвалидности" in card.text
+
+
+async def test_the_case_card_lists_applications_and_hides_the_disability_one_from_operators(
+    desk: Desk,
+) -> None:
+    async with desk.sessions() as session:
+        citizen = await session.get_one(Citizen, desk.citizens["63"])
+        applications = SqlApplications(session, REGIONS, quiet_hours())
+        await applications.submit(citizen, "job_search", {"profession": "водитель"}, NOW)
+        await applications.track(citizen, "disability_support", "77-1", date(2026, 11, 27), NOW)
+        await session.commit()
+    async with desk.as_("anna") as anna:
+        card = (await anna.get(f"/desk/citizens/{desk.citizens['63']}")).text
+        assert "З-2026-000001" in card
+        assert "помощь в поиске работы" in card
+        assert "ждёт рассмотрения" in card
+        assert "З-2026-000002" not in card  # the support of a disabled person: health data
+    async with desk.as_("chief") as chief:
+        card = (await chief.get(f"/desk/citizens/{desk.citizens['63']}")).text
+        assert "сопровождение инвалида" in card
+        assert "№ 77-1 от 27.11.2026" in card
 
 
 async def test_alerts_are_listed_in_scope_and_marked_done(desk: Desk) -> None:
