@@ -4,6 +4,7 @@ the application is registered on the ЕЦП."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 
 JOB_SEARCH = "job_search"  # 001: assistance in finding suitable work
 UNEMPLOYMENT = "unemployment"  # 001 for a claimant to unemployed status
@@ -17,6 +18,9 @@ ACCEPTANCE_RULE = "application_acceptance"
 UPDATE_RULE = "application_update"
 # Filed away from the place of residence: the citizen comes in person within 5 WD (001 ¶2.7).
 AWAY_RULE = "personal_visit"
+
+# A registration older than this has no term left to track.
+TRACKED_FOR = timedelta(days=366)
 
 # The terms that run from the registration of the application, by service.
 REGISTRATION_RULES: Mapping[str, tuple[str, ...]] = {

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from features.web import MAX_OFFSET, Event, IsoDate, PlainText, Words
+from features.web import MAX_OFFSET, Event, IsoDate, Words
 
 State = Literal["submitted", "accepted", "registered", "done", "refused"]
 Service = Literal["job_search", "unemployment", "disability_support", "psych_support"]
@@ -71,9 +71,12 @@ class Register(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     to: Literal["registered"]
-    ecp_number: Annotated[
-        PlainText, Field(min_length=3, max_length=40, pattern=r"^[0-9A-Za-zА-Яа-яЁё/.\-]+$")
-    ]
+    ecp_number: str = Field(
+        min_length=3,
+        max_length=40,
+        pattern=r"^[0-9A-Za-zА-Яа-яЁё/.\-]+$",
+        description="The registration number of the ЕЦП's notice",
+    )
     registered_on: Annotated[IsoDate, Field(strict=False)]
 
 

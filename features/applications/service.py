@@ -19,6 +19,7 @@ from features.applications.catalogue import (
     ACCEPTANCE_RULE,
     AWAY_RULE,
     REGISTRATION_RULES,
+    TRACKED_FOR,
     UPDATE_RULE,
 )
 from kernel.case_numbers import format_number
@@ -169,8 +170,11 @@ class SqlApplications:
         if to == "registered":
             if not ecp_number or registered_on is None:
                 raise TransitionRefusedError("registration needs the ЕЦП number and date")
-            if registered_on > now.astimezone(self._regions.zone(application.region_code)).date():
-                raise TransitionRefusedError("the registration date is in the future")
+            today = now.astimezone(self._regions.zone(application.region_code)).date()
+            if not today - TRACKED_FOR <= registered_on <= today:
+                raise TransitionRefusedError(
+                    "the registration date must be within the last year, not in the future"
+                )
             await self._book.cancel(key_of(application), ACCEPTANCE_RULE)
             await self._register(citizen, application, ecp_number, registered_on)
         else:

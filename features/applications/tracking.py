@@ -13,14 +13,13 @@ from dialogs.flow import Flow, InvalidInput, Step, Turn, choice, normalized_text
 from dialogs.menu import section_button, to_menu_row
 from dialogs.payloads import Payload
 from dialogs.types import Button, Keyboard, Reply
-from features.applications.catalogue import SERVICES
+from features.applications.catalogue import SERVICES, TRACKED_FOR
 from features.applications.days import typed_day
 from features.applications.ports import application_desk
 
 NAME = "application_track"
 # ЕЦП and Gosuslugi numbers are digits, at times with letters, dashes or slashes.
 _ECP_NUMBER = re.compile(r"^[0-9A-Za-zА-Яа-яЁё][0-9A-Za-zА-Яа-яЁё/\-.]{2,39}$")
-OLDEST = timedelta(days=366)  # an older registration has no term left to track
 
 
 @dataclass(frozen=True)
@@ -76,7 +75,7 @@ def _parse_day(turn: Turn) -> str:
     if pressed in ("0", "1"):
         return (turn.today - timedelta(days=int(pressed))).isoformat()
     day = typed_day(normalized_text(turn), turn.today, ahead=False)
-    if day is None or day > turn.today or day < turn.today - OLDEST:
+    if day is None or day > turn.today or day < turn.today - TRACKED_FOR:
         raise InvalidInput("application_track.invalid_day")
     return day.isoformat()
 

@@ -1,6 +1,6 @@
 """The case card of a citizen in the web desk: who they are, their consent, job profile,
-applications, complaints, offers with their rankings, reminders and deadlines, written questions, and earlier
-conversations with their ratings; and the staff alerts to act on.
+applications, complaints, offers with their rankings, reminders and deadlines, written
+questions, and earlier conversations with their ratings; and the staff alerts to act on.
 
 Contacts (phone, e-mail, addresses) are masked for everyone until a staff member asks to see
 them with a reason, which is audited; health data (disability group, ИПРА) is shown to

@@ -12,12 +12,15 @@ import subprocess
 import sys
 import time
 from datetime import UTC, datetime
+from datetime import time as clock_time
 from pathlib import Path
 
 import httpx
 
+from features.applications.service import SqlApplications
 from features.vacancies.importer import import_feed
 from kernel.regions import Regions
+from reminders.planning import QuietHours
 from storage.database import create_engine, create_session_factory
 from storage.migrate import upgrade
 from tests.features.vacancies.test_vacancy_import import SAMPLE
@@ -55,7 +58,8 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", 401, 403, 404, 422]
 
 
 async def seed(url: str) -> tuple[str, list[str]]:
-    """The vacancy sample, a citizen with a complaint in regions 63 and 50, and an
+    """The vacancy sample, a citizen with a complaint and an application in regions 63 and 50,
+    and an
     administrator of every region; returns the administrator's token and the numbers."""
     await upgrade(url)
     engine = create_engine(url)
@@ -63,10 +67,16 @@ async def seed(url: str) -> tuple[str, list[str]]:
     try:
         await import_feed(sessions, SAMPLE)
         async with sessions() as session:
-            numbers = [
-                (await citizen_with_a_complaint(session, REGIONS, region, 9000 + i, NOW))[1]
-                for i, region in enumerate(("63", "50"))
-            ]
+            numbers = []
+            applications = SqlApplications(
+                session, REGIONS, QuietHours(clock_time(21), clock_time(9))
+            )
+            for i, region in enumerate(("63", "50")):
+                citizen, number = await citizen_with_a_complaint(
+                    session, REGIONS, region, 9000 + i, NOW
+                )
+                application = await applications.submit(citizen, "job_search", {}, NOW)
+                numbers += [number, str(application.number)]
             await session.commit()
         token = await staff_token(sessions, "fuzzer", "admin", ["*"])
     finally:
@@ -132,5 +142,5 @@ def test_every_operation_conforms_to_the_openapi_description(tmp_path: Path) -> 
         server.terminate()
         _, errors = server.communicate(timeout=30)
     assert run.returncode == 0, run.stdout[-6000:]
-    assert "Tested: 17" in run.stdout, run.stdout[-3000:]
+    assert "Tested: 20" in run.stdout, run.stdout[-3000:]
     assert "Traceback" not in errors.decode(), errors.decode()[-3000:]
