@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.routing import BaseRoute
 
+from features.applications.service import SqlApplications
 from features.vacancies.catalogue import VacancyCatalogue
 from features.vacancies.importer import import_feed
 from kernel.regions import Regions
@@ -40,11 +41,12 @@ STAFF = {
 
 @dataclass
 class Case:
-    """One citizen's records: their id, complaint number and offer id."""
+    """One citizen's records: their id, complaint number, offer id and application number."""
 
     citizen_id: int
     complaint: str
     offer_id: int
+    application: str
 
 
 @dataclass
@@ -63,12 +65,18 @@ async def desk(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[Desk
     await import_feed(sessions, SAMPLE)
     numbers: dict[str, str] = {}
     citizens: dict[str, int] = {}
+    applications: dict[str, str] = {}
     async with sessions() as session:
+        desk_of_applications = SqlApplications(session, REGIONS, quiet_hours())
         for region, external_id in (("63", 1063), ("50", 1050)):
             citizen, number = await citizen_with_a_complaint(
                 session, REGIONS, region, external_id, NOW
             )
             numbers[region], citizens[region] = number, citizen.id
+            application = await desk_of_applications.submit(
+                citizen, "job_search", {"phone": "+79001234567"}, NOW
+            )
+            applications[region] = str(application.number)
         await session.commit()
     tokens = {
         name: await staff_token(sessions, name, role, regions)
@@ -92,7 +100,9 @@ async def desk(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[Desk
             json={"citizen_id": citizen_id, "citizen_status": "claimant", "vacancy_ids": [BUS]},
         )
         assert created.status_code == 201, created.text
-        cases[region] = Case(citizen_id, numbers[region], created.json()["id"])
+        cases[region] = Case(
+            citizen_id, numbers[region], created.json()["id"], applications[region]
+        )
     yield Desk(app, clients, cases, sessions)
     for client in clients.values():
         await client.aclose()
@@ -109,9 +119,12 @@ ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("GET", "/offers/{offer}", None),
     ("POST", "/offers/{offer}/withdraw", None),
     ("POST", "/offers", {"citizen": True}),
+    ("GET", "/applications/{application}", None),
+    ("POST", "/applications/{application}/transitions", {"to": "accepted"}),
 ]
-LISTINGS = ["/complaints", "/offers", "/citizens?q=анна"]
+LISTINGS = ["/complaints", "/offers", "/citizens?q=анна", "/applications"]
 SUPERVISOR_ONLY = {
+    ("POST", "/applications/{application}/transitions"),
     ("POST", "/complaints/{complaint}/transitions"),
     ("PATCH", "/citizens/{citizen}/job-profile"),
     ("GET", "/citizens/{citizen}/vacancies"),
@@ -123,7 +136,12 @@ SUPERVISOR_ONLY = {
 async def call(
     client: httpx.AsyncClient, case: Case, method: str, path: str, body: dict[str, Any] | None
 ) -> httpx.Response:
-    url = path.format(complaint=case.complaint, citizen=case.citizen_id, offer=case.offer_id)
+    url = path.format(
+        complaint=case.complaint,
+        citizen=case.citizen_id,
+        offer=case.offer_id,
+        application=case.application,
+    )
     if body == {"citizen": True}:  # a new offer to this citizen
         body = {"citizen_id": case.citizen_id, "citizen_status": "claimant", "vacancy_ids": [TAXI]}
     return await client.request(method, url, json=body)
@@ -147,7 +165,7 @@ def templates(app: FastAPI) -> set[tuple[str, str]]:
     names = {"number": "complaint", "citizen_id": "citizen", "offer_id": "offer"}
     found = set()
     for route in api_routes(app.routes):
-        path = route.path
+        path = route.path.replace("/applications/{number}", "/applications/{application}")
         for param, placeholder in names.items():
             path = path.replace(f"{{{param}}}", f"{{{placeholder}}}")
         found |= {(method, path) for method in route.methods or ()}
@@ -184,7 +202,9 @@ async def test_a_supervisor_of_region_63_cannot_reach_a_region_50_case_through_a
         refused = await call(supervisor, outside, method, path, body)
         assert refused.status_code == 404, (method, path, refused.text)
         # The same answer as for an object that does not exist: ids cannot be probed.
-        assert refused.json()["detail"].startswith(("no complaint", "no citizen", "no offer"))
+        assert refused.json()["detail"].startswith(
+            ("no complaint", "no citizen", "no offer", "no application")
+        )
     for method, path, body in ROUTES:
         allowed = await call(supervisor, inside, method, path, body)
         assert allowed.status_code in (200, 201, 409), (method, path, allowed.text)
