@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from features import (
     applications,
+    appointments,
     complaints,
     consent,
     info,
@@ -18,6 +19,7 @@ FEATURES: tuple[Feature, ...] = (
     consent.FEATURE,
     info.FEATURE,
     applications.FEATURE,
+    appointments.FEATURE,
     vacancies.FEATURE,
     offers.FEATURE,
     complaints.FEATURE,

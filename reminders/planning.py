@@ -91,3 +91,28 @@ def _moment(
 ) -> datetime:
     day = step(last_day, offset.before, rule.unit, calendar)
     return datetime.combine(day, offset.at, tzinfo=zone)
+
+
+def plan_before(
+    rule: Rule, moment: datetime, now: datetime, zone: ZoneInfo, quiet: QuietHours
+) -> list[Planned]:
+    """When to remind the citizen of a moment (a visit): `remind` offsets are calendar days
+    before its day at their local time, `hours_before` hours before it. A reminder that quiet
+    hours push to the moment or past it, or that is already past, is dropped; each expires at
+    the moment at the latest."""
+    local = moment.astimezone(zone)
+    wanted = [
+        (
+            offset.before,
+            datetime.combine(local.date() - timedelta(days=offset.before), offset.at, tzinfo=zone),
+        )
+        for offset in rule.remind
+    ]
+    wanted += [(0, local - timedelta(hours=hours)) for hours in rule.hours_before]
+    planned: list[Planned] = []
+    for before, at in wanted:
+        due_at = quiet.next_allowed(at).astimezone(UTC)
+        if now < due_at < moment:
+            expires_at = min(due_at + timedelta(hours=rule.grace_hours), moment)
+            planned.append(Planned("citizen", before, due_at, expires_at))
+    return planned

@@ -14,6 +14,9 @@ A rule:
   watch          watchdog items for the operator desk, same `before` and `at`
   grace_hours    how late a citizen's reminder may still go out (downtime); later it expires
                  and is shown to staff instead
+  hours_before   for a rule about a moment rather than a term (a visit): reminders that many
+                 hours before it; `remind` then counts calendar days before the moment's day
+                 (`reminders.store.SqlReminderBook.schedule_before`)
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ class Rule(BaseModel):
     remind: tuple[Offset, ...] = ()
     watch: tuple[Offset, ...] = ()
     grace_hours: float = Field(default=12, gt=0)
+    hours_before: tuple[float, ...] = ()
 
     @property
     def template(self) -> str:
@@ -57,7 +61,7 @@ class Rule(BaseModel):
 
     @model_validator(mode="after")
     def _someone_is_told(self) -> Rule:
-        if not self.remind and not self.watch:
+        if not self.remind and not self.watch and not self.hours_before:
             raise ValueError("a rule must remind the citizen or watch for staff")
         return self
 

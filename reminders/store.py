@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kernel.calendar import WorkingCalendar
 from kernel.clock import utc_now
 from kernel.regions import Regions
-from reminders.planning import Deadline, QuietHours, plan
+from reminders.planning import Deadline, QuietHours, plan, plan_before
 from reminders.rules import Rule
 from storage.models import CalendarDay, Citizen, Reminder, StaffAlert
 from storage.repositories import cancel_reminders
@@ -102,6 +102,41 @@ class SqlReminderBook:
             )
         await self._session.flush()
         return term
+
+    async def schedule_before(
+        self,
+        citizen: Citizen,
+        rule_id: str,
+        key: str,
+        moment: datetime,
+        *,
+        now: datetime,
+        context: Mapping[str, Any] | None = None,
+    ) -> int:
+        """Store the citizen's reminders of a moment (a visit) under `key`, replacing the
+        pending ones of the same key and rule (the visit moved). Returns how many."""
+        rule = self._rules[rule_id]
+        zone = self._regions.zone(self._regions.code(citizen.region_code))
+        planned = plan_before(rule, moment, now, zone, self._quiet)
+        await self.cancel(key, rule_id)
+        for item in planned:
+            self._session.add(
+                Reminder(
+                    citizen_id=citizen.id,
+                    rule=rule_id,
+                    key=key,
+                    audience=item.audience,
+                    before=item.before,
+                    deadline_on=moment.astimezone(zone).date(),
+                    due_at=item.due_at,
+                    expires_at=item.expires_at,
+                    status="pending",
+                    attempts=0,
+                    context=dict(context or {}),
+                )
+            )
+        await self._session.flush()
+        return len(planned)
 
     async def notify_now(
         self, citizen: Citizen, rule_id: str, key: str, now: datetime, context: Mapping[str, Any]

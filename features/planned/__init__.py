@@ -1,5 +1,4 @@
-"""Sections that are not built yet: booking a visit (asked for in words), interviews (in the
-menu). Each says so plainly and repeats
+"""Sections that are not built yet: interviews (in the menu). Each says so plainly and repeats
 what the citizen's words told it; the terms they will use are here too. A section moves into
 a package of its own when it is built."""
 
@@ -36,13 +35,6 @@ FEATURE = Feature(
     name="planned",
     chat=Chat(
         sections=(
-            # Booking a visit: not in the menu until it is built; asked for in words, it says so.
-            Section(
-                "appointments",
-                _soon("appointments"),
-                intents=("book_appointment",),
-                dated_intents=frozenset({"book_appointment"}),
-            ),
             Section(
                 "interviews",
                 _soon("interviews"),

@@ -3,6 +3,7 @@ registers every table on `Base.metadata` (Alembic compares against it)."""
 
 from kernel.clock import utc_now
 from storage.models.applications import Application
+from storage.models.appointments import Visit
 from storage.models.base import Base, UtcDateTime
 from storage.models.complaints import Complaint
 from storage.models.handovers import DeskTopic, Handover, HandoverMessage, Question
@@ -56,5 +57,6 @@ __all__ = [
     "VacancyOffer",
     "VacancyOfferItem",
     "VacancyRequest",
+    "Visit",
     "utc_now",
 ]

@@ -47,6 +47,7 @@ class Case:
     complaint: str
     offer_id: int
     application: str
+    visit_id: int
 
 
 @dataclass
@@ -100,12 +101,29 @@ async def desk(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[Desk
             json={"citizen_id": citizen_id, "citizen_status": "claimant", "vacancy_ids": [BUS]},
         )
         assert created.status_code == 201, created.text
+        visit = await clients["admin"].post("/visits", json=visit_for(citizen_id))
+        assert visit.status_code == 201, visit.text
         cases[region] = Case(
-            citizen_id, numbers[region], created.json()["id"], applications[region]
+            citizen_id,
+            numbers[region],
+            created.json()["id"],
+            applications[region],
+            visit.json()["id"],
         )
     yield Desk(app, clients, cases, sessions)
     for client in clients.values():
         await client.aclose()
+
+
+def visit_for(citizen_id: int) -> dict[str, Any]:
+    """A visit on Wednesday 02.12.2026 at 10:00 in Samara, within the hours of 000 p.9."""
+    return {
+        "citizen_id": citizen_id,
+        "kind": "in_person",
+        "place": "г. Самара, ул. Ленина, 2",
+        "purpose": "Подбор вакансий",
+        "starts_at": "2026-12-02T10:00:00+04:00",
+    }
 
 
 # Every staff route, called on one region's records: (method, path template, JSON body).
@@ -121,9 +139,14 @@ ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("POST", "/offers", {"citizen": True}),
     ("GET", "/applications/{application}", None),
     ("POST", "/applications/{application}/transitions", {"to": "accepted"}),
+    ("GET", "/visits/{visit}", None),
+    ("POST", "/visits/{visit}/transitions", {"to": "cancelled"}),
+    ("POST", "/visits", {"visit": True}),
 ]
-LISTINGS = ["/complaints", "/offers", "/citizens?q=анна", "/applications"]
+LISTINGS = ["/complaints", "/offers", "/citizens?q=анна", "/applications", "/visits"]
 SUPERVISOR_ONLY = {
+    ("POST", "/visits/{visit}/transitions"),
+    ("POST", "/visits"),
     ("POST", "/applications/{application}/transitions"),
     ("POST", "/complaints/{complaint}/transitions"),
     ("PATCH", "/citizens/{citizen}/job-profile"),
@@ -141,7 +164,10 @@ async def call(
         citizen=case.citizen_id,
         offer=case.offer_id,
         application=case.application,
+        visit=case.visit_id,
     )
+    if body == {"visit": True}:  # a new visit for this citizen
+        body = visit_for(case.citizen_id)
     if body == {"citizen": True}:  # a new offer to this citizen
         body = {"citizen_id": case.citizen_id, "citizen_status": "claimant", "vacancy_ids": [TAXI]}
     return await client.request(method, url, json=body)
@@ -162,7 +188,12 @@ def api_routes(routes: Sequence[BaseRoute]) -> list[APIRoute]:
 
 def templates(app: FastAPI) -> set[tuple[str, str]]:
     """Every staff route of the app, as (method, path with the test's placeholders)."""
-    names = {"number": "complaint", "citizen_id": "citizen", "offer_id": "offer"}
+    names = {
+        "number": "complaint",
+        "citizen_id": "citizen",
+        "offer_id": "offer",
+        "visit_id": "visit",
+    }
     found = set()
     for route in api_routes(app.routes):
         path = route.path.replace("/applications/{number}", "/applications/{application}")
@@ -203,7 +234,7 @@ async def test_a_supervisor_of_region_63_cannot_reach_a_region_50_case_through_a
         assert refused.status_code == 404, (method, path, refused.text)
         # The same answer as for an object that does not exist: ids cannot be probed.
         assert refused.json()["detail"].startswith(
-            ("no complaint", "no citizen", "no offer", "no application")
+            ("no complaint", "no citizen", "no offer", "no application", "no visit")
         )
     for method, path, body in ROUTES:
         allowed = await call(supervisor, inside, method, path, body)

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from kernel.calendar import WorkingCalendar
-from reminders.planning import QuietHours, plan
+from reminders.planning import QuietHours, plan, plan_before
 from reminders.rules import Offset
 from tests.support.wiring import RULES
 
@@ -104,3 +104,40 @@ def test_next_allowed_after_midnight_is_the_same_morning() -> None:
     assert QuietHours().next_allowed(night) == datetime(2026, 11, 24, 9, 0, tzinfo=SAMARA)
     evening = datetime(2026, 11, 23, 23, 0, tzinfo=SAMARA)
     assert QuietHours().next_allowed(evening) == datetime(2026, 11, 24, 9, 0, tzinfo=SAMARA)
+
+
+def test_a_visit_is_reminded_the_day_before_at_noon_and_two_hours_before() -> None:
+    rule = RULES["visit_reminder"]
+    visit = datetime(2026, 12, 4, 14, 30, tzinfo=SAMARA)  # Friday
+    set_at = datetime(2026, 12, 1, 9, tzinfo=SAMARA)
+    planned = plan_before(rule, visit, set_at, SAMARA, QuietHours())
+    assert [(p.before, p.due_at.astimezone(SAMARA)) for p in planned] == [
+        (1, datetime(2026, 12, 3, 12, 0, tzinfo=SAMARA)),
+        (0, datetime(2026, 12, 4, 12, 30, tzinfo=SAMARA)),
+    ]
+    # A reminder never outlives the visit.
+    assert all(p.expires_at <= visit for p in planned)
+
+
+def test_quiet_hours_move_an_early_reminder_and_drop_one_pushed_to_the_visit() -> None:
+    rule = RULES["visit_reminder"]
+    set_at = datetime(2026, 12, 1, 9, tzinfo=SAMARA)
+    half_past_nine = datetime(2026, 12, 4, 9, 30, tzinfo=SAMARA)
+    planned = plan_before(rule, half_past_nine, set_at, SAMARA, QuietHours())
+    # 07:30 is quiet: the reminder waits for 09:00, still before the visit.
+    assert planned[-1].due_at == datetime(2026, 12, 4, 9, 0, tzinfo=SAMARA)
+    nine = datetime(2026, 12, 4, 9, 0, tzinfo=SAMARA)
+    assert [p.before for p in plan_before(rule, nine, set_at, SAMARA, QuietHours())] == [1]
+
+
+def test_a_visit_set_for_the_same_afternoon_gets_only_what_is_still_ahead() -> None:
+    rule = RULES["visit_reminder"]
+    visit = datetime(2026, 12, 4, 17, 0, tzinfo=SAMARA)
+    planned = plan_before(
+        rule, visit, datetime(2026, 12, 4, 13, tzinfo=SAMARA), SAMARA, QuietHours()
+    )
+    assert [(p.before, p.due_at) for p in planned] == [
+        (0, datetime(2026, 12, 4, 15, 0, tzinfo=SAMARA))
+    ]
+    late = plan_before(rule, visit, datetime(2026, 12, 4, 16, tzinfo=SAMARA), SAMARA, QuietHours())
+    assert late == []

@@ -21,6 +21,9 @@ from dialogs.registry import Registry
 from features.applications import staff as application_routes
 from features.applications.ports import SERVICE as APPLICATIONS
 from features.applications.service import SqlApplications
+from features.appointments import staff as visit_routes
+from features.appointments.ports import SERVICE as VISITS
+from features.appointments.service import SqlVisits
 from features.complaints import staff as complaint_routes
 from features.complaints.ports import SERVICE as COMPLAINTS
 from features.complaints.service import SqlComplaints
@@ -62,6 +65,7 @@ def service_factories(
     factories: dict[str, SessionService] = {
         COMPLAINTS: lambda db: SqlComplaints(db, regions, quiet),
         APPLICATIONS: lambda db: SqlApplications(db, regions, quiet),
+        VISITS: lambda db: SqlVisits(db, regions, quiet),
         HANDOVERS: lambda db: SqlHandovers(db, regions, OPERATORS),
         QUESTIONS: lambda db: SqlQuestions(db, regions, quiet),
     }
@@ -86,7 +90,7 @@ def staff_app(
     *,
     catalogue: VacancyCatalogue | None = None,
 ) -> FastAPI:
-    routers: list[Any] = [complaint_routes.router, application_routes.router]
+    routers: list[Any] = [complaint_routes.router, application_routes.router, visit_routes.router]
     if catalogue is not None:
         routers.append(offer_routes.router)
     return create_app(sessions, routers, service_factories(regions, quiet, catalogue), clock)

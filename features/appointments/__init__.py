@@ -1,0 +1,44 @@
+"""Appointments: visits to the centre or an MFC that the centre sets (000 p.4; 002 ¶75-76). The
+citizen is told in Telegram, confirms or asks for another time in their own words, is reminded
+the day before and two hours before with what to bring, and hears how the visit was recorded;
+staff set, move and record visits through the API."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from dialogs.feature import Chat, Section
+from features.appointments import staff
+from features.appointments.chat import CHANGE_FLOW, open_visits, pressed_visit, status_part
+from features.appointments.ports import SERVICE, VisitPress
+from features.appointments.service import RULES, SqlVisits
+from features.kit import Feature, Kit, SessionService
+
+
+def services(kit: Kit) -> Mapping[str, SessionService]:
+    return {SERVICE: lambda session: SqlVisits(session, kit.regions, kit.quiet_hours)}
+
+
+FEATURE = Feature(
+    name="appointments",
+    chat=Chat(
+        sections=(
+            # Not in the menu: visits come from the centre's notice; asked for in words, or
+            # from the status screen, the citizen's visits are shown.
+            Section(
+                "appointments",
+                open_visits,
+                intents=("book_appointment",),
+                dated_intents=frozenset({"book_appointment"}),
+            ),
+        ),
+        buttons={VisitPress.prefix: pressed_visit},
+        flows=(CHANGE_FLOW,),
+        status=(status_part,),
+    ),
+    templates=Path(__file__).with_name("templates"),
+    rules=RULES,
+    services=services,
+    staff=staff.staff_router,
+)
