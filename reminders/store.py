@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kernel.calendar import WorkingCalendar
 from kernel.clock import utc_now
 from kernel.regions import Regions
-from reminders.planning import Deadline, QuietHours, plan, plan_before
+from reminders.planning import Deadline, Planned, QuietHours, plan, plan_before
 from reminders.rules import Rule
 from storage.models import CalendarDay, Citizen, Reminder, StaffAlert
 from storage.repositories import cancel_reminders
@@ -83,24 +83,7 @@ class SqlReminderBook:
         region = self._regions.code(citizen.region_code)
         calendar = await region_calendar(self._session, region)
         term, planned = plan(rule, event_at, self._regions.zone(region), calendar, self._quiet)
-        await self.cancel(key, rule_id)
-        for item in planned:
-            self._session.add(
-                Reminder(
-                    citizen_id=citizen.id,
-                    rule=rule_id,
-                    key=key,
-                    audience=item.audience,
-                    before=item.before,
-                    deadline_on=term.last_day,
-                    due_at=item.due_at,
-                    expires_at=item.expires_at,
-                    status="pending",
-                    attempts=0,
-                    context=dict(context or {}),
-                )
-            )
-        await self._session.flush()
+        await self._replace(citizen, rule_id, key, term.last_day, planned, context=context)
         return term
 
     async def schedule_before(
@@ -118,6 +101,21 @@ class SqlReminderBook:
         rule = self._rules[rule_id]
         zone = self._regions.zone(self._regions.code(citizen.region_code))
         planned = plan_before(rule, moment, now, zone, self._quiet)
+        day = moment.astimezone(zone).date()
+        await self._replace(citizen, rule_id, key, day, planned, context=context)
+        return len(planned)
+
+    async def _replace(
+        self,
+        citizen: Citizen,
+        rule_id: str,
+        key: str,
+        deadline_on: date,
+        planned: list[Planned],
+        *,
+        context: Mapping[str, Any] | None,
+    ) -> None:
+        """The pending reminders of `key` and `rule_id` become `planned`."""
         await self.cancel(key, rule_id)
         for item in planned:
             self._session.add(
@@ -127,7 +125,7 @@ class SqlReminderBook:
                     key=key,
                     audience=item.audience,
                     before=item.before,
-                    deadline_on=moment.astimezone(zone).date(),
+                    deadline_on=deadline_on,
                     due_at=item.due_at,
                     expires_at=item.expires_at,
                     status="pending",
@@ -136,7 +134,6 @@ class SqlReminderBook:
                 )
             )
         await self._session.flush()
-        return len(planned)
 
     async def notify_now(
         self, citizen: Citizen, rule_id: str, key: str, now: datetime, context: Mapping[str, Any]
