@@ -24,7 +24,8 @@ SAMARA = ZoneInfo("Europe/Samara")
 
 def next_working_mornings(count: int) -> list[datetime]:
     """10:00 in Samara on the next `count` working days from Monday to Thursday (000 p.9)."""
-    calendar, found = WorkingCalendar(), []
+    calendar = WorkingCalendar()
+    found: list[datetime] = []
     day = datetime.now(SAMARA).date()
     while len(found) < count:
         day += timedelta(days=1)
