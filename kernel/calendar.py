@@ -37,6 +37,17 @@ class WorkingCalendar:
             return True
         return day.weekday() < SATURDAY and day not in days_off
 
+    def is_shortened(self, day: date) -> bool:
+        """A working day right before a public holiday is an hour shorter (Labour Code art.
+        95); a transferred day off or an observed holiday does not shorten the day before."""
+        if not self.is_working(day):
+            return False
+        following = day + timedelta(days=1)
+        if following in self._overrides:
+            return False
+        name = holidays.country_holidays("RU", years=following.year).get(following) or ""
+        return bool(name) and not name.startswith("Day off") and "observed" not in name
+
     def next_working(self, day: date) -> date:
         """The day itself when it is a working day, else the first working day after it."""
         while not self.is_working(day):

@@ -231,6 +231,13 @@ class VacancySettings(BaseModel):
     page_size: int = Field(default=5, ge=1, le=10)
 
 
+class AppointmentSettings(BaseModel):
+    # Consultation slots citizens book themselves, within the visiting hours (000 p.9).
+    slot_minutes: int = Field(default=30, ge=10, le=120)
+    seats: int = Field(default=2, ge=1, le=50)  # citizens one slot takes
+    days_ahead: int = Field(default=10, ge=1, le=60)
+
+
 class LoggingSettings(BaseModel):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # json: one JSON object a line, for a log collector; text: for a person at a terminal.
@@ -271,6 +278,7 @@ class Settings(BaseSettings):
     reminders: ReminderSettings = ReminderSettings()
     admin: AdminSettings = AdminSettings()
     vacancies: VacancySettings = VacancySettings()
+    appointments: AppointmentSettings = AppointmentSettings()
     operators: OperatorSettings = OperatorSettings()
     logging: LoggingSettings = LoggingSettings()
     templates: TemplateSettings = TemplateSettings()

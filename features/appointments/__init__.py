@@ -1,7 +1,8 @@
 """Appointments: visits to the centre or an MFC that the centre sets (000 p.4; 002 ¶75-76). The
 citizen is told in Telegram, confirms or asks for another time in their own words, is reminded
 the day before and two hours before with what to bring, and hears how the visit was recorded;
-staff set, move and record visits through the API."""
+staff set, move and record visits through the API. Citizens also book consultation slots
+themselves (bookings.py, booking_chat.py)."""
 
 from __future__ import annotations
 
@@ -10,30 +11,35 @@ from pathlib import Path
 
 from dialogs.feature import Chat, Section
 from features.appointments import staff
+from features.appointments.booking_chat import pressed_book
+from features.appointments.bookings import SqlBookings
 from features.appointments.chat import CHANGE_FLOW, open_visits, pressed_visit, status_part
-from features.appointments.ports import SERVICE, VisitPress
+from features.appointments.ports import BOOKINGS, SERVICE, BookPress, VisitPress
 from features.appointments.service import RULES, SqlVisits
 from features.kit import Feature, Kit, SessionService
 
 
 def services(kit: Kit) -> Mapping[str, SessionService]:
-    return {SERVICE: lambda session: SqlVisits(session, kit.regions, kit.quiet_hours)}
+    slots = kit.settings.appointments
+    return {
+        SERVICE: lambda session: SqlVisits(session, kit.regions, kit.quiet_hours),
+        BOOKINGS: lambda session: SqlBookings(session, kit.regions, kit.quiet_hours, slots),
+    }
 
 
 FEATURE = Feature(
     name="appointments",
     chat=Chat(
         sections=(
-            # Not in the menu: visits come from the centre's notice; asked for in words, or
-            # from the status screen, the citizen's visits are shown.
             Section(
                 "appointments",
                 open_visits,
+                place=15,
                 intents=("book_appointment",),
                 dated_intents=frozenset({"book_appointment"}),
             ),
         ),
-        buttons={VisitPress.prefix: pressed_visit},
+        buttons={VisitPress.prefix: pressed_visit, BookPress.prefix: pressed_book},
         flows=(CHANGE_FLOW,),
         status=(status_part,),
     ),

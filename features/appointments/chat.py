@@ -13,10 +13,11 @@ from dialogs.feature import Controls
 from dialogs.flow import Flow, InvalidInput, Step, Turn
 from dialogs.menu import section_button, to_menu_row
 from dialogs.types import Button, Keyboard, Reply
-from features.appointments.ports import VisitPress, visit_desk
+from features.appointments.booking_chat import book_button, booking_buttons, slot_view
+from features.appointments.ports import VisitPress, booking_desk, visit_desk
 from features.appointments.service import OPEN_STATES
 from nlu.dates import parse_when
-from storage.models import Visit
+from storage.models import Booking, Visit
 
 CHANGE = "visit_change"
 
@@ -115,19 +116,42 @@ CHANGE_FLOW = Flow(
 )
 
 
+async def _booked(turn: Turn) -> list[Booking]:
+    desk = booking_desk(turn)
+    return await desk.of_citizen(turn.citizen.id, turn.now) if desk else []
+
+
+def _booked_view(turn: Turn, bookings: list[Booking]) -> list[dict[str, Any]]:
+    return [slot_view(turn, booking.starts_at) for booking in bookings]
+
+
 async def open_visits(
     turn: Turn, _controls: Controls, _understood: Mapping[str, Any]
 ) -> list[Reply]:
-    """The citizen's coming visits, each with its buttons; or how a visit is arranged."""
+    """The citizen's coming visits and booked consultation, each with its buttons, and the
+    way to book one; or how a visit is arranged."""
     desk = visit_desk(turn)
     visits = await desk.of_citizen(turn.citizen.id, turn.now) if desk else []
-    if not visits:
-        return [Reply("visit.none", buttons=((section_button("applications"),), to_menu_row()))]
-    rows: Keyboard = tuple(row for visit in visits for row in _buttons(visit))
+    bookings = await _booked(turn)
+    if not visits and not bookings:
+        return [
+            Reply(
+                "visit.none",
+                buttons=((book_button(),), (section_button("applications"),), to_menu_row()),
+            )
+        ]
+    rows: Keyboard = (
+        *(row for visit in visits for row in _buttons(visit)),
+        *(row for booking in bookings for row in booking_buttons(booking)),
+        *(() if bookings else ((book_button(),),)),
+    )
     return [
         Reply(
             "visit.list",
-            {"visits": [view(turn, visit) for visit in visits]},
+            {
+                "visits": [view(turn, visit) for visit in visits],
+                "bookings": _booked_view(turn, bookings),
+            },
             buttons=(*rows, to_menu_row()),
         )
     ]
@@ -136,6 +160,13 @@ async def open_visits(
 async def status_part(turn: Turn) -> Reply | None:
     desk = visit_desk(turn)
     visits = await desk.of_citizen(turn.citizen.id, turn.now) if desk else []
-    if not visits:
+    bookings = await _booked(turn)
+    if not visits and not bookings:
         return None
-    return Reply("visit.list", {"visits": [view(turn, visit) for visit in visits]})
+    return Reply(
+        "visit.list",
+        {
+            "visits": [view(turn, visit) for visit in visits],
+            "bookings": _booked_view(turn, bookings),
+        },
+    )

@@ -5,7 +5,7 @@ through the reminders table, and so do the reminders the day before and two hour
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from features.appointments.ports import VisitPress
+from features.appointments.slots import within_hours
 from kernel.regions import Regions
 from reminders.planning import QuietHours
 from reminders.rules import load_rules
@@ -23,9 +24,6 @@ RULES = load_rules(Path(__file__).with_name("rules.yml"))
 NOTICE_RULE, REMINDER_RULE, OUTCOME_RULE = "visit_notice", "visit_reminder", "visit_outcome"
 CHANGE_ALERT = "visit_change_requested"
 KINDS = ("in_person", "video_mfc")
-# 000 p.9: visits Monday to Thursday 09:00-18:00, Friday 09:00-16:45, on working days only.
-OPENS = time(9)
-CLOSES = {0: time(18), 1: time(18), 2: time(18), 3: time(18), 4: time(16, 45)}
 # 000 p.6: 30 minutes in all, of which the video conference at most 15.
 VISIT_MINUTES = 30
 OPEN_STATES = ("set", "confirmed", "change_requested")
@@ -248,25 +246,16 @@ class SqlVisits:
     # --- shared ---------------------------------------------------------------------------
 
     async def _check_time(self, region: str, starts_at: datetime, now: datetime) -> None:
-        """In the future, on a working day of the region, within the visiting hours (000 p.9),
-        and ending before closing time (000 p.6: 30 minutes)."""
+        """In the future, on a working day of the region, within the visiting hours (000 p.9,
+        `slots.closing_time`), and ending before closing time (000 p.6: 30 minutes)."""
         if starts_at.tzinfo is None:
             raise VisitRefusedError("the time needs its UTC offset")
         if starts_at <= now:
             raise VisitRefusedError("the time has passed")
         if starts_at > now + timedelta(days=366):
             raise VisitRefusedError("the time is more than a year ahead")
-        local = starts_at.astimezone(self._regions.zone(region))
         calendar = await region_calendar(self._session, region)
-        closes = CLOSES.get(local.weekday())
-        ends = (local + timedelta(minutes=VISIT_MINUTES)).time()
-        if (
-            closes is None
-            or not calendar.is_working(local.date())
-            or local.time() < OPENS
-            or ends > closes
-            or ends < local.time()
-        ):
+        if not within_hours(starts_at, VISIT_MINUTES, calendar, self._regions.zone(region)):
             raise VisitRefusedError(
                 "visits are on working days, Monday to Thursday 09:00-18:00 and Friday "
                 "09:00-16:45 local time, and last 30 minutes (000 p.6, p.9)"

@@ -3,7 +3,7 @@ registers every table on `Base.metadata` (Alembic compares against it)."""
 
 from kernel.clock import utc_now
 from storage.models.applications import Application
-from storage.models.appointments import Visit
+from storage.models.appointments import Booking, Visit
 from storage.models.base import Base, UtcDateTime
 from storage.models.complaints import Complaint
 from storage.models.handovers import DeskTopic, Handover, HandoverMessage, Question
@@ -31,6 +31,7 @@ __all__ = [
     "Application",
     "AuditEvent",
     "Base",
+    "Booking",
     "CalendarDay",
     "Citizen",
     "Complaint",

@@ -1,10 +1,11 @@
-"""Visits to the centre or an MFC that the centre sets (000 p.4; 002 ¶75-76)."""
+"""Visits to the centre or an MFC that the centre sets (000 p.4; 002 ¶75-76), and the
+consultation slots citizens book themselves (000 p.9)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kernel.clock import utc_now
@@ -44,4 +45,27 @@ class Visit(Base):
     __table_args__ = (
         Index("ix_visits_citizen", "citizen_id", "starts_at"),
         Index("ix_visits_state", "state", "starts_at"),
+    )
+
+
+class Booking(Base):
+    """A consultation slot a citizen booked themselves. A slot takes `appointments.seats`
+    citizens: each booking holds one numbered seat of it, and the unique constraint lets the
+    database give the last seat to exactly one of two citizens pressing at the same moment. A
+    cancelled booking frees its seat (NULL)."""
+
+    __tablename__ = "bookings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id", ondelete="CASCADE"))
+    region_code: Mapped[str] = mapped_column(String(8))
+    starts_at: Mapped[datetime]
+    seat: Mapped[int | None] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(16), default="booked")  # booked | cancelled
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    cancelled_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        UniqueConstraint("region_code", "starts_at", "seat", name="uq_bookings_seat"),
+        Index("ix_bookings_citizen", "citizen_id", "state"),
     )

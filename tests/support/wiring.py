@@ -22,6 +22,8 @@ from features.applications import staff as application_routes
 from features.applications.ports import SERVICE as APPLICATIONS
 from features.applications.service import SqlApplications
 from features.appointments import staff as visit_routes
+from features.appointments.bookings import SqlBookings
+from features.appointments.ports import BOOKINGS
 from features.appointments.ports import SERVICE as VISITS
 from features.appointments.service import SqlVisits
 from features.complaints import staff as complaint_routes
@@ -40,7 +42,7 @@ from features.vacancies.ports import SERVICE as VACANCIES
 from features.vacancies.service import SearchRules, SqlVacancies
 from kernel.clock import utc_now
 from kernel.regions import Regions
-from kernel.settings import OperatorSettings
+from kernel.settings import AppointmentSettings, OperatorSettings
 from reminders.planning import QuietHours
 
 CHATS = tuple(feature.chat for feature in FEATURES)
@@ -66,6 +68,7 @@ def service_factories(
         COMPLAINTS: lambda db: SqlComplaints(db, regions, quiet),
         APPLICATIONS: lambda db: SqlApplications(db, regions, quiet),
         VISITS: lambda db: SqlVisits(db, regions, quiet),
+        BOOKINGS: lambda db: SqlBookings(db, regions, quiet, AppointmentSettings()),
         HANDOVERS: lambda db: SqlHandovers(db, regions, OPERATORS),
         QUESTIONS: lambda db: SqlQuestions(db, regions, quiet),
     }
