@@ -44,7 +44,7 @@ async def test_consent_to_menu_in_the_console(db_url: str, monkeypatch) -> None:
     parts = console_parts(db_url)
     engine = parts.db
     # /start is sent automatically; [1] accepts consent, then the region by name, then my data.
-    typed = io.StringIO("1\nМосква\n8\n")
+    typed = io.StringIO("1\nМосква\n9\n")
     out = io.StringIO()
     await chat(parts, stdin=typed, out=out)
     await engine.dispose()
@@ -52,7 +52,7 @@ async def test_consent_to_menu_in_the_console(db_url: str, monkeypatch) -> None:
     assert "Согласие на обработку персональных данных" in screen
     assert "[1] ✅ Согласен" in screen
     assert "Ваш регион: Москва." in screen
-    assert "[8] 🔒 Мои данные" in screen
+    assert "[9] 🔒 Мои данные" in screen
     assert "Мои данные\n\nЧто я храню о вас:" in screen
     assert "<b>" not in screen
 
