@@ -182,6 +182,18 @@ def normalized_text(turn: Turn) -> str:
     return " ".join((turn.incoming.text or "").lower().replace("ё", "е").split())
 
 
+def picked(turn: Turn, flow: str, step: str, ids: tuple[str, ...]) -> str | None:
+    """The item of a closed list the citizen chose: its button pressed, or its number typed
+    (1, 2, 3 as the buttons are shown); None for anything else."""
+    pressed = choice(turn, flow, step)
+    if pressed in ids:
+        return pressed
+    typed = normalized_text(turn).strip(".")
+    if typed.isdigit() and 1 <= int(typed) <= len(ids):
+        return ids[int(typed) - 1]
+    return None
+
+
 YES, NO = "yes", "no"
 
 

@@ -25,6 +25,17 @@ def _federal(year: int) -> tuple[frozenset[date], frozenset[date]]:
     return frozenset(russia), frozenset(russia.weekend_workdays)
 
 
+@lru_cache(maxsize=32)
+def _public_holidays(year: int) -> frozenset[date]:
+    """The public holidays proper: not the transferred days off, not the observed ones."""
+    russia = holidays.country_holidays("RU", years=year)
+    return frozenset(
+        day
+        for day, name in russia.items()
+        if not name.startswith("Day off") and "observed" not in name
+    )
+
+
 class WorkingCalendar:
     def __init__(self, overrides: Mapping[date, bool] | None = None) -> None:
         self._overrides = dict(overrides or {})
@@ -43,10 +54,7 @@ class WorkingCalendar:
         if not self.is_working(day):
             return False
         following = day + timedelta(days=1)
-        if following in self._overrides:
-            return False
-        name = holidays.country_holidays("RU", years=following.year).get(following) or ""
-        return bool(name) and not name.startswith("Day off") and "observed" not in name
+        return following not in self._overrides and following in _public_holidays(following.year)
 
     def next_working(self, day: date) -> date:
         """The day itself when it is a working day, else the first working day after it."""

@@ -27,6 +27,7 @@ from dialogs.flow import (
     Turn,
     choice,
     normalized_text,
+    picked,
     step_button,
 )
 from dialogs.menu import section_button, to_menu_row
@@ -147,13 +148,10 @@ def _closed(step: str, ids: tuple[str, ...]) -> tuple[KeyboardFactory, Parser]:
         )
 
     def parse(turn: Turn) -> str:
-        pressed = choice(turn, NAME, step)
-        if pressed in ids:
-            return pressed
-        typed = normalized_text(turn).strip(".")
-        if typed.isdigit() and 1 <= int(typed) <= len(ids):
-            return ids[int(typed) - 1]
-        raise InvalidInput("application_draft.pick_answer")
+        item = picked(turn, NAME, step, ids)
+        if item is None:
+            raise InvalidInput("application_draft.pick_answer")
+        return item
 
     return keyboard, parse
 

@@ -9,7 +9,16 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from dialogs.feature import Controls
-from dialogs.flow import Flow, InvalidInput, Step, Turn, choice, normalized_text, step_button
+from dialogs.flow import (
+    Flow,
+    InvalidInput,
+    Step,
+    Turn,
+    choice,
+    normalized_text,
+    picked,
+    step_button,
+)
 from dialogs.menu import section_button, to_menu_row
 from dialogs.payloads import Payload
 from dialogs.types import Button, Keyboard, Reply
@@ -45,13 +54,10 @@ def _service_keyboard(_turn: Turn) -> Keyboard:
 
 
 def _parse_service(turn: Turn) -> str:
-    pressed = choice(turn, NAME, "service")
-    if pressed in SERVICES:
-        return pressed
-    typed = normalized_text(turn)
-    if typed.isdigit() and 1 <= int(typed) <= len(SERVICES):
-        return SERVICES[int(typed) - 1]
-    raise InvalidInput("application_draft.pick_answer")
+    service = picked(turn, NAME, "service", SERVICES)
+    if service is None:
+        raise InvalidInput("application_draft.pick_answer")
+    return service
 
 
 def _parse_number(turn: Turn) -> str:

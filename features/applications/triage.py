@@ -21,7 +21,7 @@ from dialogs.flow import (
     Parser,
     Step,
     Turn,
-    choice,
+    picked,
     step_button,
 )
 from dialogs.menu import section_button, to_menu_row
@@ -76,13 +76,10 @@ def _parse(step: str) -> Parser:
     """A pressed button, or the answer's number typed (1, 2, 3)."""
 
     def parse(turn: Turn) -> str:
-        pressed = choice(turn, NAME, step)
-        if pressed in ANSWERS[step]:
-            return pressed
-        typed = (turn.incoming.text or "").strip()
-        if typed.isdigit() and 1 <= int(typed) <= len(ANSWERS[step]):
-            return ANSWERS[step][int(typed) - 1]
-        raise InvalidInput()
+        answer = picked(turn, NAME, step, ANSWERS[step])
+        if answer is None:
+            raise InvalidInput()
+        return answer
 
     return parse
 

@@ -121,8 +121,11 @@ async def _booked(turn: Turn) -> list[Booking]:
     return await desk.of_citizen(turn.citizen.id, turn.now) if desk else []
 
 
-def _booked_view(turn: Turn, bookings: list[Booking]) -> list[dict[str, Any]]:
-    return [slot_view(turn, booking.starts_at) for booking in bookings]
+def _listing(turn: Turn, visits: list[Visit], bookings: list[Booking]) -> dict[str, Any]:
+    return {
+        "visits": [view(turn, visit) for visit in visits],
+        "bookings": [slot_view(turn, booking.starts_at) for booking in bookings],
+    }
 
 
 async def open_visits(
@@ -145,16 +148,7 @@ async def open_visits(
         *(row for booking in bookings for row in booking_buttons(booking)),
         *(() if bookings else ((book_button(),),)),
     )
-    return [
-        Reply(
-            "visit.list",
-            {
-                "visits": [view(turn, visit) for visit in visits],
-                "bookings": _booked_view(turn, bookings),
-            },
-            buttons=(*rows, to_menu_row()),
-        )
-    ]
+    return [Reply("visit.list", _listing(turn, visits, bookings), buttons=(*rows, to_menu_row()))]
 
 
 async def status_part(turn: Turn) -> Reply | None:
@@ -163,10 +157,4 @@ async def status_part(turn: Turn) -> Reply | None:
     bookings = await _booked(turn)
     if not visits and not bookings:
         return None
-    return Reply(
-        "visit.list",
-        {
-            "visits": [view(turn, visit) for visit in visits],
-            "bookings": _booked_view(turn, bookings),
-        },
-    )
+    return Reply("visit.list", _listing(turn, visits, bookings))

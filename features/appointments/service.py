@@ -4,7 +4,7 @@ through the reminders table, and so do the reminders the day before and two hour
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -27,14 +27,8 @@ KINDS = ("in_person", "video_mfc")
 # 000 p.6: 30 minutes in all, of which the video conference at most 15.
 VISIT_MINUTES = 30
 OPEN_STATES = ("set", "confirmed", "change_requested")
-# What staff may record, from which states.
-TRANSITIONS: Mapping[str, frozenset[str]] = {
-    "moved": frozenset(OPEN_STATES),
-    "cancelled": frozenset(OPEN_STATES),
-    "attended": frozenset(OPEN_STATES),
-    "no_show": frozenset(OPEN_STATES),
-    "rebooked": frozenset(OPEN_STATES),
-}
+# What staff may record; each only while the visit is open.
+MOVES = frozenset({"moved", "cancelled", "attended", "no_show", "rebooked"})
 
 
 class VisitNotFoundError(LookupError):
@@ -137,7 +131,7 @@ class SqlVisits:
         )
         if visit is None:
             raise VisitNotFoundError(f"no visit {visit_id}")
-        if visit.state not in TRANSITIONS.get(to, frozenset()):
+        if to not in MOVES or visit.state not in OPEN_STATES:
             raise VisitRefusedError(f"a visit in state {visit.state!r} cannot become {to!r}")
         citizen = await self._session.get_one(Citizen, visit.citizen_id)
         previous = visit.state
@@ -155,10 +149,10 @@ class SqlVisits:
             await self._tell(citizen, visit, now, NOTICE_RULE, change="moved")
             return visit
         if to == "attended" and visit.kind == "video_mfc" and (stages_done or 0) < 2:
+            # 000 p.8: provided only when both stages are done; the first is only noted.
             visit.stages_done = max(visit.stages_done, stages_done or 0)
             self._audit(actor, "visit:stage", visit, stages_done=visit.stages_done)
-            if visit.stages_done < 2:
-                return visit  # 000 p.8: provided only when both stages are done
+            return visit
         await self._book.cancel(key_of(visit), REMINDER_RULE)
         visit.state = "cancelled" if to == "cancelled" else to
         visit.outcome_note = note.strip() if note else None

@@ -21,6 +21,7 @@ from dialogs.flow import (
     Turn,
     choice,
     normalized_text,
+    picked,
     step_button,
 )
 from dialogs.menu import section_button, to_menu_row
@@ -86,13 +87,10 @@ def _closed_list(step: str, label: str, ids: tuple[str, ...]) -> tuple[KeyboardF
         return tuple((_button(label, step, item, **{step: item}),) for item in ids)
 
     def parse(turn: Turn) -> str:
-        pressed = _pressed(turn, step)
-        if pressed in ids:
-            return pressed
-        typed = normalized_text(turn)
-        if typed.isdigit() and 1 <= int(typed) <= len(ids):
-            return ids[int(typed) - 1]
-        raise InvalidInput()
+        item = picked(turn, NAME, step, ids)
+        if item is None:
+            raise InvalidInput()
+        return item
 
     return keyboard, parse
 
