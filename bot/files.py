@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import mimetypes
+from typing import TYPE_CHECKING
 
-from aiogram import Bot
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
-from aiogram.exceptions import TelegramAPIError
+if TYPE_CHECKING:
+    from aiogram import Bot
 
 MAX_BYTES = 20 * 1024 * 1024  # getFile serves files up to 20 MB
 
@@ -22,6 +21,13 @@ class TelegramFiles:
 
     async def fetch(self, file_id: str) -> tuple[bytes, str]:
         """The file's bytes and media type; LookupError when Telegram does not give it."""
+        # aiogram is imported here, not at the top: its types take seconds to import, and the
+        # staff app and the command line build this class without ever fetching a file.
+        from aiogram import Bot  # noqa: PLC0415
+        from aiogram.client.session.aiohttp import AiohttpSession  # noqa: PLC0415
+        from aiogram.client.telegram import TelegramAPIServer  # noqa: PLC0415
+        from aiogram.exceptions import TelegramAPIError  # noqa: PLC0415
+
         if self._bot is None:
             session = AiohttpSession(api=TelegramAPIServer.from_base(self._api_server))
             self._bot = Bot(self._token, session=session)

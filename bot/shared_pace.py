@@ -79,8 +79,10 @@ class SharedPacer(Pacer):
     """`Pacer`'s rules, kept in Redis for every process of one bot (the planned slots and the
     window of actual sends alike); its own (local) pacing when Redis is away."""
 
-    def __init__(self, redis: Redis, bot_id: int, global_rate: float = 24.2) -> None:
-        super().__init__(global_rate=global_rate)
+    def __init__(
+        self, redis: Redis, bot_id: int, global_rate: float = 24.2, chat_rate: float = 1.0
+    ) -> None:
+        super().__init__(global_rate=global_rate, chat_rate=chat_rate)
         self._redis = redis
         self._prefix = f"telegram-pace:{bot_id}"
         self._reserve = redis.register_script(RESERVE)

@@ -51,11 +51,11 @@ def build_bot(settings: Settings) -> Bot:
     )
     # One pacer for replies, edits and reminders alike: Telegram's limits are per bot, so
     # the processes of one bot share it through Redis when it is configured.
-    rate = settings.bot.messages_per_second
+    rate, chat_rate = settings.bot.messages_per_second, settings.bot.chat_messages_per_second
     pacer = (
-        SharedPacer(Redis.from_url(settings.redis.url), bot.id, global_rate=rate)
+        SharedPacer(Redis.from_url(settings.redis.url), bot.id, rate, chat_rate)
         if settings.redis.url
-        else Pacer(global_rate=rate)
+        else Pacer(global_rate=rate, chat_rate=chat_rate)
     )
     return pace(bot, pacer)
 

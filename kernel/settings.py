@@ -54,6 +54,9 @@ class BotSettings(BaseModel):
     drain_timeout_seconds: float = Field(default=30, gt=0)
     # Telegram allows about 30 messages/s per bot; processes sharing one token share it.
     messages_per_second: float = Field(default=24.2, gt=0, le=30)
+    # Telegram allows about one message a second in one chat (after a short burst). Above 1
+    # only against a Bot API emulator that does not limit (tests, bench/).
+    chat_messages_per_second: float = Field(default=1.0, gt=0, le=1000)
     # One person sending more than flood_messages updates in flood_seconds: the excess is
     # dropped and they are asked once to wait.
     flood_messages: int = Field(default=20, ge=1, le=1000)

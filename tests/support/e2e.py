@@ -45,6 +45,12 @@ async def start_bot(
             "ADMIN__ENABLED": "false",
             # Every key rendered with exactly the variables it declares (contexts.yml).
             "TEMPLATES__STRICT_CONTEXTS": "true",
+            # The fake server does not limit: a conversation is not held to one message a
+            # second per chat (the pace itself is tested in tests/bot/test_sender.py).
+            "BOT__CHAT_MESSAGES_PER_SECOND": "50",
+            # Then a scripted citizen answers faster than a person: the flood guard is tested
+            # on its own (test_e2e_telegram).
+            "BOT__FLOOD_MESSAGES": "1000",
             **extra_env,
         }
         log = open(tmp_path / f"bot-{len(processes)}.log", "wb")  # noqa: SIM115, ASYNC230
