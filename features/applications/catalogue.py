@@ -1,5 +1,5 @@
-"""The four services a citizen applies for with the assistant, and the terms that start when
-the application is registered on the ЕЦП."""
+"""The four services a citizen applies for with the assistant, the correction of a typo in what
+the centre issued, and the terms that start when the application is registered."""
 
 from __future__ import annotations
 
@@ -11,6 +11,10 @@ UNEMPLOYMENT = "unemployment"  # 001 for a claimant to unemployed status
 DISABILITY = "disability_support"  # 002: organised support in the job placement
 PSYCH = "psych_support"  # 004: psychological support of the unemployed
 SERVICES = (JOB_SEARCH, UNEMPLOYMENT, DISABILITY, PSYCH)
+# 001 ¶3.15 (variant 3.1.1.6): correcting a typo or an error in what the centre issued.
+CORRECTION = "typo_correction"
+# Every kind of application the centre keeps.
+ALL_SERVICES = (*SERVICES, CORRECTION)
 
 # The centre looks at a pre-application within the acceptance term (001 ¶3.4.10).
 ACCEPTANCE_RULE = "application_acceptance"
@@ -31,4 +35,6 @@ REGISTRATION_RULES: Mapping[str, tuple[str, ...]] = {
     DISABILITY: ("application_disability_visit",),
     # 004 §3.2.4: checked and the visit agreed by the next working day.
     PSYCH: ("application_psych_visit",),
+    # 001 ¶3.15.2-¶3.15.4: checked within 2 WD; fixed, or no error told in writing, within 5.
+    CORRECTION: ("typo_check", "typo_correction"),
 }

@@ -10,7 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from features.web import MAX_OFFSET, Event, IsoDate, Words
 
 State = Literal["submitted", "accepted", "registered", "done", "refused"]
-Service = Literal["job_search", "unemployment", "disability_support", "psych_support"]
+Service = Literal[
+    "job_search", "unemployment", "disability_support", "psych_support", "typo_correction"
+]
 
 
 class ApplicationFilter(BaseModel):

@@ -22,7 +22,7 @@ from dialogs.flow import (
 from dialogs.menu import section_button, to_menu_row
 from dialogs.payloads import Payload
 from dialogs.types import Button, Keyboard, Reply
-from features.applications.catalogue import SERVICES, TRACKED_FOR
+from features.applications.catalogue import ALL_SERVICES, TRACKED_FOR
 from features.applications.days import typed_day
 from features.applications.ports import application_desk
 
@@ -49,12 +49,12 @@ async def pressed_track(turn: Turn, controls: Controls, data: str) -> list[Reply
 def _service_keyboard(_turn: Turn) -> Keyboard:
     return tuple(
         (step_button("buttons.application_service", NAME, "service", item, service=item),)
-        for item in SERVICES
+        for item in ALL_SERVICES
     )
 
 
 def _parse_service(turn: Turn) -> str:
-    service = picked(turn, NAME, "service", SERVICES)
+    service = picked(turn, NAME, "service", ALL_SERVICES)
     if service is None:
         raise InvalidInput("application_draft.pick_answer")
     return service

@@ -27,6 +27,7 @@ from dialogs.flow import (
 from dialogs.menu import section_button, to_menu_row
 from dialogs.types import Button, Keyboard, Reply
 from features.applications.catalogue import DISABILITY, JOB_SEARCH, PSYCH, SERVICES, UNEMPLOYMENT
+from features.applications.correction import correction_button
 from features.applications.draft import draft_button
 from features.applications.tracking import track_button
 
@@ -66,7 +67,7 @@ def _keyboard(step: str) -> KeyboardFactory:
     def keyboard(_turn: Turn) -> Keyboard:
         rows = tuple((button(answer),) for answer in ANSWERS[step])
         if step == "service":  # filed already: the terms are tracked all the same
-            return (*rows, (track_button(),))
+            return (*rows, (correction_button(),), (track_button(),))
         return rows
 
     return keyboard
