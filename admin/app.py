@@ -85,6 +85,8 @@ def create_app(
         ),
         menu=sorted((item for p in pages for item in p.menu), key=lambda item: item.order),
     )
+    if kit is not None:
+        the_desk.zone_of = kit.regions.zone
     page_routers = [p.router(kit) for p in pages] if kit is not None else []
     if texts is not None:  # the bot's texts: administrators edit them (API and pages)
         routers = [*routers, text_api.router(texts)]

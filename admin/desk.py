@@ -13,7 +13,7 @@ import hmac
 import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
@@ -51,6 +51,8 @@ class Desk:
     address_throttle: LoginThrottle
     account_throttle: LoginThrottle
     menu: Sequence[MenuItem] = ()
+    # A region's time zone: the desk shows times as the citizen's local time (`|local`).
+    zone_of: Callable[[str | None], tzinfo] = field(default=lambda _region: UTC)
     _seen_audit: dict[str, int] = field(default_factory=dict)
 
     def menu_for(self, actor: Actor | None) -> list[MenuItem]:
@@ -68,6 +70,11 @@ def templates(template_dirs: Sequence[Path], desk: Desk) -> Jinja2Templates:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+
+    def local(moment: datetime, region: str | None, pattern: str = "%d.%m.%Y %H:%M") -> str:
+        return moment.astimezone(desk.zone_of(region)).strftime(pattern)
+
+    env.filters["local"] = local
 
     def shell(request: Request) -> dict[str, Any]:
         login: DeskLogin | None = getattr(request.state, "desk", None)

@@ -12,14 +12,15 @@ from typing import Any
 from dialogs.feature import Chat, Controls, Section
 from dialogs.flow import Turn
 from dialogs.types import Reply
-from features.applications import staff
+from features.applications import pages, staff
+from features.applications.correction import CORRECTION_FLOW, CorrectionPress, pressed_correction
 from features.applications.draft import DRAFT, StartDraftPress, pressed_draft
 from features.applications.ports import SERVICE, served_desk
 from features.applications.service import RULES, SqlApplications
 from features.applications.status import ApplicationPress, pressed_card, status_part, typed_number
 from features.applications.tracking import TRACK, TrackPress, pressed_track
 from features.applications.triage import APPLICATION, NAME, SERVICE_OF_INTENT, first_step
-from features.kit import Feature, Kit, SessionService
+from features.kit import DeskPages, Feature, Kit, MenuItem, SessionService
 
 
 async def open_applications(
@@ -58,8 +59,9 @@ FEATURE = Feature(
             StartDraftPress.prefix: pressed_draft,
             TrackPress.prefix: pressed_track,
             ApplicationPress.prefix: pressed_card,
+            CorrectionPress.prefix: pressed_correction,
         },
-        flows=(APPLICATION, DRAFT, TRACK),
+        flows=(APPLICATION, DRAFT, TRACK, CORRECTION_FLOW),
         shortcuts=(typed_number,),
         status=(status_part,),
         on_consent_withdrawn=(forget,),
@@ -68,4 +70,9 @@ FEATURE = Feature(
     rules=RULES,
     services=services,
     staff=staff.staff_router,
+    desk=DeskPages(
+        router=pages.router,
+        templates=Path(__file__).with_name("desk_templates"),
+        menu=(MenuItem("Заявления", "/desk/applications", order=20),),
+    ),
 )

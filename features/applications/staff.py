@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from features import masking
-from features.applications.catalogue import DISABILITY, SERVICES
+from features.applications.catalogue import ALL_SERVICES, DISABILITY
 from features.applications.ports import SERVICE
 from features.applications.schemas import (
     ApplicationDetail,
@@ -62,7 +62,7 @@ def desk(request: Request, db: AsyncSession) -> SqlApplications:
 def _services_seen(staff: Actor) -> tuple[str, ...] | None:
     if staff.sees_health_data:
         return None
-    return tuple(item for item in SERVICES if item != DISABILITY)
+    return tuple(item for item in ALL_SERVICES if item != DISABILITY)
 
 
 @router.get("/applications", response_model=list[ApplicationSummary], responses=ERRORS)

@@ -10,13 +10,13 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from dialogs.feature import Chat, Section
-from features.appointments import staff
+from features.appointments import pages, staff
 from features.appointments.booking_chat import pressed_book
 from features.appointments.bookings import SqlBookings
 from features.appointments.chat import CHANGE_FLOW, open_visits, pressed_visit, status_part
 from features.appointments.ports import BOOKINGS, SERVICE, BookPress, VisitPress
 from features.appointments.service import RULES, SqlVisits
-from features.kit import Feature, Kit, SessionService
+from features.kit import DeskPages, Feature, Kit, MenuItem, SessionService
 
 
 def services(kit: Kit) -> Mapping[str, SessionService]:
@@ -47,4 +47,9 @@ FEATURE = Feature(
     rules=RULES,
     services=services,
     staff=staff.staff_router,
+    desk=DeskPages(
+        router=pages.router,
+        templates=Path(__file__).with_name("desk_templates"),
+        menu=(MenuItem("Визиты", "/desk/visits", order=25),),
+    ),
 )

@@ -4,6 +4,7 @@ cancelling and moving, with the same reminders as a visit the centre set."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -128,6 +129,18 @@ class SqlBookings:
             .order_by(Booking.starts_at)
         )
         return list(rows)
+
+    async def upcoming(
+        self, regions: Collection[str] | None, now: datetime, limit: int = 200
+    ) -> list[Booking]:
+        """The booked slots from an hour ago on, in `regions` (None: all), soonest first."""
+        query = select(Booking).where(
+            Booking.state == "booked", Booking.starts_at > now - timedelta(hours=1)
+        )
+        if regions is not None:
+            query = query.where(Booking.region_code.in_(regions))
+        query = query.order_by(Booking.starts_at, Booking.id).limit(limit)
+        return list(await self._session.scalars(query))
 
     async def get(self, booking_id: int) -> Booking | None:
         return await self._session.get(Booking, booking_id)

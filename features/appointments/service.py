@@ -36,7 +36,13 @@ class VisitNotFoundError(LookupError):
 
 
 class VisitRefusedError(ValueError):
-    """The visit cannot be set or moved so, or the move does not fit its state."""
+    """The visit cannot be set or moved so, or the move does not fit its state. `reason`
+    names which rule refused it (the desk's words for it): no_consent, state, no_time, offset,
+    past, too_far, hours."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 def key_of(visit: Visit) -> str:
@@ -68,7 +74,9 @@ class SqlVisits:
         if citizen is None:
             raise VisitNotFoundError(f"no citizen {citizen_id}")
         if not await self._consents(citizen):
-            raise VisitRefusedError("the citizen has not given consent: they cannot be told")
+            raise VisitRefusedError(
+                "the citizen has not given consent: they cannot be told", "no_consent"
+            )
         region = self._regions.code(citizen.region_code)
         await self._check_time(region, starts_at, now)
         visit = Visit(
@@ -94,10 +102,13 @@ class SqlVisits:
         state: str | None = None,
         citizen_id: int | None = None,
         regions: Collection[str] | None = None,
+        since: datetime | None = None,
         limit: int = 50,
         offset: int = 0,
     ) -> list[Visit]:
         query = select(Visit)
+        if since is not None:
+            query = query.where(Visit.starts_at >= since)
         if regions is not None:
             query = query.where(Visit.region_code.in_(regions))
         if state is not None:
@@ -132,14 +143,16 @@ class SqlVisits:
         if visit is None:
             raise VisitNotFoundError(f"no visit {visit_id}")
         if to not in MOVES or visit.state not in OPEN_STATES:
-            raise VisitRefusedError(f"a visit in state {visit.state!r} cannot become {to!r}")
+            raise VisitRefusedError(
+                f"a visit in state {visit.state!r} cannot become {to!r}", "state"
+            )
         citizen = await self._session.get_one(Citizen, visit.citizen_id)
         previous = visit.state
         visit.updated_at = now
         await self._resolve_change_alert(visit, now)
         if to in ("moved", "rebooked"):
             if starts_at is None:
-                raise VisitRefusedError(f"{to} needs the new time")
+                raise VisitRefusedError(f"{to} needs the new time", "no_time")
             await self._check_time(visit.region_code, starts_at, now)
         if to == "moved":
             assert starts_at is not None
@@ -243,16 +256,17 @@ class SqlVisits:
         """In the future, on a working day of the region, within the visiting hours (000 p.9,
         `slots.closing_time`), and ending before closing time (000 p.6: 30 minutes)."""
         if starts_at.tzinfo is None:
-            raise VisitRefusedError("the time needs its UTC offset")
+            raise VisitRefusedError("the time needs its UTC offset", "offset")
         if starts_at <= now:
-            raise VisitRefusedError("the time has passed")
+            raise VisitRefusedError("the time has passed", "past")
         if starts_at > now + timedelta(days=366):
-            raise VisitRefusedError("the time is more than a year ahead")
+            raise VisitRefusedError("the time is more than a year ahead", "too_far")
         calendar = await region_calendar(self._session, region)
         if not within_hours(starts_at, VISIT_MINUTES, calendar, self._regions.zone(region)):
             raise VisitRefusedError(
                 "visits are on working days, Monday to Thursday 09:00-18:00 and Friday "
-                "09:00-16:45 local time, and last 30 minutes (000 p.6, p.9)"
+                "09:00-16:45 local time, and last 30 minutes (000 p.6, p.9)",
+                "hours",
             )
 
     async def _consents(self, citizen: Citizen) -> bool:

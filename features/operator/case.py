@@ -16,6 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from features import masking
+from features.applications import pages as application_pages
+from features.appointments import pages as visit_pages
 from features.kit import Kit
 from features.operator.report import COMPLAINT_STATES
 from features.web import MAX_ID, Operator, Session, in_scope, now, page
@@ -23,6 +25,7 @@ from kernel.staff import Actor
 from storage.models import (
     Application,
     AuditEvent,
+    Booking,
     Citizen,
     Complaint,
     Consent,
@@ -33,22 +36,10 @@ from storage.models import (
     StaffAlert,
     VacancyOffer,
     VacancyOfferItem,
+    Visit,
 )
 
 NO_CITIZEN = "Такого гражданина нет, или он вне ваших регионов."
-APPLICATION_SERVICES = {
-    "job_search": "помощь в поиске работы",
-    "unemployment": "признание безработным",
-    "disability_support": "сопровождение инвалида",
-    "psych_support": "психологическая поддержка",
-}
-APPLICATION_STATES = {
-    "submitted": "ждёт рассмотрения",
-    "accepted": "проверено, гражданин подаёт на ЕЦП",
-    "registered": "зарегистрировано",
-    "done": "услуга оказана",
-    "refused": "отказано",
-}
 # Support of a disabled person (002): the service itself is health data.
 HEALTH_SERVICES = ("disability_support",)
 CitizenId = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -135,8 +126,19 @@ async def case_of(
             )
             if staff.sees_health_data or application.service not in HEALTH_SERVICES
         ],
-        "application_services": APPLICATION_SERVICES,
-        "application_states": APPLICATION_STATES,
+        "application_services": application_pages.SERVICES,
+        "application_states": application_pages.STATES,
+        "visits": await _rows(
+            db, select(Visit).where(Visit.citizen_id == cid).order_by(Visit.starts_at.desc())
+        ),
+        "bookings": await _rows(
+            db,
+            select(Booking)
+            .where(Booking.citizen_id == cid, Booking.state == "booked")
+            .order_by(Booking.starts_at.desc()),
+        ),
+        "visit_states": visit_pages.STATES,
+        "visit_kinds": visit_pages.KINDS,
         "offers": offers,
         "items": items,
         "reminders": await _rows(
