@@ -83,3 +83,47 @@ async def test_a_visit_is_told_moved_at_the_citizen_s_words_and_confirmed(
         confirmed = await citizen.presses("✅ Подтверждаю")
         assert "визит подтверждён" in confirmed["text"]
         assert (await staff.get(f"/visits/{visit['id']}")).json()["state"] == "confirmed"
+
+
+async def test_a_consultation_slot_is_booked_moved_and_cancelled_in_telegram(
+    telegram: FakeTelegram, start_bot: StartBot, db_url: str
+) -> None:
+    await start_bot(**REMINDER_ENV)
+    await onboard(telegram)
+    citizen = Citizen(telegram)
+    citizen.seen = len(telegram.sent())
+    none = await citizen.presses("🗓 Запись на приём")
+    assert "🗓 Записаться на консультацию" in buttons(none)
+    offered = await citizen.presses("🗓 Записаться на консультацию")
+    assert "Вот ближайшие свободные" in offered["text"]
+    slots = buttons(offered)[:-1]  # the last one goes back to the menu
+    assert len(slots) == 6
+    # Each a working day's time within the hours of 000 p.9, from an hour ahead on.
+    calendar = WorkingCalendar()
+    for label in slots:
+        moment = datetime.strptime(label, "%d.%m.%Y, %H:%M").replace(tzinfo=SAMARA)
+        assert calendar.is_working(moment.date())
+        assert moment > datetime.now(SAMARA) + timedelta(minutes=55)  # the bot asked earlier
+        closing = (16, 45) if moment.weekday() == 4 else (18, 0)
+        assert (9, 0) <= (moment.hour, moment.minute) < closing
+    booked = await citizen.presses(slots[0])
+    day, at = slots[0].split(", ")
+    assert f"Вы записаны на консультацию: {day} в {at}" in booked["text"]
+    assert "паспорт" in booked["text"]  # the checklist of 000 p.5
+    assert buttons(booked)[:2] == ["🔁 Перенести", "✖ Отменить запись"]
+
+    await citizen.says("/menu")
+    again = await citizen.presses("🗓 Запись на приём")  # one booking at a time
+    assert f"<b>Запись на консультацию</b>\n{day} в {at}" in again["text"]
+    assert "🗓 Записаться на консультацию" not in buttons(again)
+    offered = await citizen.presses("🔁 Перенести")
+    assert "На какое время перенести?" in offered["text"]
+    later = buttons(offered)[1]
+    moved = await citizen.presses(later)
+    day, at = later.split(", ")
+    assert f"Вы записаны на консультацию: {day} в {at}" in moved["text"]
+    await citizen.says("/status", replies=2)
+    assert f"{day} в {at}" in telegram.sent()[-2]["text"]
+    cancelled = await citizen.presses("✖ Отменить запись")
+    assert f"Запись на {day} в {at} отменена" in cancelled["text"]
+    assert "🗓 Записаться на консультацию" in buttons(cancelled)
