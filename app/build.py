@@ -108,6 +108,8 @@ class Application:
             if settings.bot.token is not None
             else None,
         )
+        for feature in self.features:
+            self.kit.alert_kinds.update(feature.alert_kinds)
         factories: dict[str, SessionService] = {}
         for feature in self.features:
             for name, factory in (feature.services(self.kit) if feature.services else {}).items():

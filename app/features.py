@@ -8,6 +8,7 @@ from features import (
     complaints,
     consent,
     info,
+    interviews,
     offers,
     operator,
     planned,
@@ -23,6 +24,7 @@ FEATURES: tuple[Feature, ...] = (
     vacancies.FEATURE,
     offers.FEATURE,
     complaints.FEATURE,
+    interviews.FEATURE,
     operator.FEATURE,
     planned.FEATURE,
 )

@@ -53,6 +53,8 @@ class Kit:
     # Called after a staff action committed messages to an outbox: they wake this process's
     # relays (the bot adds its own when it runs here), else the next sweep sends them.
     nudges: list[Callable[[], None]] = field(default_factory=list)
+    # Every feature's staff alert kinds with their names in the desk (`Feature.alert_kinds`).
+    alert_kinds: dict[str, str] = field(default_factory=dict)
 
     def nudge(self) -> None:
         for wake in self.nudges:
@@ -98,5 +100,7 @@ class Feature:
     staff: Callable[[Kit], APIRouter] | None = None
     # Its pages in the staff web desk.
     desk: DeskPages | None = None
+    # The staff alerts it raises (StaffAlert.kind), with their names in the desk (Russian).
+    alert_kinds: Mapping[str, str] = field(default_factory=dict)
     # What must happen when a reminder of one of its rules reached the citizen.
     on_reminder_sent: Callable[[Kit], Mapping[str, SentHook]] | None = None

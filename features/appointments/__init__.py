@@ -15,7 +15,7 @@ from features.appointments.booking_chat import pressed_book
 from features.appointments.bookings import SqlBookings
 from features.appointments.chat import CHANGE_FLOW, open_visits, pressed_visit, status_part
 from features.appointments.ports import BOOKINGS, SERVICE, BookPress, VisitPress
-from features.appointments.service import RULES, SqlVisits
+from features.appointments.service import CHANGE_ALERT, RULES, SqlVisits
 from features.kit import DeskPages, Feature, Kit, MenuItem, SessionService
 
 
@@ -47,6 +47,7 @@ FEATURE = Feature(
     rules=RULES,
     services=services,
     staff=staff.staff_router,
+    alert_kinds={CHANGE_ALERT: "визит: гражданин просит другое время"},
     desk=DeskPages(
         router=pages.router,
         templates=Path(__file__).with_name("desk_templates"),

@@ -8,6 +8,7 @@ supervisors and administrators only (001 ¶3.5.2)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Path, Request
@@ -68,7 +69,11 @@ async def _rows(db: AsyncSession, query: Any) -> list[Any]:
 
 
 async def case_of(
-    db: AsyncSession, staff: Actor, citizen: Citizen, reveal: bool
+    db: AsyncSession,
+    staff: Actor,
+    citizen: Citizen,
+    reveal: bool,
+    alert_kinds: Mapping[str, str] = ALERT_KINDS,
 ) -> dict[str, Any]:
     """What the card shows; contacts in full only when `reveal`."""
     cid = citizen.id
@@ -160,20 +165,25 @@ async def case_of(
             .where(StaffAlert.citizen_id == cid, StaffAlert.resolved_at.is_(None))
             .order_by(StaffAlert.raised_at.desc()),
         ),
-        "alert_kinds": ALERT_KINDS,
+        "alert_kinds": alert_kinds,
         "complaint_states": COMPLAINT_STATES,
     }
 
 
-def router(_kit: Kit) -> APIRouter:
+def router(kit: Kit) -> APIRouter:
     routes = APIRouter()  # inside the operator pages' /desk
+    kinds = {**ALERT_KINDS, **kit.alert_kinds}
 
     @routes.get("/citizens/{citizen_id}")
     async def case(
         request: Request, citizen_id: CitizenId, db: Session, staff: Operator
     ) -> Response:
         citizen = await _citizen(db, staff, citizen_id)
-        return page(request, "case.html", await case_of(db, staff, citizen, reveal=False))
+        return page(
+            request,
+            "case.html",
+            await case_of(db, staff, citizen, reveal=False, alert_kinds=kinds),
+        )
 
     @routes.post("/citizens/{citizen_id}/reveal")
     async def reveal(
@@ -194,7 +204,9 @@ def router(_kit: Kit) -> APIRouter:
             )
         )
         await db.commit()
-        return page(request, "case.html", await case_of(db, staff, citizen, reveal=True))
+        return page(
+            request, "case.html", await case_of(db, staff, citizen, reveal=True, alert_kinds=kinds)
+        )
 
     @routes.get("/alerts")
     async def alerts(request: Request, db: Session, staff: Operator) -> Response:
@@ -210,7 +222,7 @@ def router(_kit: Kit) -> APIRouter:
             for alert, citizen in (await db.execute(query)).all()
             if staff.covers(citizen.region_code if citizen else None)
         ]
-        return page(request, "alerts.html", {"rows": rows, "kinds": ALERT_KINDS})
+        return page(request, "alerts.html", {"rows": rows, "kinds": kinds})
 
     @routes.post("/alerts/{alert_id}/done")
     async def done(

@@ -8,6 +8,7 @@ from storage.models.base import Base, UtcDateTime
 from storage.models.complaints import Complaint
 from storage.models.handovers import DeskTopic, Handover, HandoverMessage, Question
 from storage.models.inbox import InboxUpdate
+from storage.models.interviews import InterviewNotice
 from storage.models.people import (
     AuditEvent,
     Citizen,
@@ -42,6 +43,7 @@ __all__ = [
     "Handover",
     "HandoverMessage",
     "InboxUpdate",
+    "InterviewNotice",
     "JobProfile",
     "Question",
     "Reminder",

@@ -48,6 +48,7 @@ class Case:
     offer_id: int
     application: str
     visit_id: int
+    interview_id: int
 
 
 @dataclass
@@ -103,12 +104,15 @@ async def desk(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[Desk
         assert created.status_code == 201, created.text
         visit = await clients["admin"].post("/visits", json=visit_for(citizen_id))
         assert visit.status_code == 201, visit.text
+        interview = await clients["admin"].post("/interviews", json=interview_for(citizen_id))
+        assert interview.status_code == 201, interview.text
         cases[region] = Case(
             citizen_id,
             numbers[region],
             created.json()["id"],
             applications[region],
             visit.json()["id"],
+            interview.json()["id"],
         )
     yield Desk(app, clients, cases, sessions)
     for client in clients.values():
@@ -123,6 +127,18 @@ def visit_for(citizen_id: int) -> dict[str, Any]:
         "place": "г. Самара, ул. Ленина, 2",
         "purpose": "Подбор вакансий",
         "starts_at": "2026-12-02T10:00:00+04:00",
+    }
+
+
+def interview_for(citizen_id: int) -> dict[str, Any]:
+    return {
+        "citizen_id": citizen_id,
+        "kind": "notification",
+        "employer": "ООО «Волга»",
+        "vacancy": "Водитель автобуса",
+        "address": "г. Самара, ул. Заводская, 5",
+        "contact_name": "Ирина Петровна",
+        "contact_phone": "+7 846 200-00-00",
     }
 
 
@@ -142,11 +158,21 @@ ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("GET", "/visits/{visit}", None),
     ("POST", "/visits/{visit}/transitions", {"to": "cancelled"}),
     ("POST", "/visits", {"visit": True}),
+    ("GET", "/interviews/{interview}", None),
+    ("POST", "/interviews", {"interview": True}),
 ]
-LISTINGS = ["/complaints", "/offers", "/citizens?q=анна", "/applications", "/visits"]
+LISTINGS = [
+    "/complaints",
+    "/offers",
+    "/citizens?q=анна",
+    "/applications",
+    "/visits",
+    "/interviews",
+]
 SUPERVISOR_ONLY = {
     ("POST", "/visits/{visit}/transitions"),
     ("POST", "/visits"),
+    ("POST", "/interviews"),
     ("POST", "/applications/{application}/transitions"),
     ("POST", "/complaints/{complaint}/transitions"),
     ("PATCH", "/citizens/{citizen}/job-profile"),
@@ -165,9 +191,12 @@ async def call(
         offer=case.offer_id,
         application=case.application,
         visit=case.visit_id,
+        interview=case.interview_id,
     )
     if body == {"visit": True}:  # a new visit for this citizen
         body = visit_for(case.citizen_id)
+    if body == {"interview": True}:  # a new notice for this citizen
+        body = interview_for(case.citizen_id)
     if body == {"citizen": True}:  # a new offer to this citizen
         body = {"citizen_id": case.citizen_id, "citizen_status": "claimant", "vacancy_ids": [TAXI]}
     return await client.request(method, url, json=body)
@@ -193,6 +222,7 @@ def templates(app: FastAPI) -> set[tuple[str, str]]:
         "citizen_id": "citizen",
         "offer_id": "offer",
         "visit_id": "visit",
+        "notice_id": "interview",
     }
     found = set()
     for route in api_routes(app.routes):
@@ -234,7 +264,14 @@ async def test_a_supervisor_of_region_63_cannot_reach_a_region_50_case_through_a
         assert refused.status_code == 404, (method, path, refused.text)
         # The same answer as for an object that does not exist: ids cannot be probed.
         assert refused.json()["detail"].startswith(
-            ("no complaint", "no citizen", "no offer", "no application", "no visit")
+            (
+                "no complaint",
+                "no citizen",
+                "no offer",
+                "no application",
+                "no visit",
+                "no interview",
+            )
         )
     for method, path, body in ROUTES:
         allowed = await call(supervisor, inside, method, path, body)

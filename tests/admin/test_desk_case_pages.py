@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from features.applications.service import SqlApplications
 from features.appointments.bookings import SqlBookings
+from features.interviews.service import SqlInterviews
 from kernel.settings import AppointmentSettings
 from storage.models import Application, Citizen, Reminder, Visit
 from tests.admin.test_desk_pages import NOW, REGIONS, Desk, desk
@@ -212,3 +213,29 @@ async def test_operators_see_visits_and_bookings_but_do_not_set_them(desk: Desk)
             },
         )
         assert refused.status_code == 403
+
+
+async def test_alerts_of_visits_and_interviews_are_named_in_the_desk(desk: Desk) -> None:
+    citizen = desk.citizens["63"]
+    async with desk.sessions() as session:
+        interviews = SqlInterviews(session, REGIONS, quiet_hours())
+        notice = await interviews.create(
+            citizen,
+            {
+                "kind": "notification",
+                "employer": "ООО «Волга»",
+                "vacancy": "Кладовщик",
+                "address": "г. Самара, ул. Заводская, 5",
+                "contact_name": "Ирина Петровна",
+                "contact_phone": "+7 846 200-00-00",
+            },
+            actor="staff:chief",
+            now=NOW,
+        )
+        await interviews.unreachable(notice, NOW)
+        await session.commit()
+    async with desk.as_("anna") as anna:
+        alerts = await anna.get("/desk/alerts")
+        assert "собеседование: гражданин не может дозвониться работодателю" in alerts.text
+        card = await anna.get(f"/desk/citizens/{citizen}")
+        assert "не может дозвониться" in card.text

@@ -3,12 +3,17 @@ offering sections and the operator. The recognizer here is a fake that returns s
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
+from typing import Any
 
 import pytest
 
-from dialogs.flow import DialogConfig
+from dialogs.engine import Engine
+from dialogs.feature import Chat, Controls, Section
+from dialogs.flow import DialogConfig, Turn
+from dialogs.types import Reply
 from nlu.results import Entity, Understanding
 from tests.support import wiring
 from tests.support.chat import EngineChat
@@ -78,9 +83,29 @@ async def test_a_sure_intent_opens_its_section_with_what_was_heard(
     assert chat.templates() == ["status.not_found"]
 
 
+async def _echo(turn: Turn, controls: Controls, understood: Mapping[str, Any]) -> list[Reply]:
+    return [Reply("toy.section", {"understood": dict(understood)})]
+
+
 async def test_a_date_in_the_text_is_read_in_the_region_zone(
-    chat: EngineChat, recognizer: ScriptedRecognizer
+    dialog_config: DialogConfig, recognizer: ScriptedRecognizer
 ) -> None:
+    """A section of dated intents gets the day and time read in the citizen's zone (Samara,
+    UTC+4; Friday after Monday 23.11.2026)."""
+    dated = Section(
+        "interviews",
+        _echo,
+        intents=("reschedule_interview",),
+        dated_intents=frozenset({"reschedule_interview"}),
+    )
+    chats = tuple(c for c in wiring.CHATS if "interviews" not in {s.name for s in c.sections})
+    engine = Engine(
+        dialog_config,
+        (*chats, Chat(sections=(dated,))),
+        clock=lambda: datetime(2026, 11, 23, 6, 0, tzinfo=UTC),
+        recognizer=recognizer,
+    )
+    chat = EngineChat(engine, InMemoryStore())
     await consented(chat)
     text = "перенесите собеседование на пятницу в 10"
     recognizer.answers[text] = rasa("reschedule_interview", 0.9)

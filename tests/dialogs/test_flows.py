@@ -173,13 +173,12 @@ async def test_expired_button_is_explained_and_current_question_repeated(
     assert chat.templates() == ["common.button_expired", "onboarding.ask_region"]
 
 
-async def test_sections_not_built_yet_say_so(chat: EngineChat) -> None:
+async def test_interviews_without_a_notice_say_how_one_comes(chat: EngineChat) -> None:
     await chat.send("/start")
     await chat.press("buttons.consent_accept")
     await chat.press("buttons.region", name="Москва")
     await chat.press("buttons.interviews")
-    assert chat.templates() == ["menu.coming_soon"]
-    assert chat.last[0].context == {"section": "interviews", "understood": {}}
+    assert chat.templates() == ["interview.none"]
     await chat.press("buttons.menu")
     assert chat.templates() == ["menu.main"]
 

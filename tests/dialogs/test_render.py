@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, time
+from datetime import time
 from pathlib import Path
 
 import pytest
@@ -93,32 +93,6 @@ def test_buttons_are_rendered_and_payload_limit_enforced() -> None:
     assert reply.buttons[0][0].label == "☰ Главное меню"
     with pytest.raises(ValueError, match="64 bytes"):
         Button("buttons.menu", "ж" * 33)
-
-
-@pytest.mark.parametrize("section", sorted(set(SECTIONS) - {"my_data"}))
-def test_coming_soon_names_each_section(section: str) -> None:
-    text = build_renderer(strict=True).text(
-        "menu.coming_soon", {"section": section, "understood": {}}
-    )
-    assert "ещё готовится" in text
-    assert "«»" not in text
-
-
-def test_coming_soon_repeats_what_the_citizen_said() -> None:
-    understood = {
-        "profession": "водитель",
-        "city": "Самара",
-        "salary": "60000",
-        "day": date(2026, 11, 27),
-        "time": time(10, 0),
-    }
-    text = build_renderer(strict=True).text(
-        "menu.coming_soon", {"section": "vacancies", "understood": understood}
-    )
-    assert (
-        "профессия: водитель; город: Самара; зарплата: от 60000 ₽; дата: 27.11.2026 в 10:00"
-        in text
-    )
 
 
 @pytest.mark.parametrize("intent", sorted(REGISTRY.offerable))

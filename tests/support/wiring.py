@@ -29,6 +29,9 @@ from features.appointments.service import SqlVisits
 from features.complaints import staff as complaint_routes
 from features.complaints.ports import SERVICE as COMPLAINTS
 from features.complaints.service import SqlComplaints
+from features.interviews import staff as interview_routes
+from features.interviews.ports import SERVICE as INTERVIEWS
+from features.interviews.service import SqlInterviews
 from features.kit import SessionService
 from features.offers import staff as offer_routes
 from features.offers.ports import SERVICE as OFFERS
@@ -68,6 +71,7 @@ def service_factories(
         COMPLAINTS: lambda db: SqlComplaints(db, regions, quiet),
         APPLICATIONS: lambda db: SqlApplications(db, regions, quiet),
         VISITS: lambda db: SqlVisits(db, regions, quiet),
+        INTERVIEWS: lambda db: SqlInterviews(db, regions, quiet),
         BOOKINGS: lambda db: SqlBookings(db, regions, quiet, AppointmentSettings()),
         HANDOVERS: lambda db: SqlHandovers(db, regions, OPERATORS),
         QUESTIONS: lambda db: SqlQuestions(db, regions, quiet),
@@ -93,7 +97,12 @@ def staff_app(
     *,
     catalogue: VacancyCatalogue | None = None,
 ) -> FastAPI:
-    routers: list[Any] = [complaint_routes.router, application_routes.router, visit_routes.router]
+    routers: list[Any] = [
+        complaint_routes.router,
+        application_routes.router,
+        visit_routes.router,
+        interview_routes.router,
+    ]
     if catalogue is not None:
         routers.append(offer_routes.router)
     return create_app(sessions, routers, service_factories(regions, quiet, catalogue), clock)

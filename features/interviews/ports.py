@@ -1,0 +1,42 @@
+"""What the interview screens need from the domain, and the notice buttons' payload."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol, cast
+
+from dialogs.flow import Turn
+from dialogs.payloads import Payload
+from storage.models import InterviewNotice
+
+SERVICE = "interviews"
+
+
+@dataclass(frozen=True)
+class InterviewPress(Payload, prefix="intv"):
+    """A notice's button: `intv:<id>:<action>` with action agree, unreachable, decline,
+    decline_sure, prepare, prep_request."""
+
+    notice_id: int
+    action: str
+
+
+class InterviewDesk(Protocol):
+    async def get(self, notice_id: int) -> InterviewNotice | None: ...
+
+    async def of_citizen(self, citizen_id: int) -> list[InterviewNotice]: ...
+
+    async def agree(
+        self, notice: InterviewNotice, words: str, meeting_at: datetime, now: datetime
+    ) -> None: ...
+
+    async def unreachable(self, notice: InterviewNotice, now: datetime) -> None: ...
+
+    async def decline(self, notice: InterviewNotice, reason: str, now: datetime) -> None: ...
+
+    async def ask_preparation(self, notice: InterviewNotice, now: datetime) -> None: ...
+
+
+def interview_desk(turn: Turn) -> InterviewDesk | None:
+    return cast("InterviewDesk | None", turn.services.get(SERVICE))
