@@ -20,10 +20,13 @@ from features.interviews.chat import (
     status_part,
 )
 from features.interviews.ports import SERVICE, InterviewPress
+from features.interviews.result import RESULT_FLOW
 from features.interviews.service import (
     DECLINED_ALERT,
+    NEW_LIST_ALERT,
     NOTICE_RULE,
     PREPARATION_ALERT,
+    RESULT_ALERT,
     RULES,
     UNREACHABLE_ALERT,
     SqlInterviews,
@@ -60,7 +63,7 @@ FEATURE = Feature(
             ),
         ),
         buttons={InterviewPress.prefix: pressed_interview},
-        flows=(AGREE_FLOW, DECLINE_FLOW),
+        flows=(AGREE_FLOW, DECLINE_FLOW, RESULT_FLOW),
         status=(status_part,),
     ),
     templates=Path(__file__).with_name("templates"),
@@ -72,5 +75,7 @@ FEATURE = Feature(
         UNREACHABLE_ALERT: "собеседование: гражданин не может дозвониться работодателю",
         DECLINED_ALERT: "собеседование: гражданин отказался — оформить отказ (001 ¶3.11.5)",
         PREPARATION_ALERT: "собеседование: просит «Моё собеседование»",
+        RESULT_ALERT: "собеседование: гражданин сообщил результат — внести на ЕЦП",
+        NEW_LIST_ALERT: "собеседование: отказ работодателя — новый перечень (001 ¶3.10.6)",
     },
 )

@@ -19,8 +19,16 @@ from features.interviews.service import OPEN_STATES
 from nlu.dates import parse_when
 from storage.models import InterviewNotice
 
-AGREE, DECLINE = "interview_agree", "interview_decline"
-ACTIONS = ("agree", "unreachable", "decline", "decline_sure", "prepare", "prep_request")
+AGREE, DECLINE, RESULT = "interview_agree", "interview_decline", "interview_result"
+ACTIONS = (
+    "agree",
+    "unreachable",
+    "decline",
+    "decline_sure",
+    "prepare",
+    "prep_request",
+    "report",
+)
 
 
 def view(turn: Turn, notice: InterviewNotice) -> dict[str, Any]:
@@ -47,10 +55,11 @@ def notice_buttons(notice: InterviewNotice) -> Keyboard:
         (button("agree"),),
         (button("unreachable"), button("decline")),
         (button("prepare"),),
+        (button("report"),),
     )
 
 
-async def _own_open(turn: Turn, notice_id: int) -> InterviewNotice | None:
+async def own_open(turn: Turn, notice_id: int) -> InterviewNotice | None:
     desk = interview_desk(turn)
     notice = await desk.get(notice_id) if desk else None
     # Another citizen's notice, or one already closed, is an expired button.
@@ -61,7 +70,7 @@ async def _own_open(turn: Turn, notice_id: int) -> InterviewNotice | None:
 
 async def pressed_interview(turn: Turn, controls: Controls, data: str) -> list[Reply]:
     press = InterviewPress.unpack(data)
-    notice = await _own_open(turn, press.notice_id) if press else None
+    notice = await own_open(turn, press.notice_id) if press else None
     desk = interview_desk(turn)
     if press is None or notice is None or desk is None or press.action not in ACTIONS:
         return controls.expired(turn)
@@ -81,6 +90,8 @@ async def pressed_interview(turn: Turn, controls: Controls, data: str) -> list[R
         return [Reply("interview.decline_warning", shown, buttons=((sure,), to_menu_row()))]
     if press.action == "decline_sure":
         return controls.start_flow(turn, DECLINE, {"notice_id": notice.id})
+    if press.action == "report":
+        return controls.start_flow(turn, RESULT, {"notice_id": notice.id})
     if press.action == "prepare":
         ask = Button(
             "buttons.interview_prep_request", InterviewPress(notice.id, "prep_request").pack()
@@ -118,7 +129,7 @@ def _parse_reason(turn: Turn) -> str:
 
 async def _agreed(turn: Turn) -> list[Reply]:
     desk = interview_desk(turn)
-    notice = await _own_open(turn, int(turn.values["notice_id"]))
+    notice = await own_open(turn, int(turn.values["notice_id"]))
     if desk is None or notice is None:
         return [Reply("interview.not_open", buttons=(to_menu_row(),))]
     meeting = turn.values["when"]
@@ -128,7 +139,7 @@ async def _agreed(turn: Turn) -> list[Reply]:
 
 async def _declined(turn: Turn) -> list[Reply]:
     desk = interview_desk(turn)
-    notice = await _own_open(turn, int(turn.values["notice_id"]))
+    notice = await own_open(turn, int(turn.values["notice_id"]))
     if desk is None or notice is None:
         return [Reply("interview.not_open", buttons=(to_menu_row(),))]
     await desk.decline(notice, str(turn.values["reason"]), turn.now)

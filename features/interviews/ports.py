@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Protocol, cast
+from datetime import date, datetime
+from typing import Any, Protocol, cast
 
 from dialogs.flow import Turn
 from dialogs.payloads import Payload
@@ -16,7 +17,7 @@ SERVICE = "interviews"
 @dataclass(frozen=True)
 class InterviewPress(Payload, prefix="intv"):
     """A notice's button: `intv:<id>:<action>` with action agree, unreachable, decline,
-    decline_sure, prepare, prep_request."""
+    decline_sure, prepare, prep_request, report."""
 
     notice_id: int
     action: str
@@ -36,6 +37,17 @@ class InterviewDesk(Protocol):
     async def decline(self, notice: InterviewNotice, reason: str, now: datetime) -> None: ...
 
     async def ask_preparation(self, notice: InterviewNotice, now: datetime) -> None: ...
+
+    async def report(
+        self,
+        notice: InterviewNotice,
+        outcome: str,
+        now: datetime,
+        *,
+        hired_on: date | None = None,
+        reason: str | None = None,
+        evidence: Mapping[str, Any] | None = None,
+    ) -> None: ...
 
 
 def interview_desk(turn: Turn) -> InterviewDesk | None:

@@ -7,7 +7,7 @@ term (001 ¶3.10.2) starts when Telegram has taken the notice (`start_term`)."""
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,10 @@ MAX_OPEN = 2  # 001 ¶3.9.4: at most two notifications or referrals at the same 
 UNREACHABLE_ALERT = "interview_unreachable"
 DECLINED_ALERT = "interview_declined"
 PREPARATION_ALERT = "interview_preparation"  # «Моё собеседование», 001 ¶3.7.6, ¶3.10.3
+RESULT_ALERT = "interview_result"  # the citizen reported: staff enter it on the ЕЦП
+# 001 ¶3.10.6: refused by the employer, the search loops: a new list within 1 working day.
+NEW_LIST_ALERT = "interview_new_list"
+OUTCOMES = ("hired", "employer_refused", "declined", "no_answer")
 
 
 class NoticeNotFoundError(LookupError):
@@ -183,6 +187,36 @@ class SqlInterviews:
         self._audit(f"citizen:{notice.citizen_id}", "interview:declined", notice, reason=reason)
         self._alert(notice, DECLINED_ALERT)
 
+    async def report(
+        self,
+        notice: InterviewNotice,
+        outcome: str,
+        now: datetime,
+        *,
+        hired_on: date | None = None,
+        reason: str | None = None,
+        evidence: Mapping[str, Any] | None = None,
+    ) -> None:
+        """The day and the result of the negotiations (001 ¶3.10.2): the notice closes, its
+        reminders stop, staff see it at once; a refusal by the employer asks staff for a new
+        list (¶3.10.6)."""
+        if outcome not in OUTCOMES:
+            raise ValueError(f"no outcome {outcome!r}")
+        notice.state, notice.reported_at = outcome, now
+        notice.hired_on, notice.reason = hired_on, reason
+        notice.evidence = dict(evidence) if evidence else None
+        await self._book.cancel(key_of(notice))
+        self._audit(
+            f"citizen:{notice.citizen_id}",
+            "interview:reported",
+            notice,
+            outcome=outcome,
+            hired_on=hired_on.isoformat() if hired_on else None,
+            reason=reason,
+            evidence=bool(evidence),
+        )
+        self._alert(notice, NEW_LIST_ALERT if outcome == "employer_refused" else RESULT_ALERT)
+
     async def ask_preparation(self, notice: InterviewNotice, now: datetime) -> None:
         self._audit(f"citizen:{notice.citizen_id}", "interview:preparation_asked", notice)
         self._alert(notice, PREPARATION_ALERT)
@@ -193,7 +227,7 @@ class SqlInterviews:
     def actions(notice: InterviewNotice) -> dict[str, str]:
         return {
             action: InterviewPress(notice.id, action).pack()
-            for action in ("agree", "unreachable", "decline", "prepare")
+            for action in ("agree", "unreachable", "decline", "prepare", "report")
         }
 
     @staticmethod

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from features import masking
 from features.applications import pages as application_pages
 from features.appointments import pages as visit_pages
+from features.interviews import names as interview_names
 from features.kit import Kit
 from features.operator.report import COMPLAINT_STATES
 from features.web import MAX_ID, Operator, Session, in_scope, now, page
@@ -31,6 +32,7 @@ from storage.models import (
     Complaint,
     Consent,
     Handover,
+    InterviewNotice,
     JobProfile,
     Question,
     Reminder,
@@ -142,6 +144,14 @@ async def case_of(
             .where(Booking.citizen_id == cid, Booking.state == "booked")
             .order_by(Booking.starts_at.desc()),
         ),
+        "interviews": await _rows(
+            db,
+            select(InterviewNotice)
+            .where(InterviewNotice.citizen_id == cid)
+            .order_by(InterviewNotice.id.desc()),
+        ),
+        "interview_kinds": interview_names.KINDS,
+        "interview_states": interview_names.STATES,
         "visit_states": visit_pages.STATES,
         "visit_kinds": visit_pages.KINDS,
         "offers": offers,

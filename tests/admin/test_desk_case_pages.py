@@ -239,3 +239,5 @@ async def test_alerts_of_visits_and_interviews_are_named_in_the_desk(desk: Desk)
         assert "собеседование: гражданин не может дозвониться работодателю" in alerts.text
         card = await anna.get(f"/desk/citizens/{citizen}")
         assert "не может дозвониться" in card.text
+        assert "ООО «Волга» — Кладовщик" in card.text
+        assert "приглашение на переговоры" in card.text

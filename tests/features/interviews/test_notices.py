@@ -113,6 +113,7 @@ async def test_a_third_open_notice_is_refused_and_each_term_runs_from_delivery(
         "buttons.interview_unreachable",
         "buttons.interview_decline",
         "buttons.interview_prepare",
+        "buttons.interview_report",
     ]
     notice = await world.notice(first.json()["id"])
     # Delivered Monday 23.11: three working days, the last on Thursday 26.11 (001 ¶3.10.2).
@@ -235,3 +236,54 @@ async def test_another_citizen_cannot_answer_the_notice_with_a_forged_button(
         assert stranger.templates()[0] == "common.button_expired"
     assert (await world.notice(notice_id)).state == "sent"
     assert await world.alerts() == []
+
+
+async def test_the_result_is_reported_with_the_referral_photo(world: World) -> None:
+    notice_id = (await world.send()).json()["id"]
+    await world.runner.deliver_due()
+    chat = world.chat
+    await chat.send(payload=InterviewPress(notice_id, "report").pack())
+    assert chat.prompt == "interview.ask_outcome"
+    await chat.send("5")  # not one of the four
+    assert chat.templates()[0] == "interview.pick_answer"
+    await chat.press("buttons.interview_outcome", outcome="hired")
+    assert chat.prompt == "interview.ask_hired_on"
+    await chat.send("когда-нибудь")
+    assert chat.templates()[0] == "interview.invalid_day"
+    await chat.send("с 01.12")  # next Tuesday, typed as a day and month
+    assert chat.prompt == "interview.ask_evidence"
+    await chat.send(attachment="voice", file_id="v1")
+    assert chat.templates()[0] == "interview.invalid_file"
+    await chat.send(attachment="photo", file_id="referral-photo")
+    assert chat.templates() == ["interview.reported"]
+    assert chat.last[0].context["hired_on"] == date(2026, 12, 1)
+    notice = await world.notice(notice_id)
+    assert (notice.state, notice.hired_on) == ("hired", date(2026, 12, 1))
+    assert notice.evidence == {"kind": "photo", "file_id": "referral-photo", "name": None}
+    assert await world.alerts() == ["interview_result"]
+    async with world.sessions() as session:
+        pending = list(
+            await session.scalars(
+                select(Reminder.rule).where(
+                    Reminder.key == f"interview:{notice_id}", Reminder.status == "pending"
+                )
+            )
+        )
+    assert pending == []  # the reporting term's reminders stop
+    detail = (await world.api.get(f"/interviews/{notice_id}")).json()
+    assert detail["evidence"]["file_id"] == "referral-photo"
+    assert detail["history"][-1]["action"] == "interview:reported"
+
+
+async def test_a_refusal_by_the_employer_asks_staff_for_a_new_list(world: World) -> None:
+    notice_id = (await world.send()).json()["id"]
+    chat = world.chat
+    await chat.send(payload=InterviewPress(notice_id, "report").pack())
+    await chat.press("buttons.interview_outcome", outcome="employer_refused")
+    await chat.press("buttons.interview_no_reason")
+    await chat.press("buttons.interview_no_file")
+    assert chat.templates() == ["interview.reported"]
+    text = build_renderer(strict=True).reply(chat.last[0]).text
+    assert "подберёт новый перечень" in text
+    assert (await world.notice(notice_id)).state == "employer_refused"
+    assert await world.alerts() == ["interview_new_list"]
