@@ -15,6 +15,7 @@ from features.interviews import staff
 from features.interviews.chat import (
     AGREE_FLOW,
     DECLINE_FLOW,
+    MOVE_FLOW,
     open_interviews,
     pressed_interview,
     status_part,
@@ -23,6 +24,7 @@ from features.interviews.ports import SERVICE, InterviewPress
 from features.interviews.result import RESULT_FLOW
 from features.interviews.service import (
     DECLINED_ALERT,
+    MOVE_ALERT,
     NEW_LIST_ALERT,
     NOTICE_RULE,
     PREPARATION_ALERT,
@@ -63,7 +65,7 @@ FEATURE = Feature(
             ),
         ),
         buttons={InterviewPress.prefix: pressed_interview},
-        flows=(AGREE_FLOW, DECLINE_FLOW, RESULT_FLOW),
+        flows=(AGREE_FLOW, DECLINE_FLOW, RESULT_FLOW, MOVE_FLOW),
         status=(status_part,),
     ),
     templates=Path(__file__).with_name("templates"),
@@ -76,6 +78,7 @@ FEATURE = Feature(
         DECLINED_ALERT: "собеседование: гражданин отказался — оформить отказ (001 ¶3.11.5)",
         PREPARATION_ALERT: "собеседование: просит «Моё собеседование»",
         RESULT_ALERT: "собеседование: гражданин сообщил результат — внести на ЕЦП",
+        MOVE_ALERT: "собеседование: гражданин просит другое время",
         NEW_LIST_ALERT: "собеседование: отказ работодателя — новый перечень (001 ¶3.10.6)",
     },
 )

@@ -17,7 +17,7 @@ SERVICE = "interviews"
 @dataclass(frozen=True)
 class InterviewPress(Payload, prefix="intv"):
     """A notice's button: `intv:<id>:<action>` with action agree, unreachable, decline,
-    decline_sure, prepare, prep_request, report."""
+    decline_sure, prepare, prep_request, report, move."""
 
     notice_id: int
     action: str
@@ -30,6 +30,10 @@ class InterviewDesk(Protocol):
 
     async def agree(
         self, notice: InterviewNotice, words: str, meeting_at: datetime, now: datetime
+    ) -> None: ...
+
+    async def ask_move(
+        self, notice: InterviewNotice, words: str, wanted: datetime | None, now: datetime
     ) -> None: ...
 
     async def unreachable(self, notice: InterviewNotice, now: datetime) -> None: ...

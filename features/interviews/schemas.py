@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from features.web import MAX_ID, MAX_OFFSET, WHOLE, Event, PlainText, Words
+from features.web import MAX_ID, MAX_OFFSET, WHOLE, Event, IsoDate, PlainText, Words
 
 State = Literal[
     "sent",
@@ -88,3 +88,26 @@ class NoticeOut(BaseModel):
 
 class NoticeDetail(NoticeOut):
     history: list[Event]
+
+
+class Meeting(BaseModel):
+    """The time the employer agreed (asked for by the citizen or not): the reminders move and
+    the citizen is told."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    to: Literal["meeting"]
+    meeting_at: AwareDatetime
+
+
+class Result(BaseModel):
+    """The result as the employer reported it to the centre (001 ¶3.10.4, ¶3.10.5)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    to: Literal["hired", "employer_refused", "declined", "no_answer"]
+    hired_on: IsoDate | None = None
+    reason: Words | None = Field(default=None, max_length=1000)
+
+
+Transition = Annotated[Meeting | Result, Field(discriminator="to")]

@@ -22,10 +22,11 @@ from reminders.store import Claimed, SqlReminderBook
 from storage.models import AuditEvent, Citizen, Consent, InterviewNotice, StaffAlert
 
 RULES = load_rules(Path(__file__).with_name("rules.yml"))
-NOTICE_RULE, REPORT_RULE, MEETING_RULE = (
+NOTICE_RULE, REPORT_RULE, MEETING_RULE, UPDATE_RULE = (
     "interview_notice_sent",
     "interview_result",
     "interview_meeting",
+    "interview_update",
 )
 OPEN_STATES = ("sent", "agreed", "unreachable", "move_requested")
 MAX_OPEN = 2  # 001 ¶3.9.4: at most two notifications or referrals at the same time
@@ -33,6 +34,7 @@ MAX_OPEN = 2  # 001 ¶3.9.4: at most two notifications or referrals at the same 
 UNREACHABLE_ALERT = "interview_unreachable"
 DECLINED_ALERT = "interview_declined"
 PREPARATION_ALERT = "interview_preparation"  # «Моё собеседование», 001 ¶3.7.6, ¶3.10.3
+MOVE_ALERT = "interview_move_requested"
 RESULT_ALERT = "interview_result"  # the citizen reported: staff enter it on the ЕЦП
 # 001 ¶3.10.6: refused by the employer, the search loops: a new list within 1 working day.
 NEW_LIST_ALERT = "interview_new_list"
@@ -44,7 +46,8 @@ class NoticeNotFoundError(LookupError):
 
 
 class NoticeRefusedError(ValueError):
-    """The notice cannot be sent: `reason` is too_many (001 ¶3.9.4) or no_consent."""
+    """The notice cannot be sent or changed so: `reason` is too_many (001 ¶3.9.4),
+    no_consent, closed or past."""
 
     def __init__(self, message: str, reason: str) -> None:
         super().__init__(message)
@@ -174,6 +177,66 @@ class SqlInterviews:
             context=self.meeting_context(notice),
         )
 
+    async def ask_move(
+        self, notice: InterviewNotice, words: str, wanted: datetime | None, now: datetime
+    ) -> None:
+        """The citizen asks for another time: staff see their words and the moment read from
+        them, agree it with the employer and set it (`set_meeting`)."""
+        notice.state, notice.proposed_text, notice.proposed_at = "move_requested", words, wanted
+        self._audit(
+            f"citizen:{notice.citizen_id}",
+            "interview:move_requested",
+            notice,
+            words=words,
+            wanted=wanted.isoformat() if wanted else None,
+        )
+        self._alert(notice, MOVE_ALERT)
+
+    async def set_meeting(
+        self, notice: InterviewNotice, meeting_at: datetime, *, actor: str, now: datetime
+    ) -> None:
+        """Staff set the time the employer agreed: the reminders move and the citizen is
+        told at once."""
+        if notice.state not in OPEN_STATES:
+            raise NoticeRefusedError(f"the notice is {notice.state}", "closed")
+        if meeting_at <= now:
+            raise NoticeRefusedError("the time has passed", "past")
+        notice.state, notice.meeting_at = "agreed", meeting_at
+        await self._resolve(notice, MOVE_ALERT, now)
+        self._audit(actor, "interview:meeting_set", notice, meeting_at=meeting_at.isoformat())
+        citizen = await self._session.get_one(Citizen, notice.citizen_id)
+        context = self.meeting_context(notice)
+        await self._book.schedule_before(
+            citizen, MEETING_RULE, key_of(notice), meeting_at, now=now, context=context
+        )
+        await self._book.notify_now(
+            citizen, UPDATE_RULE, key_of(notice), now, {**context, "change": "meeting"}
+        )
+
+    async def record(
+        self,
+        notice: InterviewNotice,
+        outcome: str,
+        *,
+        actor: str,
+        now: datetime,
+        hired_on: date | None = None,
+        reason: str | None = None,
+    ) -> None:
+        """The result as the employer reported it to the centre (001 ¶3.10.4, ¶3.10.5); the
+        citizen is told, and after a refusal hears that a new list comes (¶3.10.6)."""
+        if notice.state not in OPEN_STATES:
+            raise NoticeRefusedError(f"the notice is {notice.state}", "closed")
+        await self.report(notice, outcome, now, hired_on=hired_on, reason=reason, actor=actor)
+        citizen = await self._session.get_one(Citizen, notice.citizen_id)
+        context = {
+            **self.context(notice),
+            "change": outcome,
+            "hired_on": hired_on.isoformat() if hired_on else None,
+            "reason": reason,
+        }
+        await self._book.notify_now(citizen, UPDATE_RULE, key_of(notice), now, context)
+
     async def unreachable(self, notice: InterviewNotice, now: datetime) -> None:
         notice.state = "unreachable"
         self._audit(f"citizen:{notice.citizen_id}", "interview:unreachable", notice)
@@ -196,10 +259,11 @@ class SqlInterviews:
         hired_on: date | None = None,
         reason: str | None = None,
         evidence: Mapping[str, Any] | None = None,
+        actor: str | None = None,
     ) -> None:
-        """The day and the result of the negotiations (001 ¶3.10.2): the notice closes, its
-        reminders stop, staff see it at once; a refusal by the employer asks staff for a new
-        list (¶3.10.6)."""
+        """The day and the result of the negotiations (001 ¶3.10.2) from the citizen (or from
+        staff, `actor`): the notice closes, its reminders stop, staff see it at once; a
+        refusal by the employer asks staff for a new list (¶3.10.6)."""
         if outcome not in OUTCOMES:
             raise ValueError(f"no outcome {outcome!r}")
         notice.state, notice.reported_at = outcome, now
@@ -207,7 +271,7 @@ class SqlInterviews:
         notice.evidence = dict(evidence) if evidence else None
         await self._book.cancel(key_of(notice))
         self._audit(
-            f"citizen:{notice.citizen_id}",
+            actor or f"citizen:{notice.citizen_id}",
             "interview:reported",
             notice,
             outcome=outcome,
@@ -215,7 +279,10 @@ class SqlInterviews:
             reason=reason,
             evidence=bool(evidence),
         )
-        self._alert(notice, NEW_LIST_ALERT if outcome == "employer_refused" else RESULT_ALERT)
+        if outcome == "employer_refused":
+            self._alert(notice, NEW_LIST_ALERT)
+        elif actor is None:  # staff who recorded it need no alert of their own
+            self._alert(notice, RESULT_ALERT)
 
     async def ask_preparation(self, notice: InterviewNotice, now: datetime) -> None:
         self._audit(f"citizen:{notice.citizen_id}", "interview:preparation_asked", notice)
@@ -264,6 +331,17 @@ class SqlInterviews:
             )
         )
         return consent is not None
+
+    async def _resolve(self, notice: InterviewNotice, kind: str, now: datetime) -> None:
+        alerts = await self._session.scalars(
+            select(StaffAlert).where(
+                StaffAlert.key == key_of(notice),
+                StaffAlert.kind == kind,
+                StaffAlert.resolved_at.is_(None),
+            )
+        )
+        for alert in alerts:
+            alert.resolved_at = now
 
     def _alert(self, notice: InterviewNotice, kind: str) -> None:
         self._session.add(

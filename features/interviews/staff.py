@@ -1,7 +1,8 @@
 """Staff API routes for notifications of negotiations and referrals to work: send one for a
 citizen of the staff member's regions (a third open one is refused, 001 ¶3.9.4), list and read
-them with the citizen's answers and the whole history. Operators read; supervisors and
-administrators send."""
+them with the citizen's answers and the whole history, set the meeting the employer agreed or
+record the result it reported. Operators read; supervisors and administrators send and
+record."""
 
 from __future__ import annotations
 
@@ -11,7 +12,14 @@ from fastapi import APIRouter, Body, HTTPException, Path, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from features.interviews.ports import SERVICE
-from features.interviews.schemas import NoticeDetail, NoticeFilter, NoticeIn, NoticeOut
+from features.interviews.schemas import (
+    Meeting,
+    NoticeDetail,
+    NoticeFilter,
+    NoticeIn,
+    NoticeOut,
+    Transition,
+)
 from features.interviews.service import (
     NoticeNotFoundError,
     NoticeRefusedError,
@@ -96,6 +104,44 @@ async def read_notice(
 ) -> NoticeDetail:
     interviews = desk(request, db)
     notice = await _found(interviews, notice_id, request, staff)
+    detail = await _detail(interviews, notice)
+    await db.commit()
+    return detail
+
+
+@router.post(
+    "/interviews/{notice_id}/transitions",
+    response_model=NoticeDetail,
+    responses={**ERRORS, 404: {"model": Problem}, 409: {"model": Problem}},
+)
+async def move_notice(
+    request: Request,
+    db: Session,
+    staff: Supervisor,
+    transition: Annotated[Transition, Body()],
+    notice_id: int = NOTICE_ID,
+) -> NoticeDetail:
+    """meeting: the time the employer agreed (the reminders move); hired, employer_refused,
+    declined, no_answer: the result the employer reported (001 ¶3.10.4). The citizen is told
+    at once."""
+    interviews = desk(request, db)
+    notice = await _found(interviews, notice_id, request, staff)
+    try:
+        if isinstance(transition, Meeting):
+            await interviews.set_meeting(
+                notice, transition.meeting_at, actor=staff.key, now=now(request)
+            )
+        else:
+            await interviews.record(
+                notice,
+                transition.to,
+                actor=staff.key,
+                now=now(request),
+                hired_on=transition.hired_on,
+                reason=transition.reason,
+            )
+    except NoticeRefusedError as exc:
+        raise HTTPException(409, str(exc)) from exc
     detail = await _detail(interviews, notice)
     await db.commit()
     return detail

@@ -159,6 +159,7 @@ ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("POST", "/visits/{visit}/transitions", {"to": "cancelled"}),
     ("POST", "/visits", {"visit": True}),
     ("GET", "/interviews/{interview}", None),
+    ("POST", "/interviews/{interview}/transitions", {"to": "no_answer"}),
     ("POST", "/interviews", {"interview": True}),
 ]
 LISTINGS = [
@@ -173,6 +174,7 @@ SUPERVISOR_ONLY = {
     ("POST", "/visits/{visit}/transitions"),
     ("POST", "/visits"),
     ("POST", "/interviews"),
+    ("POST", "/interviews/{interview}/transitions"),
     ("POST", "/applications/{application}/transitions"),
     ("POST", "/complaints/{complaint}/transitions"),
     ("PATCH", "/citizens/{citizen}/job-profile"),

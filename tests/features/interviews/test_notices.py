@@ -24,6 +24,7 @@ from features.interviews.ports import InterviewPress
 from features.interviews.service import NOTICE_RULE, RULES, start_term
 from reminders.runner import ReminderRunner
 from storage.models import Citizen, InterviewNotice, Reminder, StaffAlert
+from tests.dialogs.test_engine_nlu import ScriptedRecognizer, rasa
 from tests.support.db_chat import REGIONS, DbChat, quiet_hours
 from tests.support.reminders import RecordingNotifier
 from tests.support.staff import staff_token
@@ -60,7 +61,8 @@ class World:
 
     async def alerts(self) -> list[str]:
         async with self.sessions() as session:
-            return sorted(await session.scalars(select(StaffAlert.kind)))
+            open_alerts = select(StaffAlert.kind).where(StaffAlert.resolved_at.is_(None))
+            return sorted(await session.scalars(open_alerts))
 
 
 @pytest.fixture
@@ -287,3 +289,110 @@ async def test_a_refusal_by_the_employer_asks_staff_for_a_new_list(world: World)
     assert "подберёт новый перечень" in text
     assert (await world.notice(notice_id)).state == "employer_refused"
     assert await world.alerts() == ["interview_new_list"]
+
+
+async def test_a_meeting_day_is_pressed_and_its_time_typed(world: World) -> None:
+    notice_id = (await world.send()).json()["id"]
+    chat = world.chat  # Monday 23.11.2026
+    await chat.send(payload=InterviewPress(notice_id, "agree").pack())
+    days = [button.context["day"] for button in chat.offered() if button.context.get("day")]
+    # The next six days without Sunday 29.11.
+    assert days == [date(2026, 11, day) for day in (24, 25, 26, 27, 28, 30)]
+    await chat.press("buttons.interview_day", day=date(2026, 11, 25))
+    assert chat.prompt == "interview.ask_clock"
+    await chat.send("в обед")
+    assert chat.templates()[0] == "interview.invalid_clock"
+    await chat.send("14.30")
+    assert chat.templates() == ["interview.agreed"]
+    notice = await world.notice(notice_id)
+    assert notice.meeting_at == datetime(2026, 11, 25, 10, 30, tzinfo=UTC)  # 14:30 in Samara
+
+
+async def test_another_time_asked_in_words_reaches_staff_who_set_it(world: World) -> None:
+    notice_id = (await world.send()).json()["id"]
+    chat = world.chat
+    await chat.send(payload=InterviewPress(notice_id, "agree").pack())
+    await chat.send("в среду в 10")
+    await chat.send(payload=InterviewPress(notice_id, "move").pack())
+    assert chat.prompt == "interview.ask_move"
+    await chat.send("на пятницу в 11")
+    assert chat.templates() == ["interview.move_sent"]
+    notice = await world.notice(notice_id)
+    assert (notice.state, notice.proposed_text) == ("move_requested", "на пятницу в 11")
+    assert notice.proposed_at == datetime(2026, 11, 27, 7, tzinfo=UTC)
+    assert await world.alerts() == ["interview_move_requested"]
+    moved = await world.api.post(
+        f"/interviews/{notice_id}/transitions",
+        json={"to": "meeting", "meeting_at": "2026-11-27T11:00:00+04:00"},
+    )
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["state"] == "agreed"
+    assert await world.alerts() == []  # the request is answered
+    async with world.sessions() as session:
+        pending = list(
+            await session.scalars(
+                select(Reminder)
+                .where(Reminder.key == f"interview:{notice_id}", Reminder.status == "pending")
+                .where(Reminder.rule.in_(("interview_meeting", "interview_update")))
+                .order_by(Reminder.due_at)
+            )
+        )
+    update = [r for r in pending if r.rule == "interview_update"]
+    assert update[0].context["change"] == "meeting"
+    assert "27.11.2026 в 11:00" in build_renderer(strict=True).text(
+        "reminders.interview_update",
+        {**update[0].context, "before": 0, "deadline": date(2026, 11, 23), "late": False},
+    )
+    # The meeting's reminders moved: the day before at 12:00, two hours before (09:00).
+    assert [r.due_at for r in pending if r.rule == "interview_meeting"] == [
+        datetime(2026, 11, 26, 8, tzinfo=UTC),
+        datetime(2026, 11, 27, 5, tzinfo=UTC),
+    ]
+    past = await world.api.post(
+        f"/interviews/{notice_id}/transitions",
+        json={"to": "meeting", "meeting_at": "2026-11-20T11:00:00+04:00"},
+    )
+    assert past.status_code == 409
+
+
+async def test_staff_record_the_employer_s_refusal_and_the_citizen_hears_what_follows(
+    world: World,
+) -> None:
+    notice_id = (await world.send()).json()["id"]
+    recorded = await world.api.post(
+        f"/interviews/{notice_id}/transitions",
+        json={"to": "employer_refused", "reason": "Нужен опыт от 3 лет"},
+    )
+    assert recorded.status_code == 200, recorded.text
+    assert (recorded.json()["state"], recorded.json()["reason"]) == (
+        "employer_refused",
+        "Нужен опыт от 3 лет",
+    )
+    assert await world.alerts() == ["interview_new_list"]
+    again = await world.api.post(f"/interviews/{notice_id}/transitions", json={"to": "hired"})
+    assert again.status_code == 409  # closed
+
+
+async def test_words_reach_the_only_notice_or_ask_which_of_two(
+    world: World, sessions: async_sessionmaker[AsyncSession], dialog_config: DialogConfig
+) -> None:
+    recognizer = ScriptedRecognizer()
+    chat = DbChat(sessions, dialog_config, clock=world.chat.clock, recognizer=recognizer)
+    first = (await world.send()).json()["id"]
+    said = "подтверждаю собеседование завтра в 10"
+    recognizer.answers[said] = rasa("confirm_interview", 0.95)
+    await chat.send(said)
+    assert chat.templates() == ["interview.agreed"]
+    notice = await world.notice(first)
+    assert notice.meeting_at == datetime(2026, 11, 24, 6, tzinfo=UTC)  # 10:00 in Samara
+    assert notice.proposed_text == said
+
+    second = (await world.send(employer="АО «Кама»")).json()["id"]
+    recognizer.answers["я не пойду на собеседование"] = rasa("decline_interview", 0.95)
+    await chat.send("я не пойду на собеседование")
+    assert chat.templates() == ["interview.which"]
+    assert [b.context.get("employer") for b in chat.offered()][:2] == ["ООО «Волга»", "АО «Кама»"]
+    await chat.press("buttons.interview_pick", employer="АО «Кама»")
+    assert chat.templates() == ["interview.decline_warning"]
+    assert chat.last[0].context["employer"] == "АО «Кама»"
+    assert (await world.notice(second)).state == "sent"
