@@ -11,7 +11,7 @@ from functools import partial
 from pathlib import Path
 
 from dialogs.feature import Chat, Section
-from features.interviews import staff
+from features.interviews import pages, staff
 from features.interviews.chat import (
     AGREE_FLOW,
     DECLINE_FLOW,
@@ -34,7 +34,7 @@ from features.interviews.service import (
     SqlInterviews,
     start_term,
 )
-from features.kit import Feature, Kit, SessionService
+from features.kit import DeskPages, Feature, Kit, MenuItem, SessionService
 from reminders.runner import SentHook
 
 
@@ -72,6 +72,11 @@ FEATURE = Feature(
     rules=RULES,
     services=services,
     staff=staff.staff_router,
+    desk=DeskPages(
+        router=pages.router,
+        templates=Path(__file__).with_name("desk_templates"),
+        menu=(MenuItem("Собеседования", "/desk/interviews", order=27),),
+    ),
     on_reminder_sent=on_reminder_sent,
     alert_kinds={
         UNREACHABLE_ALERT: "собеседование: гражданин не может дозвониться работодателю",

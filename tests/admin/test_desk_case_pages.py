@@ -13,7 +13,7 @@ from features.applications.service import SqlApplications
 from features.appointments.bookings import SqlBookings
 from features.interviews.service import SqlInterviews
 from kernel.settings import AppointmentSettings
-from storage.models import Application, Citizen, Reminder, Visit
+from storage.models import Application, Citizen, InterviewNotice, Reminder, Visit
 from tests.admin.test_desk_pages import NOW, REGIONS, Desk, desk
 from tests.support.db_chat import quiet_hours
 from tests.support.desk import csrf_of
@@ -241,3 +241,71 @@ async def test_alerts_of_visits_and_interviews_are_named_in_the_desk(desk: Desk)
         assert "не может дозвониться" in card.text
         assert "ООО «Волга» — Кладовщик" in card.text
         assert "приглашение на переговоры" in card.text
+
+
+NOTICE_FORM = {
+    "kind": "referral",
+    "referral_number": "63-7",
+    "employer": "ООО «Волга»",
+    "vacancy": "Кладовщик",
+    "address": "г. Самара, ул. Заводская, 5",
+    "contact_name": "Ирина Петровна",
+    "contact_phone": "+7 846 200-00-00",
+}
+
+
+async def test_a_supervisor_sends_notices_sets_the_meeting_and_records_the_result(
+    desk: Desk,
+) -> None:
+    citizen = desk.citizens["63"]
+    async with desk.as_("chief") as chief:
+        listing = await chief.get(f"/desk/interviews?citizen={citizen}")
+        csrf = csrf_of(listing)
+        form = {"csrf": csrf, "citizen_id": str(citizen), **NOTICE_FORM}
+        no_phone = await chief.post("/desk/interviews", data={**form, "contact_phone": "звоните"})
+        assert no_phone.status_code == 422
+        assert "телефон работодателя" in no_phone.text
+        assert "Ирина Петровна" in no_phone.text  # the form keeps what was typed
+        first = await chief.post("/desk/interviews", data=form)
+        assert first.status_code == 303
+        second = await chief.post("/desk/interviews", data={**form, "employer": "АО «Кама»"})
+        assert second.status_code == 303
+        third = await chief.post("/desk/interviews", data={**form, "employer": "ООО «Третий»"})
+        assert third.status_code == 422
+        assert "001 ¶3.9.4" in third.text
+        location = first.headers["location"]
+        page = await chief.get(location)
+        assert "Направление на работу № 63-7" in page.text
+        meeting = await chief.post(
+            f"{location}/move",
+            data={"csrf": csrf, "to": "meeting", "meeting_at": "2026-12-03T10:00"},
+        )
+        assert meeting.status_code == 303
+        page = await chief.get(location)
+        assert "03.12.2026 10:00 по местному времени" in page.text
+        hired = await chief.post(
+            f"{location}/move", data={"csrf": csrf, "to": "hired", "hired_on": "2026-12-07"}
+        )
+        assert hired.status_code == 303
+        page = await chief.get(location)
+        assert "принят(а) на работу" in page.text
+        assert "Приглашение закрыто" in page.text
+        late = await chief.post(f"{location}/move", data={"csrf": csrf, "to": "no_answer"})
+        assert late.status_code == 422
+        assert "уже закрыто" in late.text
+    async with desk.sessions() as session:
+        notices = list(await session.scalars(select(InterviewNotice).order_by(InterviewNotice.id)))
+    assert [(n.employer, n.state) for n in notices] == [
+        ("ООО «Волга»", "hired"),
+        ("АО «Кама»", "sent"),
+    ]
+    assert notices[0].meeting_at == datetime(2026, 12, 3, 6, tzinfo=UTC)
+    async with desk.as_("anna") as anna:
+        listing = await anna.get("/desk/interviews")
+        assert "АО «Кама» — Кладовщик" in listing.text
+        assert "Отправить приглашение" not in listing.text
+        assert (await anna.get(location)).status_code == 200
+        refused = await anna.post(
+            "/desk/interviews", data={"csrf": csrf_of(listing), "citizen_id": str(citizen)}
+        )
+        assert refused.status_code == 403
