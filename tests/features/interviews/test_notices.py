@@ -396,3 +396,13 @@ async def test_words_reach_the_only_notice_or_ask_which_of_two(
     assert chat.templates() == ["interview.decline_warning"]
     assert chat.last[0].context["employer"] == "АО «Кама»"
     assert (await world.notice(second)).state == "sent"
+
+
+async def test_the_term_counts_a_transferred_working_saturday(world: World) -> None:
+    # Delivered Thursday 18.02.2027 at 10:00 in Samara: Friday 19 and the working Saturday 20
+    # count; 21-23 are off (the 23rd a holiday, the 22nd its transferred day off); Wednesday
+    # 24 is the third working day.
+    world.chat.clock.now = datetime(2027, 2, 18, 6, tzinfo=UTC)
+    created = await world.send()
+    await world.runner.deliver_due()
+    assert (await world.notice(created.json()["id"])).report_due_on == date(2027, 2, 24)
