@@ -53,6 +53,9 @@ class NoticeIn(BaseModel):
     contact_phone: str = Field(
         min_length=5, max_length=40, pattern=r"^\+?[0-9 ()\-]{5,40}$", description="Digits"
     )
+    meeting_at: AwareDatetime | None = Field(
+        default=None, description="The meeting, when its date and time are already agreed"
+    )
 
 
 class NoticeOut(BaseModel):

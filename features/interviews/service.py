@@ -16,9 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from features.interviews.ports import InterviewPress
 from kernel.regions import Regions
-from reminders.planning import QuietHours
+from reminders.planning import QuietHours, deadline
 from reminders.rules import load_rules
-from reminders.store import Claimed, SqlReminderBook
+from reminders.store import Claimed, SqlReminderBook, region_calendar
 from storage.models import AuditEvent, Citizen, Consent, InterviewNotice, StaffAlert
 
 RULES = load_rules(Path(__file__).with_name("rules.yml"))
@@ -62,15 +62,23 @@ class SqlInterviews:
     def __init__(self, session: AsyncSession, regions: Regions, quiet: QuietHours) -> None:
         self._session = session
         self._regions = regions
+        self._quiet = quiet
         self._book = SqlReminderBook(session, regions, quiet, RULES)
 
     # --- the centre's side ----------------------------------------------------------------
 
     async def create(
-        self, citizen_id: int, details: Mapping[str, Any], *, actor: str, now: datetime
+        self,
+        citizen_id: int,
+        details: Mapping[str, Any],
+        *,
+        actor: str,
+        now: datetime,
+        meeting_at: datetime | None = None,
     ) -> InterviewNotice:
         """Send a notification or a referral: the citizen is told at once with the buttons to
-        answer. A third open one is refused (001 ¶3.9.4)."""
+        answer, and with the meeting when it is already agreed. A third open one is refused
+        (001 ¶3.9.4)."""
         citizen = await self._session.get(Citizen, citizen_id, with_for_update=True)
         if citizen is None:
             raise NoticeNotFoundError(f"no citizen {citizen_id}")
@@ -96,11 +104,26 @@ class SqlInterviews:
             created_by=actor,
             **details,
         )
+        if meeting_at is not None:
+            if meeting_at <= now:
+                raise NoticeRefusedError("the meeting time has passed", "past")
+            notice.state, notice.meeting_at = "agreed", meeting_at
         self._session.add(notice)
         await self._session.flush()
         self._audit(actor, "interview:sent", notice, kind=notice.kind)
+        if notice.meeting_at is not None:
+            await self._book.schedule_before(
+                citizen,
+                MEETING_RULE,
+                key_of(notice),
+                notice.meeting_at,
+                now=now,
+                context=self.meeting_context(notice),
+            )
         context = {
             **self.context(notice),
+            **(self.meeting_context(notice) if notice.meeting_at else {}),
+            "due_on": (await self._expected_term(notice, now)).isoformat(),
             "actions": [
                 {"label": f"buttons.interview_{action}", "payload": press}
                 for action, press in self.actions(notice).items()
@@ -323,6 +346,14 @@ class SqlInterviews:
             "day": local.date().isoformat(),
             "at": local.strftime("%H:%M"),
         }
+
+    async def _expected_term(self, notice: InterviewNotice, now: datetime) -> date:
+        """The reporting term's last day if the notice reaches the citizen as soon as the
+        quiet hours allow — what `start_term` will count from delivery (001 ¶3.10.2)."""
+        zone = self._regions.zone(notice.region_code)
+        delivered = self._quiet.next_allowed(now.astimezone(zone))
+        calendar = await region_calendar(self._session, notice.region_code)
+        return deadline(RULES[REPORT_RULE], delivered, zone, calendar).last_day
 
     async def _consents(self, citizen: Citizen) -> bool:
         consent = await self._session.scalar(

@@ -71,9 +71,11 @@ async def send_notice(
         raise HTTPException(404, f"{NO_CITIZEN} {notice.citizen_id}")
     in_scope(staff, citizen.region_code, f"{NO_CITIZEN} {notice.citizen_id}")
     interviews = desk(request, db)
-    details = notice.model_dump(exclude={"citizen_id"})
+    details = notice.model_dump(exclude={"citizen_id", "meeting_at"})
     try:
-        created = await interviews.create(citizen.id, details, actor=staff.key, now=now(request))
+        created = await interviews.create(
+            citizen.id, details, actor=staff.key, now=now(request), meeting_at=notice.meeting_at
+        )
     except NoticeNotFoundError as exc:
         raise HTTPException(404, str(exc)) from exc
     except NoticeRefusedError as exc:

@@ -5,9 +5,14 @@ hired with a photo of the referral, and staff read it all through the API."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import httpx
 import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import create_async_engine
 
+from storage.models import Reminder
 from tests.e2e.test_e2e_complaints import Citizen, issue_token, wait_for_api
 from tests.e2e.test_e2e_operator import onboard
 from tests.e2e.test_e2e_reminders import REMINDER_ENV
@@ -17,6 +22,20 @@ from tests.support.fake_telegram import FakeTelegram, buttons
 from tests.support.rasa import free_port
 
 pytestmark = pytest.mark.e2e
+
+
+async def meeting_reminders(db_url: str, notice_id: int) -> list[datetime]:
+    engine = create_async_engine(db_url)
+    try:
+        async with engine.connect() as connection:
+            rows = await connection.execute(
+                select(Reminder.due_at).where(
+                    Reminder.key == f"interview:{notice_id}", Reminder.rule == "interview_meeting"
+                )
+            )
+            return [moment.replace(tzinfo=moment.tzinfo or UTC) for (moment,) in rows]
+    finally:
+        await engine.dispose()
 
 
 def notice(citizen_id: int, employer: str, **extra: str) -> dict[str, object]:
@@ -74,6 +93,13 @@ async def test_two_notices_are_answered_and_the_hire_reported_with_a_photo(
         assert "Когда встреча" in asked["text"]
         agreed = await citizen.says(f"{meeting:%d.%m} в 10")
         assert f"{meeting:%d.%m.%Y} в 10:00" in agreed["text"]
+
+        # The meeting is reminded two hours before (quiet hours are off in this run) and,
+        # when that is still ahead, the day before at 12:00, local time.
+        reminders = await meeting_reminders(db_url, first.json()["id"])
+        assert meeting - timedelta(hours=2) in reminders
+        noon = (meeting - timedelta(days=1)).replace(hour=12)
+        assert (noon in reminders) is (noon > datetime.now(UTC))
 
         telegram.user_presses_data(f"intv:{first.json()['id']}:report")
         await citizen.receives()

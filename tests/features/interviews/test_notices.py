@@ -109,7 +109,8 @@ async def test_a_third_open_notice_is_refused_and_each_term_runs_from_delivery(
     text = build_renderer(strict=True).text(template, context)
     assert "Направление на работу № 63-0042" in text
     assert "Автобус 41" in text
-    assert "за 3 рабочих дня" in text
+    # Delivered Monday 23.11: three working days, the last on Thursday 26.11 (001 ¶3.10.2).
+    assert "за 3 рабочих дня — до 26.11.2026 включительно" in text
     assert [action["label"] for action in context["actions"]] == [
         "buttons.interview_agree",
         "buttons.interview_unreachable",
@@ -118,7 +119,6 @@ async def test_a_third_open_notice_is_refused_and_each_term_runs_from_delivery(
         "buttons.interview_report",
     ]
     notice = await world.notice(first.json()["id"])
-    # Delivered Monday 23.11: three working days, the last on Thursday 26.11 (001 ¶3.10.2).
     assert notice.report_due_on == date(2026, 11, 26)
     detail = (await world.api.get(f"/interviews/{notice.id}")).json()
     assert [event["action"] for event in detail["history"]] == [
@@ -140,7 +140,9 @@ async def test_a_notice_set_late_at_night_waits_for_the_morning_and_counts_from_
     assert (await world.notice(created.json()["id"])).received_at is None
     world.chat.clock.now = datetime(2026, 12, 31, 5, 5, tzinfo=UTC)  # 09:05 in Samara
     await world.runner.deliver_due()
-    assert len(world.notifier.sent) == 1
+    [(_chat, template, context)] = world.notifier.sent
+    # The message says the same last day the term counts from its delivery.
+    assert "до 14.01.2027 включительно" in build_renderer(strict=True).text(template, context)
     notice = await world.notice(created.json()["id"])
     assert notice.received_at is not None
     # Delivered on a day off: counted from the next working day, 11.01 (001 ¶2.10.2).
@@ -406,3 +408,23 @@ async def test_the_term_counts_a_transferred_working_saturday(world: World) -> N
     created = await world.send()
     await world.runner.deliver_due()
     assert (await world.notice(created.json()["id"])).report_due_on == date(2027, 2, 24)
+
+
+async def test_a_meeting_already_agreed_is_in_the_notice_and_reminded(world: World) -> None:
+    created = await world.send(meeting_at="2026-11-25T10:00:00+04:00")
+    assert created.status_code == 201, created.text
+    assert created.json()["state"] == "agreed"
+    await world.runner.deliver_due()
+    [(_chat, template, context)] = world.notifier.sent
+    assert "Встреча уже согласована:</b> 25.11.2026 в 10:00" in build_renderer(strict=True).text(
+        template, context
+    )
+    async with world.sessions() as session:
+        meeting = list(
+            await session.scalars(
+                select(Reminder.due_at).where(Reminder.rule == "interview_meeting")
+            )
+        )
+    assert len(meeting) == 2
+    past = await world.send(employer="АО «Кама»", meeting_at="2026-11-20T10:00:00+04:00")
+    assert past.status_code == 409
