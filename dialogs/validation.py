@@ -3,7 +3,14 @@ its canonical form, or raises `Invalid` with a reason the dialog turns into a te
 
 from __future__ import annotations
 
+from typing import Any
+
 import phonenumbers
+
+from dialogs.types import Incoming
+
+# Files staff can open: photos, and documents as PDF or pictures.
+FILE_TYPES = frozenset({"application/pdf", "image/jpeg", "image/png", "image/heic", "image/webp"})
 
 
 class Invalid(ValueError):  # noqa: N818 - reads as `validation.Invalid`
@@ -43,3 +50,20 @@ def phone(value: str | None) -> str:
     if not phonenumbers.is_valid_number(number):
         raise Invalid("not_a_phone")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def attached_file(incoming: Incoming) -> dict[str, Any]:
+    """The photo or document the citizen sent, as the case keeps it (the messenger's file
+    id, not the bytes); Invalid("not_a_file") for a voice message, a sticker or another
+    kind of document."""
+    acceptable = incoming.attachment == "photo" or (
+        incoming.attachment == "document" and incoming.mime_type in FILE_TYPES
+    )
+    if not acceptable or incoming.file_id is None:
+        raise Invalid("not_a_file")
+    return {
+        "kind": incoming.attachment,
+        "file_id": incoming.file_id,
+        "name": incoming.file_name,
+        "mime_type": incoming.mime_type,
+    }

@@ -8,7 +8,7 @@ Times are typed and shown in the region's local time: the hours of 000 p.9 are l
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, HTTPException, Path, Query, Request
@@ -20,9 +20,17 @@ from features.appointments.ports import BOOKINGS
 from features.appointments.service import VisitNotFoundError, VisitRefusedError
 from features.appointments.staff import _detail, _found, desk
 from features.kit import Kit
-from features.web import MAX_ID, Operator, Session, Supervisor, has_words, now, page
+from features.web import (
+    MAX_ID,
+    Operator,
+    Session,
+    Supervisor,
+    has_words,
+    local_moment,
+    now,
+    page,
+)
 from features.web import service as request_service
-from kernel.regions import Regions
 from kernel.staff import Actor, Role
 from storage.models import Citizen
 
@@ -49,17 +57,6 @@ REFUSED = {
     "визит длится 30 минут и кончается до закрытия (000 p.6, p.9).",
 }
 Move = Literal["moved", "rebooked", "attended", "no_show", "cancelled"]
-
-
-def _local(regions: Regions, region: str, typed: str) -> datetime | None:
-    """A `datetime-local` field's value as a moment in the region's time zone."""
-    try:
-        naive = datetime.fromisoformat(typed)
-    except ValueError:
-        return None
-    if naive.tzinfo is not None:
-        return None
-    return naive.replace(tzinfo=regions.zone(region))
 
 
 def _bookings(request: Request, db: AsyncSession) -> SqlBookings:
@@ -152,7 +149,7 @@ def router(kit: Kit) -> APIRouter:
         elif not (has_words(place) and has_words(purpose)):
             error = "Укажите адрес и цель визита."
         else:
-            moment = _local(regions, regions.code(citizen.region_code), starts_at)
+            moment = local_moment(regions.zone(citizen.region_code), starts_at)
             try:
                 if moment is None:
                     raise VisitRefusedError("no time", "offset")
@@ -194,7 +191,7 @@ def router(kit: Kit) -> APIRouter:
     ) -> Response:
         visits = desk(request, db)
         found = await _found(visits, visit_id, request, staff)
-        moment = _local(regions, found.region_code, starts_at) if starts_at else None
+        moment = local_moment(regions.zone(found.region_code), starts_at) if starts_at else None
         error = ""
         try:
             if to in ("moved", "rebooked") and moment is None:

@@ -35,7 +35,6 @@ NAME = "complaint"
 SKIP = "skip"
 MAX_FILES = 10
 # Files a complaint may carry (001 ¶5.8(4)): photos and scans, PDF documents.
-FILE_TYPES = frozenset({"application/pdf", "image/jpeg", "image/png", "image/heic", "image/webp"})
 EDITABLE = (
     "ground",
     "respondent",
@@ -198,23 +197,15 @@ def _parse_files(turn: Turn) -> list[dict[str, Any]]:
         if normalized_text(turn).strip(".!") in {"готово", "все", "без файлов", "нет"}:
             return files
         raise InvalidInput()
-    acceptable = incoming.attachment == "photo" or (
-        incoming.attachment == "document" and incoming.mime_type in FILE_TYPES
-    )
-    if not acceptable or incoming.file_id is None:
-        raise InvalidInput("complaint.invalid_file_type")
-    if any(item["file_id"] == incoming.file_id for item in files):
+    try:
+        attached = validation.attached_file(incoming)
+    except validation.Invalid as error:
+        raise InvalidInput("complaint.invalid_file_type") from error
+    if any(item["file_id"] == attached["file_id"] for item in files):
         raise StayOnStep("complaint.file_added", count=len(files), limit=MAX_FILES)
     if len(files) >= MAX_FILES:
         raise InvalidInput("complaint.invalid_too_many_files", limit=MAX_FILES)
-    files.append(
-        {
-            "kind": incoming.attachment,
-            "file_id": incoming.file_id,
-            "name": incoming.file_name,
-            "mime_type": incoming.mime_type,
-        }
-    )
+    files.append(attached)
     turn.values["files"] = files
     raise StayOnStep("complaint.file_added", count=len(files), limit=MAX_FILES)
 

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from features.complaints.service import ComplaintNotFoundError, TransitionRefusedError
 from features.complaints.staff import _detail, _found, desk
 from features.kit import FileSource, Kit
-from features.web import Operator, Session, Supervisor, has_words, now, page
+from features.web import Operator, Session, Supervisor, download, has_words, now, page
 from kernel.staff import Actor
 
 Number = Annotated[str, Path(max_length=16)]
@@ -128,14 +128,6 @@ def router(kit: Kit) -> APIRouter:
             content, _media_type = await files.fetch(str(found.attachments[index]["file_id"]))
         except LookupError as exc:
             raise HTTPException(404, "Telegram не отдал файл.") from exc
-        # A download, never rendered on the desk's origin.
-        return Response(
-            content,
-            media_type="application/octet-stream",
-            headers={
-                "Content-Disposition": f'attachment; filename="complaint-file-{index + 1}"',
-                "X-Content-Type-Options": "nosniff",
-            },
-        )
+        return download(content, f"complaint-file-{index + 1}")
 
     return routes

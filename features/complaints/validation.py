@@ -12,9 +12,9 @@ import dateparser
 import yaml
 from email_validator import EmailNotValidError, validate_email
 
-from dialogs.validation import Invalid, clean_text, phone
+from dialogs.validation import Invalid, attached_file, clean_text, phone
 
-__all__ = ["Invalid", "abusive", "email", "name", "past_date", "phone", "text"]
+__all__ = ["Invalid", "abusive", "attached_file", "email", "name", "past_date", "phone", "text"]
 
 ABUSIVE_FILE = Path(__file__).with_name("abusive.yml")
 _NUMERIC_DATE = re.compile(r"^\s*(\d{1,2})[./-](\d{1,2})(?:[./-](\d{4}|\d{2}))?\s*$")

@@ -7,7 +7,7 @@ Times are typed and shown in the citizen's local time."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, HTTPException, Path, Query, Request
@@ -18,7 +18,17 @@ from features.interviews.names import KINDS, STATES
 from features.interviews.service import NoticeRefusedError
 from features.interviews.staff import _detail, _found, desk
 from features.kit import FileSource, Kit
-from features.web import MAX_ID, Operator, Session, Supervisor, has_words, now, page
+from features.web import (
+    MAX_ID,
+    Operator,
+    Session,
+    Supervisor,
+    download,
+    has_words,
+    local_moment,
+    now,
+    page,
+)
 from kernel.staff import Actor, Role
 from storage.models import Citizen
 
@@ -167,7 +177,7 @@ def router(kit: Kit) -> APIRouter:
     ) -> Response:
         interviews = desk(request, db)
         found = await _found(interviews, notice_id, request, staff)
-        moment = _local(regions.zone(found.region_code), meeting_at)
+        moment = local_moment(regions.zone(found.region_code), meeting_at)
         day = _day(hired_on)
         error = ""
         try:
@@ -206,15 +216,7 @@ def router(kit: Kit) -> APIRouter:
             content, _media_type = await files.fetch(str(found.evidence["file_id"]))
         except LookupError as exc:
             raise HTTPException(404, "Telegram не отдал файл.") from exc
-        # A download, never rendered on the desk's origin.
-        return Response(
-            content,
-            media_type="application/octet-stream",
-            headers={
-                "Content-Disposition": f'attachment; filename="referral-{notice_id}"',
-                "X-Content-Type-Options": "nosniff",
-            },
-        )
+        return download(content, f"referral-{notice_id}")
 
     return routes
 
@@ -228,15 +230,6 @@ def _send_error(staff: Actor, citizen: Citizen | None, typed: dict[str, Any]) ->
     if not PHONE.fullmatch(str(typed["contact_phone"])):
         return "Укажите телефон работодателя цифрами."
     return ""
-
-
-def _local(zone: Any, typed: str) -> datetime | None:
-    """A `datetime-local` field's value as a moment in the citizen's time zone."""
-    try:
-        naive = datetime.fromisoformat(typed)
-    except ValueError:
-        return None
-    return None if naive.tzinfo is not None else naive.replace(tzinfo=zone)
 
 
 def _day(typed: str) -> date | None:

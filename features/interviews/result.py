@@ -29,7 +29,6 @@ from nlu.dates import parse_when
 
 NAME = RESULT
 SKIP = "skip"
-FILE_TYPES = frozenset({"application/pdf", "image/jpeg", "image/png", "image/heic", "image/webp"})
 # A start day further off than this is a typo; an earlier one, a late report.
 AHEAD, BEHIND = timedelta(days=180), timedelta(days=60)
 
@@ -110,12 +109,10 @@ def _parse_evidence(turn: Turn) -> dict[str, Any] | None:
         if choice(turn, NAME, "evidence") == SKIP or normalized_text(turn) in {"нет", "без файла"}:
             return None
         raise InvalidInput("interview.invalid_file")
-    acceptable = incoming.attachment == "photo" or (
-        incoming.attachment == "document" and incoming.mime_type in FILE_TYPES
-    )
-    if not acceptable or incoming.file_id is None:
-        raise InvalidInput("interview.invalid_file")
-    return {"kind": incoming.attachment, "file_id": incoming.file_id, "name": incoming.file_name}
+    try:
+        return validation.attached_file(incoming)
+    except validation.Invalid as error:
+        raise InvalidInput("interview.invalid_file") from error
 
 
 def _context(turn: Turn) -> dict[str, Any]:

@@ -263,7 +263,12 @@ async def test_the_result_is_reported_with_the_referral_photo(world: World) -> N
     assert chat.last[0].context["hired_on"] == date(2026, 12, 1)
     notice = await world.notice(notice_id)
     assert (notice.state, notice.hired_on) == ("hired", date(2026, 12, 1))
-    assert notice.evidence == {"kind": "photo", "file_id": "referral-photo", "name": None}
+    assert notice.evidence == {
+        "kind": "photo",
+        "file_id": "referral-photo",
+        "name": None,
+        "mime_type": None,
+    }
     assert await world.alerts() == ["interview_result"]
     async with world.sessions() as session:
         pending = list(
