@@ -188,6 +188,19 @@ async def test_the_citizen_agrees_a_meeting_in_words_and_is_reminded(world: Worl
         datetime(2026, 11, 26, 8, tzinfo=UTC),
         datetime(2026, 11, 27, 5, tzinfo=UTC),
     ]
+    # They fire then: at 12:00 the day before, and at 09:00 on the day.
+    world.notifier.sent.clear()
+    renderer = build_renderer(strict=True)
+    for moment, words in (
+        (meeting[0], "Завтра встреча с работодателем</b>: 27.11.2026 в 10:00"),
+        (meeting[1], "Скоро встреча с работодателем</b>: сегодня в 10:00"),
+    ):
+        chat.clock.now = moment
+        await world.runner.deliver_due()
+        [(_chat, template, context)] = [m for m in world.notifier.sent if "meeting" in m[1]]
+        assert words in renderer.text(template, context)
+        world.notifier.sent.clear()
+    chat.clock.now = datetime(2026, 11, 23, 9, tzinfo=UTC)
     await chat.send("/status")
     status = [reply for reply in chat.last if reply.template == "interview.status"]
     assert status[0].context["notices"][0]["at"] == "10:00"
