@@ -131,14 +131,10 @@ def router(_kit: Kit) -> APIRouter:
         state: Annotated[Literal[tuple(STATES)] | None, Query()] = None,  # type: ignore[valid-type]
         service: Annotated[Literal[tuple(SERVICES)] | None, Query()] = None,  # type: ignore[valid-type]
     ) -> Response:
-        found = await desk(request, db).search(
-            regions=staff.region_scope,
-            services=_services_seen(staff),
-            state=state,
-            service=service,
-            limit=200,
-        )
         seen = _services_seen(staff)
+        found = await desk(request, db).search(
+            regions=staff.region_scope, services=seen, state=state, service=service, limit=200
+        )
         context = {
             "applications": found,
             "states": STATES,
