@@ -14,13 +14,16 @@ _NUMBER = re.compile(r"\d[\d\s]*")
 
 
 def normalized(entity: Entity) -> Entity:
-    value = _normalize_value(entity.name, entity.text or entity.value)
+    # The lookup lists' extractor gives the list's entry as the value ("водитель" for the typo
+    # "водитля"); DIET gives the span itself. Either way the head word becomes a lemma.
+    written = entity.value or entity.text
+    value = _normalize_value(entity.name, written)
     return Entity(entity.name, value if value is not None else entity.value, entity.text)
 
 
 def _normalize_value(name: str, text: str) -> str | None:
     if name == "city":
-        return " ".join(part.capitalize() for part in _head_lemma(text).split())
+        return " ".join(_town_case(part) for part in _head_lemma(text).split())
     if name == "profession":
         return _head_lemma(text)
     if name == "salary":
@@ -28,6 +31,13 @@ def _normalize_value(name: str, text: str) -> str | None:
     if name == "case_number":
         return case_numbers.parse(text)
     return None
+
+
+def _town_case(word: str) -> str:
+    """A town's capitals: "ростов-на-дону" -> "Ростов-на-Дону", "кинель-черкассы" ->
+    "Кинель-Черкассы"."""
+    parts = word.split("-")
+    return "-".join(p if p in ("на", "де") and i else p.capitalize() for i, p in enumerate(parts))
 
 
 def _head_lemma(text: str) -> str:

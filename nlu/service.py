@@ -42,6 +42,7 @@ MODEL_INPUTS = (
     "domain.yml",
     "data/**/*.yml",
     "components/**/*.py",
+    "lookups/*.txt",
     "constraints.txt",
 )
 
@@ -281,13 +282,22 @@ _ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
 
 def heldout_examples() -> list[tuple[str, str]]:
     """(text, intent) pairs of the held-out file, entity markup removed."""
+    return [(_ANNOTATION.sub(r"\1", text), intent) for text, intent in _heldout()]
+
+
+def heldout_texts() -> list[str]:
+    """The held-out texts with their entity markup ("[водителем](profession)")."""
+    return [text for text, _ in _heldout()]
+
+
+def _heldout() -> list[tuple[str, str]]:
     data = yaml.safe_load(HELDOUT.read_text(encoding="utf-8"))
     pairs = []
     for block in data["nlu"]:
         for line in block["examples"].splitlines():
             text = line.strip().removeprefix("- ").strip()
             if text:
-                pairs.append((_ANNOTATION.sub(r"\1", text), str(block["intent"])))
+                pairs.append((text, str(block["intent"])))
     return pairs
 
 

@@ -4,7 +4,7 @@ a held-out file that shares nothing with training, and an action for every inten
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import yaml
@@ -71,7 +71,9 @@ def test_entities_are_annotated_in_training_data() -> None:
 def test_heldout_examples_are_never_trained_on() -> None:
     trained = {_plain(text) for texts in training_examples().values() for text in texts}
     heldout = service.heldout_examples()
-    assert {intent for _, intent in heldout} == INTENTS
+    per_intent = Counter(intent for _, intent in heldout)
+    assert set(per_intent) == INTENTS
+    assert min(per_intent.values()) >= 10, per_intent
     overlap = [text for text, _ in heldout if _plain(text) in trained]
     assert overlap == []
 
@@ -94,3 +96,23 @@ def test_every_intent_leads_somewhere() -> None:
 def test_the_keyword_file_names_only_known_intents() -> None:
     keywords = yaml.safe_load(Path(service.PROJECT / "keywords.yml").read_text("utf-8"))
     assert set(keywords) <= INTENTS
+
+
+def test_rasa_falls_back_where_the_bot_stops_acting() -> None:
+    """FallbackClassifier's threshold is the bot's accept_confidence: `rasa test` then counts
+    as fallback exactly what the bot would not act on at once."""
+    pipeline = yaml.safe_load((service.PROJECT / "config.yml").read_text("utf-8"))["pipeline"]
+    fallback = next(c for c in pipeline if c["name"] == "FallbackClassifier")
+    bot = yaml.safe_load((service.ROOT / "config.yml").read_text("utf-8"))["nlu"]
+    assert fallback["threshold"] == bot["accept_confidence"]
+
+
+def test_every_lookup_entry_is_one_line_and_unique() -> None:
+    for path in sorted((service.PROJECT / "lookups").glob("*.txt")):
+        entries = [
+            line.strip()
+            for line in path.read_text("utf-8").splitlines()
+            if line.strip() and not line.startswith("#")
+        ]
+        assert len(entries) >= 100, path
+        assert len(entries) == len(set(entries)), [e for e, n in Counter(entries).items() if n > 1]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from nlu import service
 from nlu.client import NluClient
@@ -28,7 +30,15 @@ from tests.support.rasa import RasaServer, free_port, require_rasa
 
 pytestmark = pytest.mark.rasa
 
-MIN_HELDOUT_MACRO_F1 = 0.90  # the issue's gate
+MIN_HELDOUT_MACRO_F1 = 0.90  # what the held-out set reaches, less a margin (bench/README.md)
+MIN_HELDOUT_ENTITY_F1 = 0.85  # profession and city (issue 23)
+ANNOTATION = re.compile(r"\[([^\]]+)\]\(([^)]*)\)")
+
+
+def bot_thresholds() -> tuple[float, float]:
+    """The bot's accept and confirm confidences, from config.yml."""
+    nlu = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))["nlu"]
+    return float(nlu["accept_confidence"]), float(nlu["confirm_confidence"])
 
 
 @pytest.fixture
@@ -39,20 +49,53 @@ async def recognizer(rasa_server: RasaServer) -> AsyncIterator[Recognizer]:
     await recognizer.close()
 
 
-async def test_heldout_macro_f1_meets_the_gate(rasa_server: RasaServer) -> None:
+async def test_heldout_macro_f1_with_the_bots_threshold_meets_the_gate(
+    rasa_server: RasaServer,
+) -> None:
+    """An intent counts only when the bot would act on it (confidence >= accept_confidence);
+    below that it counts as `nlu_fallback`, a class of its own, as a wrong answer would."""
+    accept, _ = bot_thresholds()
     client = NluClient(rasa_server.url, rasa_server.token, timeout_seconds=10)
     try:
         examples = service.heldout_examples()
-        predicted = [(await client.parse(text)).intent for text, _ in examples]
+        results = [await client.parse(text) for text, _ in examples]
     finally:
         await client.close()
-    assert len(examples) >= 26 * 8
+    assert len(examples) >= 26 * 10
     assert len({intent for _, intent in examples}) == 26
-    pairs = [(intent, guess) for (_, intent), guess in zip(examples, predicted, strict=True)]
+    pairs = []
+    for (_, intent), result in zip(examples, results, strict=True):
+        guess = result.best_guess()
+        acted = guess is not None and guess[1] >= accept
+        pairs.append((intent, guess[0] if guess is not None and acted else "nlu_fallback"))
     errors = Counter((t, p) for t, p in pairs if t != p)
     score = macro_f1_of(pairs)
     print(f"held-out macro-F1 {score:.3f} over {len(pairs)} examples; errors: {dict(errors)}")
     assert score >= MIN_HELDOUT_MACRO_F1, errors
+
+
+async def test_heldout_professions_and_towns_are_found(rasa_server: RasaServer) -> None:
+    client = NluClient(rasa_server.url, rasa_server.token, timeout_seconds=10)
+    expected: list[set[tuple[str, str]]] = []
+    found: list[set[tuple[str, str]]] = []
+    try:
+        for text in service.heldout_texts():
+            spans = {(m.group(2), m.group(1)) for m in ANNOTATION.finditer(text)}
+            result = await client.parse(ANNOTATION.sub(r"\1", text))
+            expected.append({s for s in spans if s[0] in ("profession", "city")})
+            found.append({(e.name, e.text) for e in result.entities if e.name != "case_number"})
+    finally:
+        await client.close()
+    for entity in ("profession", "city"):
+        pairs = zip(found, expected, strict=True)
+        right = sum(1 for f, e in pairs for s in f & e if s[0] == entity)
+        guessed = sum(1 for f in found for s in f if s[0] == entity)
+        actual = sum(1 for e in expected for s in e if s[0] == entity)
+        assert actual >= 5, entity
+        precision, recall = right / max(guessed, 1), right / actual
+        f1 = 2 * precision * recall / (precision + recall) if right else 0.0
+        print(f"held-out {entity}: precision {precision:.3f}, recall {recall:.3f}, F1 {f1:.3f}")
+        assert f1 >= MIN_HELDOUT_ENTITY_F1, (entity, found, expected)
 
 
 @pytest.mark.parametrize(
@@ -66,14 +109,21 @@ async def test_heldout_macro_f1_meets_the_gate(rasa_server: RasaServer) -> None:
         ("перенесите собеседование на пятницу в 10", "reschedule_interview"),
         ("позовите живого человека", "request_operator"),
         ("удалите мои данные", "delete_my_data"),
+        # Clear requests the issue saw confirmed instead of acted on (issue 23).
+        ("найди работу водителем в самаре", "search_vacancies"),
+        ("хочу подать на пособие по безработице", "apply_unemployment"),
+        ("я не хочу жаловаться просто спросить адрес", "ask_contacts"),  # a negation
+        ("ghbdtn", "greet"),  # the wrong keyboard layout
+        ("hochu rabotu cherez centr zanyatosti", "apply_job_search"),  # Latin letters
     ],
 )
-async def test_citizens_phrasing_is_understood(
+async def test_citizens_phrasing_is_acted_on(
     recognizer: Recognizer, text: str, intent: str
 ) -> None:
+    accept, _ = bot_thresholds()
     understanding = await recognizer.understand(text)
     assert understanding.source == "rasa"
-    assert (understanding.intent, understanding.confidence >= 0.7) == (intent, True)
+    assert (understanding.intent, understanding.confidence >= accept) == (intent, True)
 
 
 async def test_entities_come_back_as_values_flows_can_use(recognizer: Recognizer) -> None:

@@ -85,8 +85,13 @@ def test_entity_values_are_lemmas_the_flows_can_search_by() -> None:
     }
     assert normalized(Entity("profession", "водителя", "водителя")).value == "водитель"
     assert (
-        normalized(Entity("profession", "x", "менеджера по продажам")).value
+        normalized(Entity("profession", "менеджера по продажам", "менеджера по продажам")).value
         == "менеджер по продажам"
+    )
+    # The lookup lists' extractor names the entry it matched: a typo is not lemmatised.
+    assert normalized(Entity("profession", "водитель", "водитля")).value == "водитель"
+    assert normalized(Entity("city", "ростов-на-дону", "ростове-на-дону")).value == (
+        "Ростов-на-Дону"
     )
 
 

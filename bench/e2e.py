@@ -1,0 +1,293 @@
+"""The whole bot, as a black box: the real bot process (`python -m app telegram`, polling)
+against the fake Bot API (tests/support/fake_telegram.py), with N simulated citizens talking
+at once, each through a realistic conversation: /start, consent, region, the vacancy search
+(profession, town, pay), then the first steps of a complaint and a way out.
+
+    .venv/bin/python -m bench.e2e [--citizens 10 50 200] [--database sqlite|postgresql://...]
+        [--rasa] [--pace lifted|real] [--echo] [--reminders 1000] [--show]
+
+`--pace lifted` takes away the bot's own outgoing pace (the fake server does not limit): it
+measures our code's capacity. `--pace real` keeps Telegram's (about 24 messages/s, 1 per chat
+a second): what citizens feel. `--echo` runs a bare aiogram echo bot against the same fake
+server first, as the ceiling. `--reminders N` has N reminders fall due as the citizens start.
+Each citizen waits for the bot's answer before the next step, as a person does. Measured:
+updates handled per second, reply latency (update offered to the first message back)
+p50/p95/p99, messages sent per turn, and with --reminders when the citizens' replies and the
+reminders went out. Prints the figures; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench.crash import bot_env
+from bench.processes import drop_database, fresh_database
+from nlu import service
+from storage.migrate import upgrade
+from tests.support.fake_telegram import FakeTelegram
+from tests.support.rasa import free_port
+
+ROOT = Path(__file__).resolve().parents[1]
+FIRST_CITIZEN = 600_000
+REPLY_TIMEOUT = 120.0
+# (what the citizen does, the button label or the text). The vacancy search asks the
+# profession, the town and the pay; the complaint's first questions are answered with their
+# first button, and the citizen leaves by /cancel.
+CONVERSATION: tuple[tuple[str, str], ...] = (
+    ("send", "/start"),
+    ("press", "✅ Согласен"),
+    ("press", "Самарская область"),
+    ("press", "💼 Вакансии"),
+    ("send", "водитель"),
+    ("send", "Самара"),
+    ("send", "50000"),
+    ("send", "хочу подать жалобу"),
+    ("press if shown", "Подать жалобу"),  # the local matcher suggests; Rasa acts at once
+    ("press first", ""),
+    ("press first", ""),
+    ("send", "/cancel"),
+)
+CITIZEN_METHODS = {"sendMessage", "editMessageText", "sendDocument", "sendPhoto"}
+
+
+@dataclass
+class Run:
+    latencies: list[float] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    updates: int = 0
+    seconds: float = 0.0
+    messages: int = 0  # to the citizens, during the run
+
+
+def citizen(number: int) -> dict[str, Any]:
+    return {
+        "id": FIRST_CITIZEN + number,
+        "is_bot": False,
+        "first_name": f"Житель{number}",
+        "language_code": "ru",
+    }
+
+
+async def converse(telegram: FakeTelegram, user: dict[str, Any], run: Run, show: bool) -> None:
+    """One citizen's conversation; each step waits for the first message back."""
+    chat = str(user["id"])
+    for action, step in CONVERSATION:
+        seen = len(_to_chat(telegram, chat))
+        offered = time.monotonic()
+        shown = _buttons(_to_chat(telegram, chat)[-1]) if seen else []
+        if action == "press if shown" and step not in shown:
+            continue
+        value = (shown[0] if shown else "") if action == "press first" else step
+        try:
+            if action == "send":
+                telegram.user_sends(value, user)
+            else:
+                telegram.user_presses(value, user)
+        except AssertionError:
+            run.failures.append(f"{user['id']}: no button {value!r}")
+            return
+        run.updates += 1
+        reply = await _first_reply(telegram, chat, seen, offered)
+        if reply is None:
+            run.failures.append(f"{user['id']}: no answer to {value!r}")
+            return
+        run.latencies.append(reply - offered)
+        await asyncio.sleep(0.05)  # the rest of the turn's messages; then the person reads
+        if show:
+            for message in _to_chat(telegram, chat)[seen:]:
+                print(f"  {value!r} -> {message.get('text', '')[:70]!r} {_buttons(message)}")
+
+
+def _buttons(message: dict[str, Any]) -> list[str]:
+    markup = message.get("reply_markup") or {}
+    return [str(b["text"]) for row in markup.get("inline_keyboard", []) for b in row]
+
+
+def _to_chat(telegram: FakeTelegram, chat: str) -> list[dict[str, Any]]:
+    return [
+        r.params for r in telegram.requests
+        if r.method == "sendMessage" and str(r.params.get("chat_id")) == chat
+    ]  # fmt: skip
+
+
+async def _first_reply(
+    telegram: FakeTelegram, chat: str, seen: int, offered: float
+) -> float | None:
+    deadline = offered + REPLY_TIMEOUT
+    while time.monotonic() < deadline:
+        arrived = [
+            r.at for r in telegram.requests
+            if r.method in CITIZEN_METHODS and str(r.params.get("chat_id")) == chat
+            and r.at >= offered
+        ]  # fmt: skip
+        if arrived and len(_to_chat(telegram, chat)) > seen:
+            return min(arrived)
+        await asyncio.sleep(0.01)
+    return None
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+async def start_process(
+    command: list[str], env: dict[str, str], log: Path
+) -> asyncio.subprocess.Process:
+    out = await asyncio.to_thread(log.open, "wb")
+    return await asyncio.create_subprocess_exec(
+        *command, cwd=ROOT, env=env, stdout=out, stderr=out
+    )
+
+
+async def until_polling(telegram: FakeTelegram, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while not any(r.method == "getUpdates" for r in telegram.requests):
+        if time.monotonic() > deadline:
+            raise RuntimeError("the bot never asked for updates (see its log)")
+        await asyncio.sleep(0.1)
+
+
+async def measure(
+    name: str,
+    start: Callable[[FakeTelegram], Awaitable[asyncio.subprocess.Process]],
+    citizens: int,
+    conversation: Callable[[FakeTelegram, dict[str, Any], Run], Awaitable[None]],
+    before_talk: Callable[[FakeTelegram], Awaitable[None]] | None = None,
+) -> Run:
+    telegram = FakeTelegram()
+    await telegram.start()
+    process = await start(telegram)
+    run = Run()
+    try:
+        await until_polling(telegram)
+        if before_talk is not None:
+            await before_talk(telegram)
+        began = time.monotonic()
+        await asyncio.gather(*(conversation(telegram, citizen(n), run) for n in range(citizens)))
+        run.seconds = time.monotonic() - began
+        chats = {str(citizen(n)["id"]) for n in range(citizens)}
+        run.messages = sum(
+            1 for r in telegram.requests
+            if r.method in CITIZEN_METHODS and r.at >= began
+            and str(r.params.get("chat_id")) in chats
+        )  # fmt: skip
+        report(name, citizens, run)
+    finally:
+        process.terminate()
+        await process.wait()
+        await telegram.stop()
+    return run
+
+
+def report(name: str, citizens: int, run: Run) -> None:
+    lat = [seconds * 1000 for seconds in run.latencies] or [0.0]
+    print(
+        f"{name}, {citizens} citizens: {run.updates} updates in {run.seconds:.1f} s = "
+        f"{run.updates / run.seconds:.0f} updates/s; reply latency p50 "
+        f"{statistics.median(lat):.0f} ms, p95 {percentile(lat, 0.95):.0f} ms, p99 "
+        f"{percentile(lat, 0.99):.0f} ms; {run.messages / max(run.updates, 1):.2f} messages "
+        "per turn" + (f"; {len(run.failures)} failed: {run.failures[:3]}" if run.failures else "")
+    )
+
+
+async def echo_conversation(telegram: FakeTelegram, user: dict[str, Any], run: Run) -> None:
+    """The same number of steps against the echo bot, all typed (it shows no buttons)."""
+    chat = str(user["id"])
+    for _, value in CONVERSATION:
+        seen = len(_to_chat(telegram, chat))
+        offered = time.monotonic()
+        telegram.user_sends(value, user)
+        run.updates += 1
+        reply = await _first_reply(telegram, chat, seen, offered)
+        if reply is None:
+            run.failures.append(f"{user['id']}: no echo")
+            return
+        run.latencies.append(reply - offered)
+        await asyncio.sleep(0.05)
+
+
+async def main_async(args: argparse.Namespace) -> None:
+    folder = Path(tempfile.mkdtemp(prefix="e2e-bench-"))
+    print(f"logs in {folder}")
+    if args.echo:
+        for count in args.citizens:
+
+            async def echo(telegram: FakeTelegram) -> asyncio.subprocess.Process:
+                env = bot_env(telegram, "sqlite+aiosqlite:///:memory:")
+                command = [sys.executable, "-m", "bench.echo_bot"]
+                return await start_process(command, env, folder / "echo.log")
+
+            await measure("aiogram echo bot", echo, count, echo_conversation)
+    for count in args.citizens:
+        if args.database == "sqlite":
+            url = f"sqlite+aiosqlite:///{folder}/bench-{count}.db"
+            await upgrade(url)
+        else:
+            url = await fresh_database(args.database)
+        extra = {"BOT__FLOOD_MESSAGES": "1000"}
+        if args.pace == "lifted":
+            extra |= {
+                "BOT__MESSAGES_PER_SECOND": "100000",
+                "BOT__CHAT_MESSAGES_PER_SECOND": "1000",
+            }
+        if args.rasa:
+            extra |= args.rasa_env
+
+        async def bot(telegram: FakeTelegram) -> asyncio.subprocess.Process:
+            env = bot_env(telegram, url, **extra)  # noqa: B023 - awaited within the loop step
+            log = folder / f"bot-{count}.log"  # noqa: B023
+            return await start_process([sys.executable, "-m", "app", "telegram"], env, log)
+
+        async def talk(telegram: FakeTelegram, user: dict[str, Any], run: Run) -> None:
+            await converse(telegram, user, run, args.show and user["id"] == FIRST_CITIZEN)
+
+        name = f"bot ({args.database.split(':')[0]}, {'Rasa' if args.rasa else 'local matcher'}"
+        name += f", pace {args.pace})"
+        try:
+            await measure(name, bot, count, talk)
+        finally:
+            if args.database != "sqlite":
+                await drop_database(args.database, url)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--citizens", type=int, nargs="+", default=[10, 50, 200])
+    parser.add_argument("--database", default="sqlite")
+    parser.add_argument("--pace", choices=("lifted", "real"), default="lifted")
+    parser.add_argument("--rasa", action="store_true")
+    parser.add_argument("--echo", action="store_true")
+    parser.add_argument("--show", action="store_true", help="print one citizen's transcript")
+    args = parser.parse_args()
+    if args.rasa:
+        with rasa_server(Path(tempfile.mkdtemp(prefix="e2e-rasa-"))) as env:
+            args.rasa_env = env
+            asyncio.run(main_async(args))
+    else:
+        asyncio.run(main_async(args))
+
+
+@contextlib.contextmanager
+def rasa_server(folder: Path) -> Iterator[dict[str, str]]:
+    """The real Rasa server with the trained model; the bot's environment to reach it."""
+    port, token = free_port(), secrets.token_urlsafe(16)
+    url = f"http://127.0.0.1:{port}"
+    with service.running_server(port, token, folder / "rasa.log") as process:
+        service.wait_ready(url, token, process, timeout=300)
+        yield {"NLU__ENABLED": "true", "NLU__URL": url, "NLU__TOKEN": token}
+
+
+if __name__ == "__main__":
+    main()
