@@ -28,13 +28,18 @@ import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import insert
 
 from bench.crash import bot_env
 from bench.processes import drop_database, fresh_database
 from nlu import service
+from storage.database import create_engine, create_session_factory
 from storage.migrate import upgrade
+from storage.models import Citizen, Reminder
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.rasa import free_port
 
@@ -59,6 +64,40 @@ CONVERSATION: tuple[tuple[str, str], ...] = (
     ("send", "/cancel"),
 )
 CITIZEN_METHODS = {"sendMessage", "editMessageText", "sendDocument", "sendPhoto"}
+REMINDED_CHATS = 10**6  # the chats of the people the bulk reminders go to
+# Due at once, no quiet hours, swept every second: the reminders start while citizens talk.
+REMINDER_ENV = {
+    "REMINDERS__SWEEP_SECONDS": "1",
+    "REMINDERS__QUIET_HOURS__START": "00:00",
+    "REMINDERS__QUIET_HOURS__END": "00:00",
+}
+
+
+async def store_due_reminders(url: str, count: int) -> None:
+    """`count` people with a reminder of the 3-working-day interview term due now."""
+    engine = create_engine(url)
+    now = datetime.now(UTC)
+    try:
+        async with create_session_factory(engine)() as session:
+            citizens = [
+                {"channel": "telegram", "external_id": str(REMINDED_CHATS + i),
+                 "chat_id": REMINDED_CHATS + i, "region_code": "63"}
+                for i in range(count)
+            ]  # fmt: skip
+            ids = (
+                await session.execute(insert(Citizen).returning(Citizen.id), citizens)
+            ).scalars()
+            reminders = [
+                {"citizen_id": citizen_id, "rule": "interview_result", "key": f"bench:{n}",
+                 "audience": "citizen", "before": 0, "deadline_on": now.date(), "due_at": now,
+                 "expires_at": now + timedelta(hours=8), "status": "pending", "attempts": 0,
+                 "context": {}}
+                for n, citizen_id in enumerate(ids)
+            ]  # fmt: skip
+            await session.execute(insert(Reminder), reminders)
+            await session.commit()
+    finally:
+        await engine.dispose()
 
 
 @dataclass
@@ -83,6 +122,8 @@ async def converse(telegram: FakeTelegram, user: dict[str, Any], run: Run, show:
     """One citizen's conversation; each step waits for the first message back."""
     chat = str(user["id"])
     for action, step in CONVERSATION:
+        if action in ("press", "press first"):
+            await _until_shown(telegram, chat, step if action == "press" else None)
         seen = len(_to_chat(telegram, chat))
         offered = time.monotonic()
         shown = _buttons(_to_chat(telegram, chat)[-1]) if seen else []
@@ -107,6 +148,18 @@ async def converse(telegram: FakeTelegram, user: dict[str, Any], run: Run, show:
         if show:
             for message in _to_chat(telegram, chat)[seen:]:
                 print(f"  {value!r} -> {message.get('text', '')[:70]!r} {_buttons(message)}")
+
+
+async def _until_shown(telegram: FakeTelegram, chat: str, label: str | None) -> None:
+    """Until the chat's newest message shows `label` (any button if None): the rest of a
+    turn may still be on its way under the pace."""
+    deadline = time.monotonic() + REPLY_TIMEOUT
+    while time.monotonic() < deadline:
+        messages = _to_chat(telegram, chat)
+        shown = _buttons(messages[-1]) if messages else []
+        if (label in shown) if label is not None else shown:
+            return
+        await asyncio.sleep(0.01)
 
 
 def _buttons(message: dict[str, Any]) -> list[str]:
@@ -184,6 +237,15 @@ async def measure(
             and str(r.params.get("chat_id")) in chats
         )  # fmt: skip
         report(name, citizens, run)
+        reminded = sorted(
+            r.at - began for r in telegram.requests
+            if r.method == "sendMessage" and int(r.params.get("chat_id", 0)) >= REMINDED_CHATS
+        )  # fmt: skip
+        if reminded:
+            print(
+                f"  {len(reminded)} reminders sent from {reminded[0]:.1f} s to "
+                f"{reminded[-1]:.1f} s after the citizens began (they talked {run.seconds:.1f} s)"
+            )
     finally:
         process.terminate()
         await process.wait()
@@ -236,7 +298,9 @@ async def main_async(args: argparse.Namespace) -> None:
             await upgrade(url)
         else:
             url = await fresh_database(args.database)
-        extra = {"BOT__FLOOD_MESSAGES": "1000"}
+        if args.reminders:
+            await store_due_reminders(url, args.reminders)
+        extra = {"BOT__FLOOD_MESSAGES": "1000", **(REMINDER_ENV if args.reminders else {})}
         if args.pace == "lifted":
             extra |= {
                 "BOT__MESSAGES_PER_SECOND": "100000",
@@ -269,6 +333,7 @@ def main() -> None:
     parser.add_argument("--pace", choices=("lifted", "real"), default="lifted")
     parser.add_argument("--rasa", action="store_true")
     parser.add_argument("--echo", action="store_true")
+    parser.add_argument("--reminders", type=int, default=0, help="bulk reminders due at once")
     parser.add_argument("--show", action="store_true", help="print one citizen's transcript")
     args = parser.parse_args()
     if args.rasa:

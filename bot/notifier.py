@@ -11,7 +11,7 @@ from aiogram.exceptions import TelegramAPIError
 from aiohttp import ClientError
 
 from bot.replies import rendered
-from bot.sender import Sender
+from bot.sender import BULK, Sender
 from dialogs.menu import to_menu_row
 from dialogs.render import Renderer
 from dialogs.types import Button, RenderedReply, Reply
@@ -33,7 +33,11 @@ class TelegramNotifier:
             (Button(action["label"], action["payload"]),) for action in context.get("actions", ())
         )
         reply = self._renderer.reply(Reply(template, context, (*actions, to_menu_row())))
-        return await self._deliver(chat_id, reply)
+        bulk = BULK.set(True)  # a reminder or notice: replies to citizens go first
+        try:
+            return await self._deliver(chat_id, reply)
+        finally:
+            BULK.reset(bulk)
 
     async def say(self, chat_id: int, said: Mapping[str, Any]) -> Delivery:
         return await self._deliver(chat_id, rendered(said))

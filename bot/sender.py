@@ -8,6 +8,7 @@ Limits (core.telegram.org/bots/faq): about 30 messages/s overall and about 1/s p
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import math
 import time
@@ -46,6 +47,10 @@ log = logging.getLogger(__name__)
 
 MAX_RETRIES = 3
 
+# Set while bulk messages (reminders, notices) are sent: they give way to replies to citizens
+# who are talking, so a thousand reminders due at once do not keep an answer waiting.
+BULK = contextvars.ContextVar("bulk_send", default=False)
+
 
 def keyboard(rows: tuple[tuple[RenderedButton, ...], ...]) -> InlineKeyboardMarkup | None:
     if not rows:
@@ -68,6 +73,11 @@ class Pacer:
     30). Per chat, a token bucket allows a short burst (a reply of a few messages), then one
     per second (one per three seconds in a group); a chat that got `429 retry_after` is held
     for that long, the others are not.
+
+    Bulk sends (`bulk=True`: reminders and notices) plan their slot one at a time, each only
+    once the one before it is sent: a thousand due at once never book the next forty seconds,
+    they take the slots replies leave free, and at most one bulk message stands between a
+    reply and its slot. A reply waiting for its chat's pace holds up no one.
     """
 
     def __init__(
@@ -95,6 +105,7 @@ class Pacer:
         self._taken: set[int] = set()  # grid slots reserved for sends not yet made
         self._chats: dict[int, tuple[float, float]] = {}  # chat -> (tokens, at)
         self._lock = asyncio.Lock()
+        self._bulk_turn = asyncio.Lock()
 
     def _rate(self, chat_id: int) -> float:
         return self._group_rate if chat_id < 0 else self._chat_rate
@@ -134,7 +145,14 @@ class Pacer:
         self._sent.append(now)
         return 0.0
 
-    async def wait(self, chat_id: int) -> None:
+    async def wait(self, chat_id: int, bulk: bool = False) -> None:
+        if not bulk:
+            await self._wait_for_slot(chat_id)
+            return
+        async with self._bulk_turn:
+            await self._wait_for_slot(chat_id)
+
+    async def _wait_for_slot(self, chat_id: int) -> None:
         async with self._lock:
             delay = self._delay(chat_id)
         if delay > 0:
@@ -186,7 +204,7 @@ class PacedRequests(BaseRequestMiddleware):
         if not isinstance(method, PACED_METHODS) or not isinstance(chat_id, int):
             return await make_request(bot, method)
         for attempt in range(self._max_retries + 1):
-            await self._pacer.wait(chat_id)
+            await self._pacer.wait(chat_id, bulk=BULK.get())
             try:
                 return await make_request(bot, method)
             except TelegramRetryAfter as exc:

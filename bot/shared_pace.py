@@ -102,12 +102,12 @@ class SharedPacer(Pacer):
         )
         return float(delay), float(start)
 
-    async def wait(self, chat_id: int) -> None:
+    async def _wait_for_slot(self, chat_id: int) -> None:
         try:
             delay, _ = await self.reserve(chat_id)
         except (RedisError, OSError):
             self._notice()
-            await super().wait(chat_id)
+            await super()._wait_for_slot(chat_id)
             return
         if delay > 0:
             await asyncio.sleep(delay)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import html
 import re
 from typing import Any, cast
@@ -8,7 +9,7 @@ import pytest
 from aiogram.exceptions import TelegramRetryAfter
 from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage
 
-from bot.sender import PacedRequests, Pacer
+from bot.sender import BULK, PacedRequests, Pacer
 from bot.splitting import MAX_TEXT, split_text
 from tests.support.fakes import FakeClock
 
@@ -90,7 +91,7 @@ class RecordingPacer(Pacer):
         self.waited: list[int] = []
         self.held: list[tuple[int, float]] = []
 
-    async def wait(self, chat_id: int) -> None:
+    async def wait(self, chat_id: int, bulk: bool = False) -> None:
         self.waited.append(chat_id)
 
     async def hold(self, chat_id: int, seconds: float) -> None:
@@ -175,3 +176,49 @@ def test_a_long_answer_without_spaces_is_never_cut_inside_a_tag_or_an_entity() -
     assert "".join(plain.split()) == "".join(
         ("Ответ на жалобу Ж-2026-000001" + answer + "Конец").split()
     )
+
+
+async def test_replies_go_out_before_bulk_reminders_waiting_for_the_pace() -> None:
+    """Forty reminders are due at once; three citizens' replies arrive a moment later: the
+    replies get the next slots, not the ones after every reminder."""
+    pacer = Pacer(global_rate=100, chat_rate=1000, chat_burst=1000)
+    order: list[str] = []
+
+    async def send(name: str, chat: int, bulk: bool) -> None:
+        await pacer.wait(chat, bulk=bulk)
+        order.append(name)
+
+    reminders = [asyncio.create_task(send(f"reminder{n}", 1000 + n, True)) for n in range(40)]
+    await asyncio.sleep(0.05)  # a few reminders are out by now
+    replies = [asyncio.create_task(send(f"reply{n}", n, False)) for n in range(3)]
+    await asyncio.gather(*reminders, *replies)
+    positions = [order.index(f"reply{n}") for n in range(3)]
+    reminders_before = sum(1 for name in order[: max(positions)] if name.startswith("reminder"))
+    assert len(order) == 43
+    # Only the reminders already out, and at most one planned, came before the replies.
+    assert reminders_before <= 10, order
+
+
+async def test_a_reminder_is_sent_as_bulk_and_a_reply_is_not() -> None:
+    pacer = RecordingBulkPacer()
+    send = SendMessage(chat_id=42, text="Напоминание")
+    token = BULK.set(True)
+    try:
+        await PacedRequests(pacer)(cast(Any, _done), cast(Any, None), send)
+    finally:
+        BULK.reset(token)
+    await PacedRequests(pacer)(cast(Any, _done), cast(Any, None), send)
+    assert pacer.bulk == [True, False]
+
+
+async def _done(_bot: Any, _method: Any) -> str:
+    return "done"
+
+
+class RecordingBulkPacer(Pacer):
+    def __init__(self) -> None:
+        super().__init__(global_rate=1000)
+        self.bulk: list[bool] = []
+
+    async def wait(self, chat_id: int, bulk: bool = False) -> None:
+        self.bulk.append(bulk)
