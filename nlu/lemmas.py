@@ -7,7 +7,7 @@ from functools import cache, lru_cache
 import pymorphy3
 import razdel
 
-from nlu.components.normalize import normalize_word
+from nlu.components.normalize import fix_layout, normalize_word, transliterated
 
 
 @cache
@@ -41,10 +41,16 @@ def nominative(text: str) -> str:
     return word + space + rest
 
 
+@lru_cache(maxsize=50_000)
+def is_russian_word(word: str) -> bool:
+    return bool(_analyzer().word_is_known(word))
+
+
 def words(text: str) -> list[str]:
-    """The normalised words of the text, punctuation left out."""
+    """The normalised words of the text, punctuation left out; Russian typed on the Latin
+    layout or in Latin letters read as Russian, as the Rasa tokenizer reads it."""
     return [
-        normalize_word(token.text)
-        for token in razdel.tokenize(text)
+        transliterated(normalize_word(token.text), is_russian_word)
+        for token in razdel.tokenize(fix_layout(text, is_russian_word))
         if any(ch.isalnum() for ch in token.text)
     ]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from nlu.components.normalize import fix_layout, russian_reading, transliterated
+from nlu.lemmas import words
 
 WORDS = {"привет", "как", "дела", "да", "нет", "жалоба", "хочу", "работу", "водитель", "помощь"}
 WORDS |= {"данные", "ищу", "если", "записаться", "подтверждаю", "стоп", "спасибо"}
@@ -59,3 +60,9 @@ def test_a_latin_word_with_no_russian_reading_keeps_a_cyrillic_spelling() -> Non
     assert transliterated("hello", is_russian) == "хелло"  # the n-grams still compare it
     assert transliterated("ok2", is_russian) == "ok2"  # not a word: left alone
     assert transliterated("привет", is_russian) == "привет"
+
+
+def test_the_bots_own_words_read_latin_as_the_rasa_tokenizer_does() -> None:
+    # The local matcher and the entity values go through nlu.lemmas.words (real pymorphy3).
+    assert words("ghbdtn, hochu rabotu voditelem") == ["привет", "хочу", "работу", "водителем"]
+    assert words("Самара, 50 000") == ["самара", "50", "000"]

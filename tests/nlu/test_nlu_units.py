@@ -145,6 +145,8 @@ def matcher() -> LocalMatcher:
         ("мне нужен психолог", "apply_psych_support"),
         ("позовите оператора", "request_operator"),
         ("самаpа вакансии", "search_vacancies"),  # a Latin "p" inside a Russian word
+        ("vakansii povara", "search_vacancies"),  # Latin letters
+        (";fkj,f yf bycgtrnjhf", "file_complaint"),  # the Latin keyboard layout
     ],
 )
 def test_local_matcher_points_to_the_right_section(
