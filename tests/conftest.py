@@ -3,7 +3,9 @@ PostgreSQL too when TEST_POSTGRES_URL is set)."""
 
 from __future__ import annotations
 
+import asyncio
 import os
+import shutil
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -80,10 +82,58 @@ async def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
 
 
 @pytest.fixture
-async def db_url(empty_db_url: str) -> str:
-    """URL of a database migrated to head."""
-    await upgrade(empty_db_url)
+async def db_url(empty_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """URL of a database migrated to head: a copy of one migrated once per run (migrating
+    every test's database took 0.25 s on SQLite and 0.45 s on PostgreSQL each)."""
+    if empty_db_url.startswith("sqlite"):
+        template = await _sqlite_template(tmp_path_factory.getbasetemp())
+        _copy_sqlite(template, make_url(empty_db_url).database or "")
+        return empty_db_url
+    template_name = await _postgres_template()
+    name = make_url(empty_db_url).database
+    assert POSTGRES_URL is not None
+    admin = await asyncpg.connect(_asyncpg_dsn(POSTGRES_URL))
+    try:
+        await admin.execute(f'DROP DATABASE "{name}"')
+        await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"')
+    finally:
+        await admin.close()
     return empty_db_url
+
+
+_templates: dict[str, str] = {}
+
+
+def _copy_sqlite(template: str, target: str) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(template + suffix):
+            shutil.copyfile(template + suffix, target + suffix)
+
+
+async def _sqlite_template(folder: Path) -> str:
+    if "sqlite" not in _templates:
+        path = folder / "migrated-template.db"
+        await upgrade(f"sqlite+aiosqlite:///{path}")
+        _templates["sqlite"] = str(path)
+    return _templates["sqlite"]
+
+
+async def _postgres_template() -> str:
+    if "postgres" not in _templates:
+        url = await fresh_postgres_database()
+        await upgrade(url)
+        _templates["postgres"] = str(make_url(url).database)
+    return _templates["postgres"]
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    name = _templates.get("postgres")
+    if name is not None and POSTGRES_URL is not None:
+        asyncio.run(
+            drop_postgres_database(
+                make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+            )
+        )
 
 
 @pytest.fixture
