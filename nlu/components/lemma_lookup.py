@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from components.russian_tokenizer import analyser, words_of
+from components.russian_tokenizer import analyser, is_russian_word, words_of
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -65,9 +65,25 @@ def phrase_keys(words: list[str]) -> set[str]:
 
 
 def deletions(word: str) -> set[str]:
-    """The word with one letter left out, and the word itself: two words share one of
-    these when they are one edit apart (SymSpell's trick)."""
+    """The word with one letter left out, and the word itself: two words one edit apart
+    always share one of these (SymSpell's trick); sharing one is checked by `one_edit_apart`."""
     return {word} | {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+def one_edit_apart(a: str, b: str) -> bool:
+    """At most one letter added, left out, changed, or two neighbours swapped."""
+    if a == b:
+        return True
+    if abs(len(a) - len(b)) > 1:
+        return False
+    start = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), len(a))
+    if len(a) == len(b):
+        if a[start + 1 :] == b[start + 1 :]:
+            return True  # one letter changed
+        swapped = b[start + 1 : start + 2] + b[start : start + 1]
+        return a[start : start + 2] == swapped and a[start + 2 :] == b[start + 2 :]
+    longer, shorter = (a, b) if len(a) > len(b) else (b, a)
+    return longer[start + 1 :] == shorter[start:]
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
@@ -102,13 +118,13 @@ class LemmaLookupExtractor(GraphComponent, EntityExtractorMixin):
         self._exact = {
             key: (name, entry) for name, keys in phrases.items() for key, entry in keys.items()
         }
-        self._near: dict[str, set[tuple[str, str]]] = {}
+        self._near: dict[str, set[tuple[str, str, str]]] = {}
         for name, keys in phrases.items():
             for key, entry in keys.items():
                 if " " not in key and len(key) >= _FUZZY_LENGTH:
                     for form in forms_of(key):
                         for variant in deletions(form):
-                            self._near.setdefault(variant, set()).add((name, entry))
+                            self._near.setdefault(variant, set()).add((name, entry, form))
 
     @classmethod
     def create(
@@ -161,13 +177,13 @@ class LemmaLookupExtractor(GraphComponent, EntityExtractorMixin):
 
     def entities_of(self, text: str) -> list[dict[str, Any]]:
         tokens = words_of(text)
-        found = self._phrases_in(text, tokens)
+        found = self._phrases_in(tokens)
         taken = [(e["start"], e["end"]) for e in found]
         if self._config["salary_entity"]:
             found += self._amounts_in(text, taken)
         return sorted(found, key=lambda entity: int(entity["start"]))
 
-    def _phrases_in(self, text: str, tokens: list[Token]) -> list[dict[str, Any]]:
+    def _phrases_in(self, tokens: list[Token]) -> list[dict[str, Any]]:
         found = []
         position = 0
         while position < len(tokens):
@@ -192,17 +208,19 @@ class LemmaLookupExtractor(GraphComponent, EntityExtractorMixin):
         return self._near_word(tokens[position])
 
     def _near_word(self, token: Token) -> tuple[tuple[str, str], int] | None:
-        """A one-word phrase one typo away, by the word's lemma or by the word itself read
-        as a form of the phrase ("водитля" is one letter from "водителя")."""
-        if len(token.text) < _FUZZY_LENGTH or not token.text.isalpha():
+        """A one-word entry one typo away from a word the dictionary does not know: the word
+        read as a form of the entry ("водитля" is one letter from "водителя"). A real word
+        ("просто", one deletion each way from "ростов") is never taken for a typo."""
+        word = token.text
+        if len(word) < _FUZZY_LENGTH or not word.isalpha() or is_russian_word(word):
             return None
-        for word in (token.text, *lemmas_of(token.text)):
-            candidates = set()
-            for variant in deletions(word):
-                candidates |= self._near.get(variant, set())
-            if len(candidates) == 1:
-                return next(iter(candidates)), 1
-        return None
+        candidates = {
+            (name, entry)
+            for variant in deletions(word)
+            for name, entry, form in self._near.get(variant, ())
+            if one_edit_apart(word, form)
+        }
+        return (next(iter(candidates)), 1) if len(candidates) == 1 else None
 
     def _amounts_in(self, text: str, taken: list[tuple[int, int]]) -> list[dict[str, Any]]:
         found = []

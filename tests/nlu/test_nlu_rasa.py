@@ -30,7 +30,7 @@ from tests.support.rasa import RasaServer, free_port, require_rasa
 
 pytestmark = pytest.mark.rasa
 
-MIN_HELDOUT_MACRO_F1 = 0.90  # what the held-out set reaches, less a margin (bench/README.md)
+MIN_HELDOUT_MACRO_F1 = 0.92  # reached 0.942-0.947 (bench/README.md), less a margin
 MIN_HELDOUT_ENTITY_F1 = 0.85  # profession and city (issue 23)
 ANNOTATION = re.compile(r"\[([^\]]+)\]\(([^)]*)\)")
 
@@ -130,6 +130,11 @@ async def test_entities_come_back_as_values_flows_can_use(recognizer: Recognizer
     understanding = await recognizer.understand("какие есть вакансии водителя в самаре")
     assert understanding.entity("profession") == "водитель"
     assert understanding.entity("city") == "Самара"
+    # "просто" is a word, not a typo of the town "Ростов"; a typo of a profession is one.
+    address = await recognizer.understand("я не хочу жаловаться просто спросить адрес")
+    assert address.entity("city") is None
+    typo = await recognizer.understand("вакансии водитля в тольятти")
+    assert (typo.entity("profession"), typo.entity("city")) == ("водитель", "Тольятти")
     status = await recognizer.understand("что с жалобой Ж-2026-000123")
     assert status.intent == "check_status"
     assert status.entity("case_number") == "Ж-2026-000123"
