@@ -138,16 +138,25 @@ async def converse(telegram: FakeTelegram, user: dict[str, Any], run: Run, show:
         except AssertionError:
             run.failures.append(f"{user['id']}: no button {value!r}")
             return
-        run.updates += 1
-        reply = await _first_reply(telegram, chat, seen, offered)
-        if reply is None:
-            run.failures.append(f"{user['id']}: no answer to {value!r}")
+        if not await _answered(telegram, chat, seen, offered, run):
             return
-        run.latencies.append(reply - offered)
-        await asyncio.sleep(0.05)  # the rest of the turn's messages; then the person reads
         if show:
             for message in _to_chat(telegram, chat)[seen:]:
                 print(f"  {value!r} -> {message.get('text', '')[:70]!r} {_buttons(message)}")
+
+
+async def _answered(
+    telegram: FakeTelegram, chat: str, seen: int, offered: float, run: Run
+) -> bool:
+    """Counts the update and the latency of its first message back; False if none came."""
+    run.updates += 1
+    reply = await _first_reply(telegram, chat, seen, offered)
+    if reply is None:
+        run.failures.append(f"{chat}: no answer to update {run.updates}")
+        return False
+    run.latencies.append(reply - offered)
+    await asyncio.sleep(0.05)  # the rest of the turn's messages; then the person reads
+    return True
 
 
 async def _until_shown(telegram: FakeTelegram, chat: str, label: str | None) -> None:
@@ -271,13 +280,8 @@ async def echo_conversation(telegram: FakeTelegram, user: dict[str, Any], run: R
         seen = len(_to_chat(telegram, chat))
         offered = time.monotonic()
         telegram.user_sends(value, user)
-        run.updates += 1
-        reply = await _first_reply(telegram, chat, seen, offered)
-        if reply is None:
-            run.failures.append(f"{user['id']}: no echo")
+        if not await _answered(telegram, chat, seen, offered, run):
             return
-        run.latencies.append(reply - offered)
-        await asyncio.sleep(0.05)
 
 
 async def main_async(args: argparse.Namespace) -> None:
