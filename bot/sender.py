@@ -89,16 +89,15 @@ class Pacer:
         group_rate: float = 20 / 60,
         clock: Callable[[], float] = time.monotonic,
         *,
-        # Telegram's cap; a rate set above it (a Bot API emulator, bench/e2e.py) lifts it too.
-        window_limit: int | None = None,
+        window_limit: int = 25,
         # A little over a second: the sends' own jitter on the way to Telegram must not put
         # the 26th message into the first one's second.
         window_seconds: float = 1.03,
     ) -> None:
         self._global_rate = global_rate
-        self._window_limit = window_limit or max(25, math.ceil(global_rate))
+        self._window_limit = window_limit
         self._window_seconds = window_seconds
-        self._sent: deque[float] = deque(maxlen=self._window_limit)  # the latest actual sends
+        self._sent: deque[float] = deque(maxlen=window_limit)  # the latest actual sends
         self._chat_rate = chat_rate
         self._group_rate = group_rate
         self._chat_burst = chat_burst
@@ -220,6 +219,12 @@ class PacedRequests(BaseRequestMiddleware):
                 )
                 await self._pacer.hold(chat_id, exc.retry_after)
         raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def window_limit_for(rate: float) -> int:
+    """Sends allowed in any one second: Telegram's cap (25, under its ~30), or the rate itself
+    when one above it was set for a Bot API emulator that does not limit (bench/e2e.py)."""
+    return 25 if rate <= 30 else math.ceil(rate)
 
 
 def pace(bot: Bot, pacer: Pacer) -> Bot:

@@ -80,9 +80,14 @@ class SharedPacer(Pacer):
     window of actual sends alike); its own (local) pacing when Redis is away."""
 
     def __init__(
-        self, redis: Redis, bot_id: int, global_rate: float = 24.2, chat_rate: float = 1.0
+        self,
+        redis: Redis,
+        bot_id: int,
+        global_rate: float = 24.2,
+        chat_rate: float = 1.0,
+        window_limit: int = 25,
     ) -> None:
-        super().__init__(global_rate=global_rate, chat_rate=chat_rate)
+        super().__init__(global_rate=global_rate, chat_rate=chat_rate, window_limit=window_limit)
         self._redis = redis
         self._prefix = f"telegram-pace:{bot_id}"
         self._reserve = redis.register_script(RESERVE)

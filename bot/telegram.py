@@ -27,7 +27,7 @@ from bot.notifier import TelegramNotifier
 from bot.operator_group import OperatorGroup
 from bot.parts import Parts
 from bot.replies import TurnReplies, process_name
-from bot.sender import Pacer, Sender, pace
+from bot.sender import Pacer, Sender, pace, window_limit_for
 from bot.shared_pace import SharedPacer
 from bot.template_refresh import TemplateRefresh
 from dialogs.types import Reply
@@ -52,10 +52,11 @@ def build_bot(settings: Settings) -> Bot:
     # One pacer for replies, edits and reminders alike: Telegram's limits are per bot, so
     # the processes of one bot share it through Redis when it is configured.
     rate, chat_rate = settings.bot.messages_per_second, settings.bot.chat_messages_per_second
+    window = window_limit_for(rate)
     pacer = (
-        SharedPacer(Redis.from_url(settings.redis.url), bot.id, rate, chat_rate)
+        SharedPacer(Redis.from_url(settings.redis.url), bot.id, rate, chat_rate, window)
         if settings.redis.url
-        else Pacer(global_rate=rate, chat_rate=chat_rate)
+        else Pacer(global_rate=rate, chat_rate=chat_rate, window_limit=window)
     )
     return pace(bot, pacer)
 

@@ -9,7 +9,7 @@ import pytest
 from aiogram.exceptions import TelegramRetryAfter
 from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage
 
-from bot.sender import BULK, PacedRequests, Pacer
+from bot.sender import BULK, PacedRequests, Pacer, window_limit_for
 from bot.splitting import MAX_TEXT, split_text
 from tests.support.fakes import FakeClock
 
@@ -222,3 +222,9 @@ class RecordingBulkPacer(Pacer):
 
     async def wait(self, chat_id: int, bulk: bool = False) -> None:
         self.bulk.append(bulk)
+
+
+def test_the_window_is_telegrams_unless_a_higher_rate_was_set_for_an_emulator() -> None:
+    assert window_limit_for(24.2) == 25
+    assert window_limit_for(30) == 25
+    assert window_limit_for(100_000) == 100_000
