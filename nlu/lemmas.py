@@ -50,7 +50,7 @@ def words(text: str) -> list[str]:
     """The normalised words of the text, punctuation left out; Russian typed on the Latin
     layout or in Latin letters read as Russian, as the Rasa tokenizer reads it."""
     return [
-        transliterated(normalize_word(token.text), is_russian_word)
+        normalize_word(transliterated(token.text, is_russian_word))
         for token in razdel.tokenize(fix_layout(text, is_russian_word))
         if any(ch.isalnum() for ch in token.text)
     ]

@@ -56,6 +56,8 @@ def fix_layout(text: str, is_russian: IsRussian) -> str:
 
     def retype(match: re.Match[str]) -> str:
         chunk = match.group()
+        if _is_code(chunk):
+            return chunk
         if chunk.isalpha() and russian_reading(chunk, is_russian) is not None:
             return chunk  # "privet" is Russian in Latin letters, not the wrong layout
         retyped = chunk.lower().translate(_LAYOUT)
@@ -73,12 +75,18 @@ def transliterated(word: str, is_russian: IsRussian) -> str:
     """A Latin word read as Russian: the first reading that is a Russian word ("rabotu" ->
     "работу", "voditel" -> "водитель"), else its first reading ("hello" -> "хелло", which
     the character n-grams still compare), else the word unchanged."""
-    if not word.isascii() or not word.isalpha():
+    if not word.isascii() or not word.isalpha() or _is_code(word):
         return word
     known = russian_reading(word, is_russian)
     if known is not None:
         return known
     return next(_readings(word.lower()), word)
+
+
+def _is_code(chunk: str) -> bool:
+    """A single letter or capitals: a licence category ("C", "CE"), "IT", "HR" — Latin on
+    purpose, never a Russian word typed wrong."""
+    return len(chunk) < 2 or chunk.isupper()
 
 
 def russian_reading(word: str, is_russian: IsRussian) -> str | None:

@@ -52,9 +52,9 @@ def words_of(text: str, read_latin: bool = True) -> list[Token]:
     for piece in razdel.tokenize(fixed):
         if not any(ch.isalnum() for ch in piece.text):
             continue
-        word = normalize_word(piece.text)
-        if read_latin:
-            word = transliterated(word, is_russian_word)
+        # As written: capitals and single letters ("C", "CE") stay Latin.
+        word = piece.text if not read_latin else transliterated(piece.text, is_russian_word)
+        word = normalize_word(word)
         tokens.append(Token(word, piece.start, piece.stop, lemma=lemma_of(word)))
     return tokens
 

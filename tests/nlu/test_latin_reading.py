@@ -66,3 +66,6 @@ def test_the_bots_own_words_read_latin_as_the_rasa_tokenizer_does() -> None:
     # The local matcher and the entity values go through nlu.lemmas.words (real pymorphy3).
     assert words("ghbdtn, hochu rabotu voditelem") == ["привет", "хочу", "работу", "водителем"]
     assert words("Самара, 50 000") == ["самара", "50", "000"]
+    # Driving-licence categories and other codes are Latin on purpose.
+    assert words("водитель категории C E") == ["водитель", "категории", "c", "e"]
+    assert words("вакансии IT и HR") == ["вакансии", "it", "и", "hr"]
