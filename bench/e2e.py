@@ -26,6 +26,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -40,7 +41,7 @@ from nlu import service
 from storage.database import create_engine, create_session_factory
 from storage.migrate import upgrade
 from storage.models import Citizen, Reminder
-from tests.support.fake_telegram import FakeTelegram
+from tests.support.fake_telegram import FakeTelegram, Request
 from tests.support.rasa import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -176,23 +177,39 @@ def _buttons(message: dict[str, Any]) -> list[str]:
     return [str(b["text"]) for row in markup.get("inline_keyboard", []) for b in row]
 
 
+class ChatIndex:
+    """The fake server's requests to each chat, read on from where the last look stopped:
+    scanning every request for every citizen's poll made the bench itself the load."""
+
+    def __init__(self, telegram: FakeTelegram) -> None:
+        self._telegram = telegram
+        self._read = 0
+        self._chats: dict[str, list[Request]] = defaultdict(list)
+
+    def of(self, chat: str) -> list[Request]:
+        new = self._telegram.requests[self._read :]
+        self._read += len(new)
+        for request in new:
+            if request.method in CITIZEN_METHODS:
+                self._chats[str(request.params.get("chat_id"))].append(request)
+        return self._chats[chat]
+
+
+_indexes: dict[int, ChatIndex] = {}  # by id() of the fake server of the run
+
+
 def _to_chat(telegram: FakeTelegram, chat: str) -> list[dict[str, Any]]:
-    return [
-        r.params for r in telegram.requests
-        if r.method == "sendMessage" and str(r.params.get("chat_id")) == chat
-    ]  # fmt: skip
+    index = _indexes.setdefault(id(telegram), ChatIndex(telegram))
+    return [r.params for r in index.of(chat) if r.method == "sendMessage"]
 
 
 async def _first_reply(
     telegram: FakeTelegram, chat: str, seen: int, offered: float
 ) -> float | None:
     deadline = offered + REPLY_TIMEOUT
+    index = _indexes.setdefault(id(telegram), ChatIndex(telegram))
     while time.monotonic() < deadline:
-        arrived = [
-            r.at for r in telegram.requests
-            if r.method in CITIZEN_METHODS and str(r.params.get("chat_id")) == chat
-            and r.at >= offered
-        ]  # fmt: skip
+        arrived = [r.at for r in index.of(chat) if r.at >= offered]
         if arrived and len(_to_chat(telegram, chat)) > seen:
             return min(arrived)
         await asyncio.sleep(0.01)
@@ -256,6 +273,7 @@ async def measure(
                 f"{reminded[-1]:.1f} s after the citizens began (they talked {run.seconds:.1f} s)"
             )
     finally:
+        _indexes.pop(id(telegram), None)
         process.terminate()
         await process.wait()
         await telegram.stop()
