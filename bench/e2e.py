@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import secrets
 import statistics
 import sys
@@ -108,6 +109,7 @@ class Run:
     updates: int = 0
     seconds: float = 0.0
     messages: int = 0  # to the citizens, during the run
+    cpu_seconds: float = 0.0  # the bot process's own (user + system), during the run
 
 
 def citizen(number: int) -> dict[str, Any]:
@@ -253,9 +255,10 @@ async def measure(
         await until_polling(telegram)
         if before_talk is not None:
             await before_talk(telegram)
-        began = time.monotonic()
+        began, cpu_before = time.monotonic(), cpu_seconds(process.pid)
         await asyncio.gather(*(conversation(telegram, citizen(n), run) for n in range(citizens)))
         run.seconds = time.monotonic() - began
+        run.cpu_seconds = cpu_seconds(process.pid) - cpu_before
         chats = {str(citizen(n)["id"]) for n in range(citizens)}
         run.messages = sum(
             1 for r in telegram.requests
@@ -280,6 +283,12 @@ async def measure(
     return run
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system time of a process so far (Linux: /proc/PID/stat, in clock ticks)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def report(name: str, citizens: int, run: Run) -> None:
     lat = [seconds * 1000 for seconds in run.latencies] or [0.0]
     print(
@@ -287,7 +296,7 @@ def report(name: str, citizens: int, run: Run) -> None:
         f"{run.updates / run.seconds:.0f} updates/s; reply latency p50 "
         f"{statistics.median(lat):.0f} ms, p95 {percentile(lat, 0.95):.0f} ms, p99 "
         f"{percentile(lat, 0.99):.0f} ms; {run.messages / max(run.updates, 1):.2f} messages "
-        "per turn" + (f"; {len(run.failures)} failed: {run.failures[:3]}" if run.failures else "")
+        f"per turn; bot CPU {run.cpu_seconds * 1000 / max(run.updates, 1):.1f} ms per update" + (f"; {len(run.failures)} failed: {run.failures[:3]}" if run.failures else "")
     )
 
 
@@ -334,7 +343,11 @@ async def main_async(args: argparse.Namespace) -> None:
         async def bot(telegram: FakeTelegram) -> asyncio.subprocess.Process:
             env = bot_env(telegram, url, **extra)  # noqa: B023 - awaited within the loop step
             log = folder / f"bot-{count}.log"  # noqa: B023
-            return await start_process([sys.executable, "-m", "app", "telegram"], env, log)
+            command = [sys.executable, "-m", "app", "telegram"]
+            if args.profile:  # pyinstrument writes its report when the bot exits on SIGTERM
+                profile = folder / f"profile-{count}.txt"  # noqa: B023
+                command[1:1] = ["-m", "pyinstrument", "-r", "text", "-o", str(profile)]
+            return await start_process(command, env, log)
 
         async def talk(telegram: FakeTelegram, user: dict[str, Any], run: Run) -> None:
             await converse(telegram, user, run, args.show and user["id"] == FIRST_CITIZEN)
@@ -357,6 +370,7 @@ def main() -> None:
     parser.add_argument("--echo", action="store_true")
     parser.add_argument("--reminders", type=int, default=0, help="bulk reminders due at once")
     parser.add_argument("--show", action="store_true", help="print one citizen's transcript")
+    parser.add_argument("--profile", action="store_true", help="the bot under pyinstrument")
     args = parser.parse_args()
     if args.rasa:
         with rasa_server(Path(tempfile.mkdtemp(prefix="e2e-rasa-"))) as env:

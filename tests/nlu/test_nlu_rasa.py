@@ -170,8 +170,10 @@ async def test_free_text_reaches_the_right_section_through_the_bot(
     # Profession and town were heard: the search asks only the wished pay.
     assert "Какую зарплату" in vacancies["text"]
 
-    documents = await _reply(telegram, "какие документы нужны")
+    # A question inside a step is answered, and the step's own question is asked again.
+    documents = await _reply(telegram, "какие документы нужны", count=2)
     assert "Какие нужны документы" in documents["text"]
+    assert "Какую зарплату" in telegram.sent()[-1]["text"]
 
 
 async def test_with_rasa_stopped_the_citizen_is_answered_within_3_seconds(
@@ -201,11 +203,12 @@ async def test_with_rasa_stopped_the_citizen_is_answered_within_3_seconds(
     assert "Поиск вакансий" in buttons(answer)
 
 
-async def _reply(telegram: FakeTelegram, text: str) -> dict[str, Any]:
-    """The citizen writes; the bot's next message."""
+async def _reply(telegram: FakeTelegram, text: str, count: int = 1) -> dict[str, Any]:
+    """The citizen writes; the first of the `count` messages the bot answers with (waiting
+    for all of them, so the next call does not take the rest for its own answer)."""
     sent = len(telegram.sent())
     telegram.user_sends(text)
-    return (await telegram.wait_for("sendMessage", sent + 1, timeout=10))[-1]
+    return (await telegram.wait_for("sendMessage", sent + count, timeout=10))[sent]
 
 
 async def _answer_within_3_seconds(telegram: FakeTelegram, text: str) -> dict[str, Any]:
