@@ -296,7 +296,8 @@ def report(name: str, citizens: int, run: Run) -> None:
         f"{run.updates / run.seconds:.0f} updates/s; reply latency p50 "
         f"{statistics.median(lat):.0f} ms, p95 {percentile(lat, 0.95):.0f} ms, p99 "
         f"{percentile(lat, 0.99):.0f} ms; {run.messages / max(run.updates, 1):.2f} messages "
-        f"per turn; bot CPU {run.cpu_seconds * 1000 / max(run.updates, 1):.1f} ms per update" + (f"; {len(run.failures)} failed: {run.failures[:3]}" if run.failures else "")
+        f"per turn; bot CPU {run.cpu_seconds * 1000 / max(run.updates, 1):.1f} ms per update"
+        + (f"; {len(run.failures)} failed: {run.failures[:3]}" if run.failures else "")
     )
 
 

@@ -57,13 +57,13 @@ async def citizens_ask(telegram: FakeTelegram, conversations: int) -> None:
     people = [citizen(n) for n in range(conversations)]
     for person in people:
         telegram.user_sends("/start", person)
-    await until(lambda: len(telegram.sent()) >= 2 * conversations, "the greetings")
+    await until(lambda: len(telegram.sent()) >= conversations, "the greetings")
     for person in people:
         telegram.user_presses("✅ Согласен", person)
-    await until(lambda: len(telegram.sent()) >= 3 * conversations, "the region question")
+    await until(lambda: len(telegram.sent()) >= 2 * conversations, "the region question")
     for person in people:
         telegram.user_presses("Самарская область", person)
-    await until(lambda: len(telegram.sent()) >= 4 * conversations, "the menus")
+    await until(lambda: len(telegram.sent()) >= 3 * conversations, "the menus")
     for person in people:
         telegram.user_sends("/operator", person)
 

@@ -61,8 +61,8 @@ async def chat(parts: Parts, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout
             )
             await session.commit()
         payloads = []
-        for reply in replies:
-            payloads += show(parts.renderer.reply(reply), out, first_number=len(payloads) + 1)
+        for message in parts.renderer.replies(replies):
+            payloads += show(message, out, first_number=len(payloads) + 1)
 
 
 def _incoming(user: str, line: str, payloads: list[str]) -> Incoming:

@@ -42,7 +42,7 @@ def get_router(
         replies = await engine.handle(store, incoming, services(session))
         # Rendered before the commit: a text that fails to render rolls the turn back, and
         # what is committed is exactly what will be said (bot/replies.py).
-        rendered = [renderer.reply(reply) for reply in replies]
+        rendered = renderer.replies(replies)
         staged = await turn_replies.stage(session, citizen.id, rendered)
         await session.commit()
         after_commit()

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import html
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -151,6 +151,22 @@ class Renderer:
         """A button's label: plain text (Telegram shows no markup there), so what autoescape
         made an entity is a character again."""
         return html.unescape(self.text(key, context))
+
+    def replies(self, replies: Sequence[Reply]) -> list[RenderedReply]:
+        """A turn's replies as the messages to send: a reply that joins the next one (and has
+        no buttons of its own) is said at the head of it."""
+        messages: list[RenderedReply] = []
+        lead: list[str] = []
+        for index, reply in enumerate(replies):
+            message = self.reply(reply)
+            if reply.joins_next and not message.buttons and index + 1 < len(replies):
+                lead.append(message.text)
+                continue
+            if lead:
+                message = RenderedReply("\n\n".join((*lead, message.text)), message.buttons)
+                lead = []
+            messages.append(message)
+        return messages
 
     def reply(self, reply: Reply) -> RenderedReply:
         rows = tuple(

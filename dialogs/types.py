@@ -51,6 +51,9 @@ class Reply:
     template: str
     context: Mapping[str, Any] = field(default_factory=dict)
     buttons: Keyboard = ()
+    # Said in one message with the reply after it (a greeting and its first question): one
+    # message to read, and one fewer to send under Telegram's limit.
+    joins_next: bool = False
 
 
 @dataclass(frozen=True)

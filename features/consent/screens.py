@@ -24,7 +24,7 @@ async def start(turn: Turn, controls: Controls) -> list[Reply]:
                 buttons=turn.menu_keyboard(has_consent=True),
             )
         ]
-    return [Reply("start.greeting"), *controls.start_flow(turn, ONBOARDING.name)]
+    return [Reply("start.greeting", joins_next=True), *controls.start_flow(turn, ONBOARDING.name)]
 
 
 async def consent(turn: Turn, controls: Controls, _understood: Mapping[str, Any]) -> list[Reply]:

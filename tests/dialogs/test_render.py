@@ -95,6 +95,24 @@ def test_buttons_are_rendered_and_payload_limit_enforced() -> None:
         Button("buttons.menu", "ж" * 33)
 
 
+def test_a_reply_that_joins_the_next_is_said_in_one_message_with_it() -> None:
+    renderer = build_renderer(strict=True)
+    menu = ((Button("buttons.menu", "nav:menu"),),)
+    greeting, cancelled = renderer.text("start.greeting"), renderer.text("common.cancelled")
+    joined = renderer.replies(
+        [Reply("start.greeting", joins_next=True), Reply("common.cancelled", buttons=menu)]
+    )
+    assert [m.text for m in joined] == [f"{greeting}\n\n{cancelled}"]
+    assert joined[0].buttons[0][0].label == "☰ Главное меню"
+    # One with buttons of its own, or with nothing after it, stays a message of its own.
+    apart = renderer.replies(
+        [Reply("common.cancelled", buttons=menu, joins_next=True), Reply("start.greeting")]
+    )
+    assert [m.text for m in apart] == [cancelled, greeting]
+    last = renderer.replies([Reply("start.greeting", joins_next=True)])
+    assert [m.text for m in last] == [greeting]
+
+
 @pytest.mark.parametrize("intent", sorted(REGISTRY.offerable))
 def test_every_offerable_intent_has_a_title(intent: str) -> None:
     label = build_renderer(strict=True).text("buttons.intent", {"intent": intent})

@@ -47,7 +47,7 @@ async def test_a_citizen_ranks_the_centres_offer_in_telegram(
     port = free_port()
     await start_bot(**REMINDER_ENV, ADMIN__ENABLED="true", ADMIN__PORT=str(port))
     citizen = Citizen(telegram)
-    await citizen.says("/start", replies=2)
+    await citizen.says("/start")
     await citizen.presses("✅ Согласен")
     await citizen.presses("Самарская область")
     await citizen.says("/vacancies")

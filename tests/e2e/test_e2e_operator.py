@@ -81,11 +81,11 @@ async def citizen_sees(telegram: FakeTelegram, fragment: str, what: str) -> Any:
 
 async def onboard(telegram: FakeTelegram) -> None:
     telegram.user_sends("/start")
-    await telegram.wait_for("sendMessage", 2)
+    await telegram.wait_for("sendMessage", 1)
     telegram.user_presses("✅ Согласен")
-    await telegram.wait_for("sendMessage", 3)
+    await telegram.wait_for("sendMessage", 2)
     telegram.user_presses("Самарская область")
-    await telegram.wait_for("sendMessage", 4)
+    await telegram.wait_for("sendMessage", 3)
 
 
 async def comes_back_to_the_same_topic(telegram: FakeTelegram, thread: int) -> None:
@@ -108,9 +108,9 @@ async def test_a_citizen_reaches_an_operator_in_the_forum_group_and_goes_on(
     await start_bot(**OPERATOR_ENV)
     await onboard(telegram)
     telegram.user_sends("/complaint")
-    await telegram.wait_for("sendMessage", 5)
+    await telegram.wait_for("sendMessage", 4)
     telegram.user_presses("Отказали в приёме документов")
-    asked = (await telegram.wait_for("sendMessage", 6))[-1]
+    asked = (await telegram.wait_for("sendMessage", 5))[-1]
     assert "На кого вы жалуетесь?" in asked["text"]
 
     telegram.user_sends("/operator")

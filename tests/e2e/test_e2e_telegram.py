@@ -37,16 +37,17 @@ async def test_consent_menu_my_data_withdraw(telegram: FakeTelegram, start_bot: 
     ]
 
     telegram.user_sends("/start")
-    greeting, consent = await telegram.wait_for("sendMessage", 2)
-    assert greeting["chat_id"] == str(CITIZEN_ID)
-    assert greeting["parse_mode"] == "HTML"
-    assert greeting["text"].startswith("Здравствуйте!")
+    # The greeting and the consent question in one message, its buttons under it.
+    [consent] = await telegram.wait_for("sendMessage", 1)
+    assert consent["chat_id"] == str(CITIZEN_ID)
+    assert consent["parse_mode"] == "HTML"
+    assert consent["text"].startswith("Здравствуйте!")
     assert "<b>Согласие на обработку персональных данных</b>" in consent["text"]
     assert "Редакция текста согласия: 2026-11-01" in consent["text"]
     assert buttons(consent) == ["✅ Согласен", "Не согласен", "✖ Отмена"]
 
     telegram.user_presses("✅ Согласен")
-    region = (await telegram.wait_for("sendMessage", 3))[-1]
+    region = (await telegram.wait_for("sendMessage", 2))[-1]
     assert telegram.sent("answerCallbackQuery")
     edited = telegram.sent("editMessageText")[-1]
     assert edited["text"].endswith("<i>→ ✅ Согласен</i>")
@@ -56,34 +57,34 @@ async def test_consent_menu_my_data_withdraw(telegram: FakeTelegram, start_bot: 
     assert buttons(region)[-2:] == ["← Назад", "✖ Отмена"]
 
     telegram.user_presses("Самарская область")
-    done = (await telegram.wait_for("sendMessage", 4))[-1]
+    done = (await telegram.wait_for("sendMessage", 3))[-1]
     assert done["text"].startswith("Готово, Анна Петрова!")
     assert "🔒 Мои данные" in buttons(done)
 
     telegram.user_presses("📝 Заявления")
-    choose = (await telegram.wait_for("sendMessage", 5))[-1]
+    choose = (await telegram.wait_for("sendMessage", 4))[-1]
     assert "Какая услуга вам нужна?" in choose["text"]
     assert "💬 Психологическая поддержка" in buttons(choose)
     telegram.user_presses("✖ Отмена")
-    await telegram.wait_for("sendMessage", 6)
+    await telegram.wait_for("sendMessage", 5)
 
     my_data_payload = telegram.user_presses("🔒 Мои данные")
-    my_data = (await telegram.wait_for("sendMessage", 7))[-1]
+    my_data = (await telegram.wait_for("sendMessage", 6))[-1]
     assert f"Идентификатор в Telegram: {CITIZEN_ID}" in my_data["text"]
     assert "Имя: Анна Петрова" in my_data["text"]
     assert "@anna_p" in my_data["text"]
     assert "редакция 2026-11-01" in my_data["text"]
 
     telegram.user_presses("Отозвать согласие")
-    confirm = (await telegram.wait_for("sendMessage", 8))[-1]
+    confirm = (await telegram.wait_for("sendMessage", 7))[-1]
     assert buttons(confirm) == ["Да, отозвать и удалить", "Нет, оставить", "✖ Отмена"]
     telegram.user_presses("Да, отозвать и удалить")
-    withdrawn = (await telegram.wait_for("sendMessage", 9))[-1]
+    withdrawn = (await telegram.wait_for("sendMessage", 8))[-1]
     assert withdrawn["text"].startswith("Согласие отозвано")
     assert buttons(withdrawn) == ["ℹ️ Общая информация", "✅ Дать согласие", "Помощь"]
 
     telegram.user_presses_data(my_data_payload)  # an old button: the section now needs consent
-    refused = (await telegram.wait_for("sendMessage", 10))[-1]
+    refused = (await telegram.wait_for("sendMessage", 9))[-1]
     assert "нужно ваше согласие" in refused["text"]
     # Every reply went to the citizen's chat, nowhere else.
     assert {m["chat_id"] for m in telegram.sent()} == {str(CITIZEN_ID)}
@@ -94,7 +95,7 @@ async def test_sigterm_mid_conversation_then_restart_continues_at_the_same_step(
 ) -> None:
     bot = await start_bot()
     telegram.user_sends("/start")
-    await telegram.wait_for("sendMessage", 2)
+    await telegram.wait_for("sendMessage", 1)
     telegram.send_delay = 1.5  # the next reply is slow: SIGTERM arrives while it is in flight
     telegram.user_presses("✅ Согласен")
     await telegram.wait_for("answerCallbackQuery", 1)
@@ -129,11 +130,13 @@ async def test_a_send_telegram_refuses_is_retried_from_the_outbox(
     await telegram.wait_for("getUpdates", 1)
     telegram.failing_sends = 1  # the greeting fails on Telegram's side (500)
     telegram.user_sends("/start")
-    attempts = await telegram.wait_for("sendMessage", 3)
-    # The turn is done: what it says goes out again, in order, and nothing else.
+    attempts = await telegram.wait_for("sendMessage", 2)
+    # The turn is done: what it says goes out again, and nothing else.
     assert attempts[0]["text"] == attempts[1]["text"]
     assert attempts[1]["text"].startswith("Здравствуйте!")
-    assert "Согласие на обработку" in attempts[2]["text"]
+    assert "Согласие на обработку" in attempts[1]["text"]
+    await asyncio.sleep(1)
+    assert len(telegram.sent()) == 2
 
 
 async def test_a_failure_is_logged_and_the_citizen_gets_a_polite_answer(
@@ -148,9 +151,9 @@ async def test_a_failure_is_logged_and_the_citizen_gets_a_polite_answer(
     await rename_table(db_url, "turn_counts_away", "turn_counts")
     # Nothing is stuck: /start again shows the greeting and the consent question.
     telegram.user_sends("/start")
-    greeting, consent = (await telegram.wait_for("sendMessage", 3))[1:]
+    greeting = (await telegram.wait_for("sendMessage", 2))[1]
     assert greeting["text"].startswith("Здравствуйте!")
-    assert "Согласие на обработку" in consent["text"]
+    assert "Согласие на обработку" in greeting["text"]
 
 
 async def rename_table(db_url: str, old: str, new: str) -> None:
@@ -200,12 +203,12 @@ async def test_webhook_checks_the_secret_token(
         headers = {"X-Telegram-Bot-Api-Secret-Token": secret}
         async with http.post(url, json=update, headers=headers) as response:
             assert response.status == 200
-        await telegram.wait_for("sendMessage", 2)
+        await telegram.wait_for("sendMessage", 1)
         # Telegram re-sends an update it thinks was lost: it is handled once.
         async with http.post(url, json=update, headers=headers) as response:
             assert response.status == 200
     await asyncio.sleep(1.0)
-    assert len(telegram.sent()) == 2
+    assert len(telegram.sent()) == 1
 
 
 async def _wait_listening(http: aiohttp.ClientSession, url: str, timeout: float = 20) -> None:
@@ -225,12 +228,12 @@ async def test_a_stale_button_press_is_still_handled(
 ) -> None:
     await start_bot()
     telegram.user_sends("/start")
-    await telegram.wait_for("sendMessage", 2)
+    await telegram.wait_for("sendMessage", 1)
     # After downtime Telegram refuses to stop the spinner of an old press (400): the press
     # itself must still be taken.
     telegram.stale_callbacks = True
     telegram.user_presses("✅ Согласен")
-    region = (await telegram.wait_for("sendMessage", 3))[-1]
+    region = (await telegram.wait_for("sendMessage", 2))[-1]
     assert telegram.sent("answerCallbackQuery")
     assert "В каком регионе" in region["text"]
 
@@ -240,10 +243,10 @@ async def test_a_429_on_marking_the_choice_is_waited_out_and_retried(
 ) -> None:
     await start_bot()
     telegram.user_sends("/start")
-    await telegram.wait_for("sendMessage", 2)
+    await telegram.wait_for("sendMessage", 1)
     telegram.rate_limited_edits = 1
     telegram.user_presses("✅ Согласен")
-    region = (await telegram.wait_for("sendMessage", 3))[-1]
+    region = (await telegram.wait_for("sendMessage", 2))[-1]
     assert "В каком регионе" in region["text"]
     edits = await telegram.wait_for("editMessageText", 2)
     assert telegram.too_many == 1

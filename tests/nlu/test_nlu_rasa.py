@@ -148,11 +148,11 @@ async def test_small_talk_is_out_of_scope_or_fallback(recognizer: Recognizer) ->
 async def _consent(telegram: FakeTelegram) -> int:
     """/start, consent, region; returns how many messages the bot has sent."""
     telegram.user_sends("/start")
-    await telegram.wait_for("sendMessage", 2, timeout=60)
+    await telegram.wait_for("sendMessage", 1, timeout=60)
     telegram.user_presses("✅ Согласен")
-    await telegram.wait_for("sendMessage", 3)
+    await telegram.wait_for("sendMessage", 2)
     telegram.user_presses("Самарская область")
-    return len(await telegram.wait_for("sendMessage", 4))
+    return len(await telegram.wait_for("sendMessage", 3))
 
 
 async def test_free_text_reaches_the_right_section_through_the_bot(
