@@ -153,7 +153,7 @@ class SqlOffers:
         assessed: dict[str, dict[str, Any]] = {}
         profile = await self._session.get(JobProfile, citizen.id)
         if self._catalogue is not None and self._rules is not None and profile is not None:
-            catalogue = await self._catalogue.current()
+            catalogue = await self._catalogue.current(self._session)
             search = SqlVacancies(self._session, self._catalogue, self._rules)
             seeker = await search.seeker(citizen, profile, catalogue, but_offer=offer.id)
             ranking = catalogue.index.assess(seeker, vacancy_ids)

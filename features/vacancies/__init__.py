@@ -18,7 +18,7 @@ from features.vacancies.service import SearchRules, SqlVacancies
 
 def shared_catalogue(kit: Kit) -> VacancyCatalogue:
     """The process's one in-memory vacancy index (the offers feature ranks with it too)."""
-    return kit.shared("vacancy catalogue", lambda: VacancyCatalogue(kit.sessions))
+    return kit.shared("vacancy catalogue", VacancyCatalogue)
 
 
 def search_rules(kit: Kit) -> SearchRules:

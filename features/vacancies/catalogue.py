@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from features.vacancies.ranking import VacancyIndex, VacancyRow
 from nlu.lemmas import lemma
@@ -95,22 +95,24 @@ def _towns(rows: Sequence[object]) -> dict[str, tuple[float, float]]:
 
 
 class VacancyCatalogue:
-    """The current Catalogue for a process; `current()` rebuilds it when the data changed."""
+    """The current Catalogue for a process; `current()` rebuilds it when the data changed.
+
+    It reads through the caller's session, never one of its own: a turn that opened a second
+    connection while holding its first would, with as many turns at once as the pool has
+    connections, wait for a connection none of them gives back (the pool's timeout, 30 s)."""
 
     def __init__(
         self,
-        sessions: async_sessionmaker[AsyncSession],
         recheck_seconds: float = 30.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._sessions = sessions
         self._recheck_seconds = recheck_seconds
         self._clock = clock
         self._checked_at: float | None = None
         self._catalogue: Catalogue | None = None
         self._lock = asyncio.Lock()
 
-    async def current(self) -> Catalogue:
+    async def current(self, session: AsyncSession) -> Catalogue:
         checked = self._checked_at
         if (
             self._catalogue is not None
@@ -118,13 +120,11 @@ class VacancyCatalogue:
             and self._clock() - checked < self._recheck_seconds
         ):
             return self._catalogue  # counting a million rows on every search would cost more
-        async with self._sessions() as session:
-            now = await version(session)
+        now = await version(session)
         self._checked_at = self._clock()
         if self._catalogue is not None and (self._catalogue.version == now or self._lock.locked()):
             return self._catalogue  # a rebuild under way: the old index answers meanwhile
         async with self._lock:  # one rebuild at a time; the others wait for its result
             if self._catalogue is None or self._catalogue.version != now:
-                async with self._sessions() as session:
-                    self._catalogue = await load(session)
+                self._catalogue = await load(session)
         return self._catalogue

@@ -67,7 +67,7 @@ class SqlVacancies:
     async def search(
         self, citizen: Citizen, profile: JobProfile, offset: int, limit: int
     ) -> VacancyPage:
-        catalogue = await self._catalogue.current()
+        catalogue = await self._catalogue.current(self._session)
         seeker = await self.seeker(citizen, profile, catalogue)
         ranking = catalogue.index.rank(seeker, limit=limit, offset=offset)
         ids = [suggestion.vacancy_id for suggestion in ranking.suggestions]
@@ -83,7 +83,7 @@ class SqlVacancies:
     ) -> tuple[Ranking, dict[str, Vacancy]]:
         """The ranking with the exclusions, and the vacancies it names (the top `limit`
         suitable ones and the first `excluded_shown` excluded ones)."""
-        catalogue = await self._catalogue.current()
+        catalogue = await self._catalogue.current(self._session)
         seeker = await self.seeker(citizen, profile, catalogue)
         ranking = catalogue.index.rank(seeker, limit=limit, explain=True)
         ids = [s.vacancy_id for s in ranking.suggestions]
@@ -106,7 +106,7 @@ class SqlVacancies:
         if profile.lat is not None and profile.lng is not None:
             home = (profile.lat, profile.lng)
         elif profile.locality:
-            catalogue = catalogue or await self._catalogue.current()
+            catalogue = catalogue or await self._catalogue.current(self._session)
             home = catalogue.town(profile.locality)
         regions = tuple(profile.regions or [citizen.region_code or ""])
         return Seeker(

@@ -84,9 +84,7 @@ async def desk(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[Desk
         name: await staff_token(sessions, name, role, regions)
         for name, (role, regions) in STAFF.items()
     }
-    app = staff_app(
-        sessions, REGIONS, quiet_hours(), Clock(NOW), catalogue=VacancyCatalogue(sessions)
-    )
+    app = staff_app(sessions, REGIONS, quiet_hours(), Clock(NOW), catalogue=VacancyCatalogue())
     clients = {
         name: httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app),

@@ -74,7 +74,7 @@ async def world(
     sessions: async_sessionmaker[AsyncSession], dialog_config: DialogConfig
 ) -> AsyncIterator[World]:
     await import_feed(sessions, SAMPLE)
-    catalogue = VacancyCatalogue(sessions)
+    catalogue = VacancyCatalogue()
     clock = Clock(FRIDAY)
     chat = DbChat(sessions, dialog_config, clock=clock, catalogue=catalogue)
     await chat.start()

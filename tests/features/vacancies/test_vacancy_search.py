@@ -19,6 +19,7 @@ from features.vacancies.flow import parse_salary
 from features.vacancies.importer import import_feed
 from nlu.lemmas import nominative
 from nlu.results import Entity
+from storage.database import create_engine, create_session_factory
 from storage.models import AuditEvent, JobProfile, Vacancy, VacancyRequest
 from tests.dialogs.test_engine_nlu import ScriptedRecognizer, rasa
 from tests.features.vacancies.test_vacancy_import import SAMPLE, sample_items, write_feed
@@ -39,9 +40,33 @@ NEAR_SAMARA = {TRUCK_C, BUS, FORWARDER, TAXI, BAKERY}
 @pytest.fixture
 async def chat(sessions: async_sessionmaker[AsyncSession], dialog_config: DialogConfig) -> DbChat:
     await import_feed(sessions, SAMPLE)
-    chat = DbChat(sessions, dialog_config, catalogue=VacancyCatalogue(sessions))
+    chat = DbChat(sessions, dialog_config, catalogue=VacancyCatalogue())
     await chat.start()
     return chat
+
+
+async def current_of(
+    catalogue: VacancyCatalogue, sessions: async_sessionmaker[AsyncSession]
+) -> Catalogue:
+    async with sessions() as session:
+        return await catalogue.current(session)
+
+
+async def test_a_search_takes_no_second_connection(
+    db_url: str, dialog_config: DialogConfig
+) -> None:
+    """With a pool of one connection, a turn that opened another while holding its own would
+    wait for the pool's timeout: as many turns at once as the pool has connections did."""
+    engine = create_engine(db_url, pool_size=1, max_overflow=0, pool_timeout=2)
+    try:
+        sessions = create_session_factory(engine)
+        await import_feed(sessions, SAMPLE)
+        chat = DbChat(sessions, dialog_config, catalogue=VacancyCatalogue())
+        await chat.start()
+        await search_drivers_in_samara(chat)
+        assert set(shown(chat)) == NEAR_SAMARA
+    finally:
+        await engine.dispose()
 
 
 def shown(chat: DbChat) -> list[str]:
@@ -116,7 +141,7 @@ async def test_pages(
 ) -> None:
     await import_feed(sessions, SAMPLE)
     small_pages = dataclasses.replace(dialog_config, vacancy_page_size=2)
-    chat = DbChat(sessions, small_pages, catalogue=VacancyCatalogue(sessions))
+    chat = DbChat(sessions, small_pages, catalogue=VacancyCatalogue())
     await chat.start()
     await search_drivers_in_samara(chat)
     first = shown(chat)
@@ -180,14 +205,14 @@ async def test_the_catalogue_is_rebuilt_after_an_import_once_the_recheck_is_due(
 ) -> None:
     await import_feed(sessions, SAMPLE)
     seconds = [0.0]
-    catalogue = VacancyCatalogue(sessions, recheck_seconds=30, clock=lambda: seconds[0])
-    before = await catalogue.current()
+    catalogue = VacancyCatalogue(recheck_seconds=30, clock=lambda: seconds[0])
+    before = await current_of(catalogue, sessions)
     assert len(before.index) == 15
     await import_feed(sessions, write_feed(tmp_path / "less.json", sample_items()[:3]))
     seconds[0] = 29
-    assert await catalogue.current() is before  # not asked yet
+    assert await current_of(catalogue, sessions) is before  # not asked yet
     seconds[0] = 31
-    assert len((await catalogue.current()).index) == 3
+    assert len((await current_of(catalogue, sessions)).index) == 3
 
 
 async def test_while_the_index_rebuilds_other_searches_get_the_old_one(
@@ -195,8 +220,8 @@ async def test_while_the_index_rebuilds_other_searches_get_the_old_one(
 ) -> None:
     await import_feed(sessions, SAMPLE)
     seconds = [0.0]
-    catalogue = VacancyCatalogue(sessions, recheck_seconds=30, clock=lambda: seconds[0])
-    before = await catalogue.current()
+    catalogue = VacancyCatalogue(recheck_seconds=30, clock=lambda: seconds[0])
+    before = await current_of(catalogue, sessions)
     await import_feed(sessions, write_feed(tmp_path / "less.json", sample_items()[:3]))
     started, release = asyncio.Event(), asyncio.Event()
     real_load = catalogue_module.load
@@ -208,13 +233,15 @@ async def test_while_the_index_rebuilds_other_searches_get_the_old_one(
 
     monkeypatch.setattr(catalogue_module, "load", slow_load)
     seconds[0] = 31
-    rebuilding = asyncio.create_task(catalogue.current())
+    rebuilding = asyncio.create_task(current_of(catalogue, sessions))
     await asyncio.wait_for(started.wait(), timeout=10)
     seconds[0] = 62
-    assert await asyncio.wait_for(catalogue.current(), timeout=10) is before  # not waiting
+    assert (
+        await asyncio.wait_for(current_of(catalogue, sessions), timeout=10) is before
+    )  # not waiting
     release.set()
     assert len((await rebuilding).index) == 3
-    assert len((await catalogue.current()).index) == 3
+    assert len((await current_of(catalogue, sessions)).index) == 3
 
 
 async def test_bad_input_gets_a_clear_answer_and_loses_nothing(chat: DbChat) -> None:
@@ -252,9 +279,7 @@ async def test_what_the_citizen_said_is_not_asked_again(
         Entity("profession", "водитель", "водителя"),
         Entity("city", "Тольятти", "тольятти"),
     )
-    chat = DbChat(
-        sessions, dialog_config, catalogue=VacancyCatalogue(sessions), recognizer=recognizer
-    )
+    chat = DbChat(sessions, dialog_config, catalogue=VacancyCatalogue(), recognizer=recognizer)
     await chat.start()
     await chat.send(text)
     assert chat.templates() == ["vacancies.ask_salary"]  # profession and town were heard
