@@ -4,16 +4,19 @@ at once, each through a realistic conversation: /start, consent, region, the vac
 (profession, town, pay), then the first steps of a complaint and a way out.
 
     .venv/bin/python -m bench.e2e [--citizens 10 50 200] [--database sqlite|postgresql://...]
-        [--rasa] [--pace lifted|real] [--echo] [--reminders 1000] [--show]
+        [--rasa] [--pace lifted|real] [--think 0.05] [--echo] [--reminders 1000] [--show]
+        [--profile]
 
 `--pace lifted` takes away the bot's own outgoing pace (the fake server does not limit): it
 measures our code's capacity. `--pace real` keeps Telegram's (about 24 messages/s, 1 per chat
 a second): what citizens feel. `--echo` runs a bare aiogram echo bot against the same fake
 server first, as the ceiling. `--reminders N` has N reminders fall due as the citizens start.
-Each citizen waits for the bot's answer before the next step, as a person does. Measured:
-updates handled per second, reply latency (update offered to the first message back)
-p50/p95/p99, messages sent per turn, and with --reminders when the citizens' replies and the
-reminders went out. Prints the figures; asserts nothing.
+Each citizen waits for the bot's answer before the next step, as a person does, then `--think`
+seconds more (reading). Measured: updates handled per second, reply latency (update offered
+to the first message back) p50/p95/p99, messages sent per turn, the bot process's CPU time
+per update, and with --reminders when the citizens' replies and the reminders went out.
+`--profile` runs the bot under pyinstrument (a text report beside the logs). Prints the
+figures; asserts nothing.
 """
 
 from __future__ import annotations
@@ -109,6 +112,7 @@ class Run:
     updates: int = 0
     seconds: float = 0.0
     messages: int = 0  # to the citizens, during the run
+    think: float = 0.05  # seconds a citizen takes to read and answer, after each reply
     cpu_seconds: float = 0.0  # the bot process's own (user + system), during the run
 
 
@@ -158,7 +162,7 @@ async def _answered(
         run.failures.append(f"{chat}: no answer to update {run.updates}")
         return False
     run.latencies.append(reply - offered)
-    await asyncio.sleep(0.05)  # the rest of the turn's messages; then the person reads
+    await asyncio.sleep(run.think)  # the rest of the turn's messages; the person reads
     return True
 
 
@@ -245,16 +249,15 @@ async def measure(
     start: Callable[[FakeTelegram], Awaitable[asyncio.subprocess.Process]],
     citizens: int,
     conversation: Callable[[FakeTelegram, dict[str, Any], Run], Awaitable[None]],
-    before_talk: Callable[[FakeTelegram], Awaitable[None]] | None = None,
+    *,
+    think: float = 0.05,
 ) -> Run:
     telegram = FakeTelegram()
     await telegram.start()
     process = await start(telegram)
-    run = Run()
+    run = Run(think=think)
     try:
         await until_polling(telegram)
-        if before_talk is not None:
-            await before_talk(telegram)
         began, cpu_before = time.monotonic(), cpu_seconds(process.pid)
         await asyncio.gather(*(conversation(telegram, citizen(n), run) for n in range(citizens)))
         run.seconds = time.monotonic() - began
@@ -354,9 +357,9 @@ async def main_async(args: argparse.Namespace) -> None:
             await converse(telegram, user, run, args.show and user["id"] == FIRST_CITIZEN)
 
         name = f"bot ({args.database.split(':')[0]}, {'Rasa' if args.rasa else 'local matcher'}"
-        name += f", pace {args.pace})"
+        name += f", pace {args.pace}, think {args.think:g} s)"
         try:
-            await measure(name, bot, count, talk)
+            await measure(name, bot, count, talk, think=args.think)
         finally:
             if args.database != "sqlite":
                 await drop_database(args.database, url)
@@ -372,6 +375,9 @@ def main() -> None:
     parser.add_argument("--reminders", type=int, default=0, help="bulk reminders due at once")
     parser.add_argument("--show", action="store_true", help="print one citizen's transcript")
     parser.add_argument("--profile", action="store_true", help="the bot under pyinstrument")
+    parser.add_argument(
+        "--think", type=float, default=0.05, help="seconds a citizen reads before answering"
+    )
     args = parser.parse_args()
     if args.rasa:
         with rasa_server(Path(tempfile.mkdtemp(prefix="e2e-rasa-"))) as env:
