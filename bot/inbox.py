@@ -69,6 +69,8 @@ class Worker:
         self._woken = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._running: dict[int, asyncio.Task[None]] = {}  # sender -> their update in hand
+        # Senders a lease passed over while they were in hand: their next update may wait.
+        self._passed_over: set[int] = set()
         self._slots = asyncio.Semaphore(WORKERS)
 
     def wake(self) -> None:
@@ -123,10 +125,13 @@ class Worker:
             return
 
     async def _take(self) -> None:
+        busy = set(self._running)
         async with self._sessions() as session:
-            rows = await inbox.lease(
-                session, self._clock(), self._hold, set(self._running), holder=self._name
-            )
+            rows = await inbox.lease(session, self._clock(), self._hold, busy, holder=self._name)
+        still = busy & self._running.keys()
+        self._passed_over |= still
+        if busy - still:  # done while the lease ran: their next update may be waiting
+            self.wake()
         for row in rows:
             update = Update.model_validate(row.payload, context={"bot": self._bot})
             key = inbox.sender_key(row)
@@ -140,7 +145,9 @@ class Worker:
             log.exception("update %s failed", update.update_id)
         finally:
             del self._running[key]
-            self.wake()  # the sender's next update, if one waits
+            if key in self._passed_over:  # their next update came meanwhile: take it now
+                self._passed_over.discard(key)
+                self.wake()
 
 
 class Poller:
