@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from collections.abc import Set as AbstractSet
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import CallbackQuery, ErrorEvent, Message
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from bot.incoming import from_callback, from_message
 from bot.replies import TurnReplies
@@ -20,6 +23,7 @@ from storage.repositories import SqlDialogStore
 
 log = logging.getLogger(__name__)
 ServicesFactory = Callable[[AsyncSession], Mapping[str, object]]
+AfterCommit = Callable[[AbstractSet[str]], None]  # given the tables the turn wrote
 
 
 def get_router(
@@ -29,12 +33,14 @@ def get_router(
     services: ServicesFactory,
     *,
     turn_replies: TurnReplies,
-    after_commit: Callable[[], None] = lambda: None,
+    after_commit: AfterCommit = lambda _written: None,
 ) -> Router:
-    """`after_commit` runs after each committed turn (it wakes the operators' relay)."""
+    """`after_commit` runs after each committed turn with the tables it wrote (the operators'
+    relay wakes when the turn wrote something it relays)."""
     router = Router(name="citizen")
 
     async def converse(session: AsyncSession, incoming: Incoming) -> None:
+        written = tables_written(session)
         store = SqlDialogStore(session)
         citizen = await store.citizen(incoming.channel, incoming.external_id, incoming.chat_id)
         # What a process that died did not say goes first, claimed in this turn's transaction.
@@ -45,7 +51,7 @@ def get_router(
         rendered = renderer.replies(replies)
         staged = await turn_replies.stage(session, citizen.id, rendered)
         await session.commit()
-        after_commit()
+        after_commit(written)
         await turn_replies.send(session, citizen.id, incoming.chat_id, [*owed, *staged])
 
     @router.message(F.chat.type == "private")
@@ -80,6 +86,29 @@ def get_router(
             log.exception("could not tell chat %s about the error", chat.id)
 
     return router
+
+
+def tables_written(session: AsyncSession) -> set[str]:
+    """The names of the tables the session writes from now on, filled in as it flushes objects
+    or executes ORM insert, update and delete statements."""
+    written: set[str] = set()
+
+    def after_flush(flushed: Session, _context: object) -> None:
+        for instance in (*flushed.new, *flushed.dirty, *flushed.deleted):
+            table = getattr(type(instance), "__tablename__", None)
+            if isinstance(table, str):
+                written.add(table)
+
+    def on_execute(state: ORMExecuteState) -> None:
+        if state.is_insert or state.is_update or state.is_delete:
+            table = getattr(state.statement, "table", None)
+            name = getattr(table, "name", None)
+            if isinstance(name, str):
+                written.add(name)
+
+    event.listen(session.sync_session, "after_flush", after_flush)
+    event.listen(session.sync_session, "do_orm_execute", on_execute)
+    return written
 
 
 async def _stop_spinner(callback: CallbackQuery) -> None:

@@ -165,7 +165,7 @@ def _include_routers(
             sender,
             parts.services,
             turn_replies=replies,
-            after_commit=group.kick if group is not None else lambda: None,
+            after_commit=group.after_turn if group is not None else lambda _written: None,
         )
     )
     return group
