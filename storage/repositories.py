@@ -25,12 +25,15 @@ class SqlDialogStore:
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+        self._citizens: dict[tuple[str, str], Citizen] = {}  # read once a turn, not per caller
 
     async def citizen(self, channel: str, external_id: str, chat_id: int) -> Citizen:
-        query = select(Citizen).where(
-            Citizen.channel == channel, Citizen.external_id == external_id
-        )
-        citizen = await self._session.scalar(query)
+        citizen = self._citizens.get((channel, external_id))
+        if citizen is None:
+            query = select(Citizen).where(
+                Citizen.channel == channel, Citizen.external_id == external_id
+            )
+            citizen = await self._session.scalar(query)
         if citizen is None:
             citizen = Citizen(channel=channel, external_id=external_id, chat_id=chat_id)
             self._session.add(citizen)
@@ -39,6 +42,7 @@ class SqlDialogStore:
             citizen.chat_id = chat_id
         if citizen.unreachable_at is not None:  # they wrote, so they unblocked the bot
             citizen.unreachable_at = None
+        self._citizens[(channel, external_id)] = citizen
         return citizen
 
     async def conversation(self, citizen: Citizen) -> Conversation:
