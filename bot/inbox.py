@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.middlewares import FloodGuard, sender_id
 from kernel.clock import utc_now
+from kernel.waiting import until_set
 from storage import inbox
 from storage.inbox import Received
 
@@ -101,8 +102,7 @@ class Worker:
                 raise
             except Exception:  # the database is away: the updates wait in the inbox
                 log.warning("could not read the inbox; retrying", exc_info=True)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._woken.wait(), self._sweep)
+            await until_set(self._woken, self._sweep)
             self._woken.clear()
 
     async def _take_back(self) -> None:
@@ -211,8 +211,7 @@ class Poller:
 
 
 async def _sleep(stop: asyncio.Event, seconds: float) -> None:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), seconds)
+    await until_set(stop, seconds)
 
 
 def webhook_handler(

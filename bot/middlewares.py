@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from kernel.clock import utc_now
 from kernel.metrics import UPDATE_SECONDS, UPDATES
+from kernel.waiting import until_set
 from storage.inbox import finish, mark_handled, release
 
 log = logging.getLogger(__name__)
@@ -148,9 +149,7 @@ class OrderAndTrack(BaseMiddleware):
 
     async def drain(self, timeout: float) -> bool:
         """Wait for running handlers; False if some were still running after `timeout`."""
-        try:
-            await asyncio.wait_for(self._idle.wait(), timeout)
-        except TimeoutError:
+        if not await until_set(self._idle, timeout):
             log.warning("%d handler(s) still running at shutdown", self._in_flight)
             return False
         return True

@@ -39,6 +39,7 @@ from features.operator.ports import DeskPress
 from features.operator.questions import QuestionError
 from features.operator.service import HandoverError
 from kernel.clock import utc_now
+from kernel.waiting import until_set
 from storage.models import (
     DeskTopic,
     Handover,
@@ -239,8 +240,7 @@ class OperatorGroup:
                 await relay()
             except Exception:  # the next pass tries again; the outbox keeps the work
                 log.exception("operator desk relay failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wake.wait(), self.desk.sweep_seconds)
+            await until_set(wake, self.desk.sweep_seconds)
 
     async def relay_to_citizens(self) -> None:
         async with self.sessions() as session:

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dialogs.render import Renderer
+from kernel.waiting import until_set
 from storage import template_store
 from storage.models import StaffAlert
 
@@ -70,8 +71,7 @@ class TemplateRefresh:
                 await self.load()
             except Exception:  # the database is away: keep the texts we have
                 log.warning("could not read the published texts", exc_info=True)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._woken.wait(), self._seconds)
+            await until_set(self._woken, self._seconds)
             self._woken.clear()
 
     def alert(self, key: str, error: Exception) -> None:
