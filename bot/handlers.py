@@ -9,9 +9,7 @@ from collections.abc import Set as AbstractSet
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import CallbackQuery, ErrorEvent, Message
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import ORMExecuteState, Session
 
 from bot.incoming import from_callback, from_message
 from bot.replies import TurnReplies
@@ -19,6 +17,7 @@ from bot.sender import Sender
 from dialogs.engine import Engine
 from dialogs.render import Renderer
 from dialogs.types import Incoming, Reply
+from storage.database import tables_written
 from storage.repositories import SqlDialogStore
 
 log = logging.getLogger(__name__)
@@ -86,29 +85,6 @@ def get_router(
             log.exception("could not tell chat %s about the error", chat.id)
 
     return router
-
-
-def tables_written(session: AsyncSession) -> set[str]:
-    """The names of the tables the session writes from now on, filled in as it flushes objects
-    or executes ORM insert, update and delete statements."""
-    written: set[str] = set()
-
-    def after_flush(flushed: Session, _context: object) -> None:
-        for instance in (*flushed.new, *flushed.dirty, *flushed.deleted):
-            table = getattr(type(instance), "__tablename__", None)
-            if isinstance(table, str):
-                written.add(table)
-
-    def on_execute(state: ORMExecuteState) -> None:
-        if state.is_insert or state.is_update or state.is_delete:
-            table = getattr(state.statement, "table", None)
-            name = getattr(table, "name", None)
-            if isinstance(name, str):
-                written.add(name)
-
-    event.listen(session.sync_session, "after_flush", after_flush)
-    event.listen(session.sync_session, "do_orm_execute", on_execute)
-    return written
 
 
 async def _stop_spinner(callback: CallbackQuery) -> None:

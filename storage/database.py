@@ -1,4 +1,5 @@
-"""Engine and session factory for SQLite (embedded default) and PostgreSQL."""
+"""Engine and session factory for SQLite (embedded default) and PostgreSQL, and what a
+session wrote."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import ORMExecuteState, Session
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
@@ -50,3 +52,26 @@ def _lower(value: object) -> object:
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     # expire_on_commit=False: replies are rendered from loaded objects after the commit.
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def tables_written(session: AsyncSession) -> set[str]:
+    """The names of the tables the session writes from now on, filled in as it flushes objects
+    or executes ORM insert, update and delete statements."""
+    written: set[str] = set()
+
+    def after_flush(flushed: Session, _context: object) -> None:
+        for instance in (*flushed.new, *flushed.dirty, *flushed.deleted):
+            table = getattr(type(instance), "__tablename__", None)
+            if isinstance(table, str):
+                written.add(table)
+
+    def on_execute(state: ORMExecuteState) -> None:
+        if state.is_insert or state.is_update or state.is_delete:
+            table = getattr(state.statement, "table", None)
+            name = getattr(table, "name", None)
+            if isinstance(name, str):
+                written.add(name)
+
+    event.listen(session.sync_session, "after_flush", after_flush)
+    event.listen(session.sync_session, "do_orm_execute", on_execute)
+    return written

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.handlers import tables_written
 from bot.operator_group import RELAYED_TABLES
+from storage.database import tables_written
 from storage.models import Citizen, Conversation, Handover
 
 
