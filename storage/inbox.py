@@ -43,9 +43,23 @@ async def store(session: AsyncSession, bot_id: int, received: Sequence[Received]
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def sender_key(row: InboxUpdate) -> int:
+@dataclass(frozen=True)
+class Leased:
+    """A stored update now held by this process."""
+
+    id: int
+    update_id: int
+    sender: int | None
+    payload: dict[str, Any]
+
+
+def sender_key(row: Leased) -> int:
     """Whose updates must keep their order (an update without a sender is on its own)."""
-    return row.sender if row.sender is not None else -row.id
+    return _key(row.sender, row.id)
+
+
+def _key(sender: int | None, row_id: int) -> int:
+    return sender if sender is not None else -row_id
 
 
 async def lease(
@@ -56,41 +70,55 @@ async def lease(
     *,
     holder: str | None = None,
     limit: int = 500,
-) -> list[InboxUpdate]:
+) -> list[Leased]:
     """For each sender, their oldest waiting update, now held by this process for `seconds`;
     commits. A sender is skipped while one of their updates is in hand (`busy`, here; or held
     by another live process, until its replies have left too — `mark_handled`): their next
     update is taken only after it, so each person's updates are handled one at a time and in
-    order, by whichever process."""
-    rows = await session.scalars(
-        select(InboxUpdate)
+    order, by whichever process.
+
+    Two statements whatever the backlog: the choice reads no payloads, and one UPDATE takes
+    the chosen rows, re-checking that no other process took one meanwhile."""
+    waiting = await session.execute(
+        select(
+            InboxUpdate.id, InboxUpdate.sender, InboxUpdate.handled_at, InboxUpdate.leased_until
+        )
         .where(or_(InboxUpdate.handled_at.is_(None), InboxUpdate.leased_until >= now))
         .order_by(InboxUpdate.id)
         .limit(limit)
     )
-    taken = []
-    until = now + timedelta(seconds=seconds)
+    chosen = []
     seen: set[int] = set()
-    for row in rows.all():
-        key = sender_key(row)
+    for row_id, sender, handled_at, leased_until in waiting.all():
+        key = _key(sender, row_id)
         if key in seen:
             continue  # not their oldest update in hand or waiting
         seen.add(key)
-        if row.handled_at is not None or key in busy:
+        if handled_at is not None or key in busy:
             continue  # handled, its replies still on their way; or in hand here
-        if row.leased_until is not None and row.leased_until >= now:
+        if leased_until is not None and leased_until >= now:
             continue
+        chosen.append(row_id)
+    taken: list[Leased] = []
+    if chosen:
         result = await session.execute(
             update(InboxUpdate)
             .where(
-                InboxUpdate.id == row.id,
+                InboxUpdate.id.in_(chosen),
                 InboxUpdate.handled_at.is_(None),
                 or_(InboxUpdate.leased_until.is_(None), InboxUpdate.leased_until < now),
             )
-            .values(leased_until=until, leased_by=holder, attempts=InboxUpdate.attempts + 1)
+            .values(
+                leased_until=now + timedelta(seconds=seconds),
+                leased_by=holder,
+                attempts=InboxUpdate.attempts + 1,
+            )
+            .returning(
+                InboxUpdate.id, InboxUpdate.update_id, InboxUpdate.sender, InboxUpdate.payload
+            )
+            .execution_options(synchronize_session=False)
         )
-        if getattr(result, "rowcount", 0) == 1:
-            taken.append(row)
+        taken = sorted((Leased(*row) for row in result.all()), key=lambda row: row.id)
     await session.commit()
     return taken
 
