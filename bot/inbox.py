@@ -134,7 +134,7 @@ class Worker:
             self.wake()
         for row in rows:
             update = Update.model_validate(row.payload, context={"bot": self._bot})
-            key = inbox.sender_key(row)
+            key = inbox.sender_key(row.sender, row.id)
             self._running[key] = asyncio.create_task(self._handle(key, row.id, update))
 
     async def _handle(self, key: int, row_id: int, update: Update) -> None:

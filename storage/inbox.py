@@ -53,12 +53,8 @@ class Leased:
     payload: dict[str, Any]
 
 
-def sender_key(row: Leased) -> int:
+def sender_key(sender: int | None, row_id: int) -> int:
     """Whose updates must keep their order (an update without a sender is on its own)."""
-    return _key(row.sender, row.id)
-
-
-def _key(sender: int | None, row_id: int) -> int:
     return sender if sender is not None else -row_id
 
 
@@ -90,7 +86,7 @@ async def lease(
     chosen = []
     seen: set[int] = set()
     for row_id, sender, handled_at, leased_until in waiting.all():
-        key = _key(sender, row_id)
+        key = sender_key(sender, row_id)
         if key in seen:
             continue  # not their oldest update in hand or waiting
         seen.add(key)
