@@ -27,6 +27,7 @@ from bot.notifier import TelegramNotifier
 from bot.operator_group import OperatorGroup
 from bot.parts import Parts
 from bot.replies import TurnReplies, process_name
+from bot.response_types import keep_response_types
 from bot.sender import Pacer, Sender, pace, window_limit_for
 from bot.shared_pace import SharedPacer
 from bot.template_refresh import TemplateRefresh
@@ -44,6 +45,7 @@ def build_bot(settings: Settings) -> Bot:
     if settings.bot.token is None:
         raise ValueError("bot.token is not set")
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.bot.api_server))
+    keep_response_types(session)
     bot = Bot(
         settings.bot.token.get_secret_value(),
         session=session,
