@@ -8,20 +8,18 @@ import bisect
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, Update
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import Session
 
+from bot.inbox_mark import InboxMark, mark_on_commit
 from kernel.clock import utc_now
 from kernel.metrics import UPDATE_SECONDS, UPDATES
 from kernel.waiting import until_set
-from storage.inbox import finish, mark_handled, release
+from storage.inbox import finish, release
 
 log = logging.getLogger(__name__)
 
@@ -177,11 +175,11 @@ class DatabaseSession(BaseMiddleware):
         kind = _kind(event) if isinstance(event, Update) else "other"
         row: int | None = data.pop("inbox_row", None)
         outcome = "failed"
-        marked: Callable[[], bool] | None = None
+        mark: InboxMark | None = None
         try:
             async with self._sessions() as session:
                 if row is not None:
-                    marked = _mark_on_commit(session, row, self._clock, self._hold)
+                    mark = mark_on_commit(session, row, self._clock, self._hold)
                 data["session"] = session
                 with UPDATE_SECONDS.time():
                     result = await handler(event, data)
@@ -191,45 +189,8 @@ class DatabaseSession(BaseMiddleware):
             # After the handler's session is closed: on SQLite a failed handler's open write
             # would lock the database against the settling write.
             UPDATES.labels(kind, outcome).inc()
-            if marked is not None:
-                await _settle(self._sessions, row, self._clock(), outcome, marked())
-
-
-@dataclass
-class _InboxMark:
-    """The inbox row a session's first commit marks handled (`session.info[INBOX_MARK]`)."""
-
-    row: int
-    clock: Callable[[], datetime]
-    hold: timedelta
-    done: bool = False
-
-
-INBOX_MARK = "inbox_mark"
-
-
-def _mark_inbox_row(sync_session: Session) -> None:
-    mark = sync_session.info.get(INBOX_MARK)
-    if isinstance(mark, _InboxMark) and not mark.done:
-        mark_handled(sync_session.connection(), mark.row, mark.clock(), "handled", mark.hold)
-        mark.done = True
-
-
-# One listener for every session, registered once: a listener added per session costs about
-# half a millisecond an update (bench/README.md, "The whole bot"). Sessions without a mark
-# pay one dict lookup per commit.
-event.listen(Session, "before_commit", _mark_inbox_row)
-
-
-def _mark_on_commit(
-    session: AsyncSession, row: int | None, clock: Callable[[], datetime], hold: timedelta
-) -> Callable[[], bool]:
-    """Hooks the inbox mark into the session's next commit; returns whether it happened."""
-    if row is None:
-        return lambda: False
-    mark = _InboxMark(row, clock, hold)
-    session.info[INBOX_MARK] = mark
-    return lambda: mark.done
+            if mark is not None and not mark.released:
+                await _settle(self._sessions, row, self._clock(), outcome, mark.handled)
 
 
 async def _settle(

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.inbox_mark import release_with_next_commit
 from bot.sender import Sender
 from dialogs.types import RenderedButton, RenderedReply
 from kernel.clock import utc_now
@@ -103,7 +104,8 @@ class TurnReplies:
     ) -> bool:
         """Send committed replies in order, each marked sent as it leaves; False when the
         citizen has blocked the bot. When Telegram cannot be reached the rest is left to the
-        reminders runner, which retries."""
+        reminders runner, which retries. The last of these commits also ends the update's
+        hold in the inbox (bot/inbox_mark.py)."""
         for index, item in enumerate(staged):
             try:
                 delivered = await self._sender.send(chat_id, rendered(item.said))
@@ -111,6 +113,7 @@ class TurnReplies:
                 log.warning("reply to chat %s not sent (%r); the outbox retries it", chat_id, exc)
                 for rest in staged[index:]:
                     await postpone(session, rest.id, self.owner, self._clock())
+                release_with_next_commit(session)
                 await session.commit()
                 self._wake_outbox()
                 return True
@@ -118,9 +121,12 @@ class TurnReplies:
             if not delivered:
                 await finish(session, item.id, self.owner, "failed", error="blocked")
                 await mark_unreachable(session, citizen_id, now)
+                release_with_next_commit(session)
                 await session.commit()
                 return False
             await finish(session, item.id, self.owner, "sent", sent_at=now, attempted=True)
+            if index == len(staged) - 1:
+                release_with_next_commit(session)
             await session.commit()
             DELIVERY_SECONDS.labels("reply").observe((now - item.made_at).total_seconds())
         return True

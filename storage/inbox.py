@@ -139,11 +139,17 @@ async def finish(session: AsyncSession, row_id: int, now: datetime, outcome: str
     await session.commit()
 
 
-async def release(session: AsyncSession, row_id: int) -> None:
-    """The update's replies have left: its sender's next update may be taken."""
-    await session.execute(
+def end_hold(connection: Connection, row_id: int) -> None:
+    """In the caller's transaction: the update's replies have left, its sender's next update
+    may be taken."""
+    connection.execute(
         update(InboxUpdate).where(InboxUpdate.id == row_id).values(leased_until=None)
     )
+
+
+async def release(session: AsyncSession, row_id: int) -> None:
+    """`end_hold` in a transaction of its own."""
+    await session.run_sync(lambda s: end_hold(s.connection(), row_id))
     await session.commit()
 
 
