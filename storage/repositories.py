@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel.clock import utc_now
@@ -56,24 +57,31 @@ class SqlDialogStore:
         return conversation
 
     async def count_turn(self, citizen: Citizen, day: date, understood: bool | None) -> None:
-        # One citizen's turns are handled one at a time (bot/middlewares.py), so a read and
-        # a write in the turn's transaction do not race.
-        row = await self._session.get(TurnCount, (day, citizen.id))
-        if row is None:
-            row = TurnCount(
-                day=day,
-                citizen_id=citizen.id,
-                region_code=citizen.region_code,
-                messages=0,
-                free_text=0,
-                not_understood=0,
+        # One statement, not a read and a write: the count is added in the database, so it
+        # holds even for two turns of one citizen at once.
+        free_text = 0 if understood is None else 1
+        not_understood = 1 if understood is False else 0
+        table = TurnCount.__table__
+        dialect = postgresql if self._session.get_bind().dialect.name == "postgresql" else sqlite
+        statement = dialect.insert(table).values(
+            day=day,
+            citizen_id=citizen.id,
+            region_code=citizen.region_code,
+            messages=1,
+            free_text=free_text,
+            not_understood=not_understood,
+        )
+        await self._session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[table.c.day, table.c.citizen_id],
+                set_={
+                    "region_code": statement.excluded.region_code,
+                    "messages": table.c.messages + 1,
+                    "free_text": table.c.free_text + free_text,
+                    "not_understood": table.c.not_understood + not_understood,
+                },
             )
-            self._session.add(row)
-        row.messages += 1
-        row.region_code = citizen.region_code
-        if understood is not None:
-            row.free_text += 1
-            row.not_understood += 0 if understood else 1
+        )
 
     async def active_consent(self, citizen: Citizen) -> Consent | None:
         query = (

@@ -3,6 +3,9 @@ the free text the bot had to read, and the free text it did not understand."""
 
 from __future__ import annotations
 
+import asyncio
+from datetime import date
+
 from prometheus_client import REGISTRY
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -10,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from dialogs.flow import DialogConfig
 from nlu.results import Understanding
 from storage.models import TurnCount
+from storage.repositories import SqlDialogStore
 from tests.support.db_chat import DbChat
 
 
@@ -51,3 +55,28 @@ async def test_messages_free_text_and_misunderstandings_are_counted(
     chat.clock.now = chat.clock.now.replace(day=chat.clock.now.day + 1)
     await chat.send("/menu")  # a new day: a new conversation
     assert sorted(await counts(sessions)) == [(1, 0, 0, "63"), (6, 2, 1, "63")]
+
+
+async def test_two_turns_of_one_citizen_at_once_are_both_counted(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with sessions() as session:
+        citizen = await SqlDialogStore(session).citizen("telegram", "7", 7)
+        citizen.region_code = "63"
+        await session.commit()
+    day = date(2026, 12, 4)
+    async with sessions() as first, sessions() as second:
+        one, other = SqlDialogStore(first), SqlDialogStore(second)
+        await one.count_turn(await one.citizen("telegram", "7", 7), day, None)
+
+        async def the_other_turn() -> None:
+            await other.count_turn(await other.citizen("telegram", "7", 7), day, False)
+            await second.commit()
+
+        # The other turn starts while the first is still open; it waits for the first's
+        # commit (a lock on the row, or SQLite's one writer) and adds to its count.
+        racing = asyncio.create_task(the_other_turn())
+        await asyncio.sleep(0.2)
+        await first.commit()
+        await racing
+    assert await counts(sessions) == [(2, 1, 1, "63")]
