@@ -3,13 +3,15 @@
 (tests/support/fake_telegram.py), with the sending pace shared through Redis.
 
     .venv/bin/python -m bench.processes --database postgresql+asyncpg://postgres@127.0.0.1/test
-        [--citizens 150] [--messages 4] [--redis redis://127.0.0.1:6379/0]
+        [--citizens 150] [--messages 4] [--redis redis://127.0.0.1:6379/0] [--pace real|lifted]
 
 Each run gets a fresh database of its own (created next to the one given, dropped after).
 Every citizen sends `--messages` messages (the first is /start), all offered at once and
 spread over the processes in turn. Measured: the updates handled per second (first update
 offered to the last one handled, from the inbox) and the replies per second that reached the
-Bot API, with the busiest second of sends. Prints the figures; asserts nothing.
+Bot API, with the busiest second of sends. `--pace lifted` takes the outgoing pace away (the
+fake server does not limit), so the figures are the processes' combined capacity, not
+Telegram's limit. Prints the figures; asserts nothing.
 """
 
 from __future__ import annotations
@@ -90,7 +92,13 @@ async def drop_database(url: str, fresh: str) -> None:
     await admin.dispose()
 
 
-async def run(processes: int, citizens: int, messages: int, url: str, redis: str) -> None:
+# The bot's own outgoing pace taken away (as `bench/e2e.py --pace lifted`).
+LIFTED_PACE = {"BOT__MESSAGES_PER_SECOND": "100000", "BOT__CHAT_MESSAGES_PER_SECOND": "1000"}
+
+
+async def run(
+    processes: int, citizens: int, messages: int, url: str, redis: str, *, pace: str
+) -> None:
     db = await fresh_database(url)
     telegram = FakeTelegram()
     await telegram.start()
@@ -109,6 +117,7 @@ async def run(processes: int, citizens: int, messages: int, url: str, redis: str
                 BOT__WEBHOOK__PATH="/tg",
                 BOT__FLOOD_MESSAGES="1000",
                 REDIS__URL=redis,
+                **(LIFTED_PACE if pace == "lifted" else {}),
             )
             log = await asyncio.to_thread((folder / f"bot-{number}.log").open, "wb")
             started.append(
@@ -148,7 +157,8 @@ async def run(processes: int, citizens: int, messages: int, url: str, redis: str
         handling = (last or time.time()) - first
         sending = max(sends) - min(sends) if len(sends) > 1 else 0.0
         print(
-            f"{processes} process(es): {done}/{total} updates handled in {handling:.1f} s "
+            f"{processes} process(es), pace {pace}: {done}/{total} updates handled in "
+            f"{handling:.1f} s "
             f"= {done / handling:.1f} updates/s; {len(sends)} replies in {sending:.1f} s "
             f"= {len(sends) / max(sending, 1e-9):.1f}/s, busiest second {busiest_second(sends)}"
         )
@@ -187,9 +197,12 @@ def main() -> None:
     parser.add_argument("--citizens", type=int, default=150)
     parser.add_argument("--messages", type=int, default=4)
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
+    parser.add_argument("--pace", choices=("real", "lifted"), default="real")
     args = parser.parse_args()
     for processes in (1, 2):
-        asyncio.run(run(processes, args.citizens, args.messages, args.database, args.redis))
+        asyncio.run(
+            run(processes, args.citizens, args.messages, args.database, args.redis, pace=args.pace)
+        )
 
 
 if __name__ == "__main__":
