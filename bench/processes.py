@@ -97,7 +97,7 @@ LIFTED_PACE = {"BOT__MESSAGES_PER_SECOND": "100000", "BOT__CHAT_MESSAGES_PER_SEC
 
 
 async def run(
-    processes: int, citizens: int, messages: int, url: str, redis: str, *, pace: str
+    processes: int, citizens: int, messages: int, url: str, redis: str, *, pace: str = "real"
 ) -> None:
     db = await fresh_database(url)
     telegram = FakeTelegram()
