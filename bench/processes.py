@@ -158,8 +158,8 @@ async def run(
         sending = max(sends) - min(sends) if len(sends) > 1 else 0.0
         print(
             f"{processes} process(es), pace {pace}: {done}/{total} updates handled in "
-            f"{handling:.1f} s "
-            f"= {done / handling:.1f} updates/s; {len(sends)} replies in {sending:.1f} s "
+            f"{handling:.1f} s = {done / handling:.1f} updates/s; "
+            f"{len(sends)} replies in {sending:.1f} s "
             f"= {len(sends) / max(sending, 1e-9):.1f}/s, busiest second {busiest_second(sends)}"
         )
     finally:

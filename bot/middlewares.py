@@ -190,20 +190,18 @@ class DatabaseSession(BaseMiddleware):
             # would lock the database against the settling write.
             UPDATES.labels(kind, outcome).inc()
             if mark is not None and not mark.released:
-                await _settle(self._sessions, row, self._clock(), outcome, mark.handled)
+                await _settle(self._sessions, mark.row, self._clock(), outcome, mark.handled)
 
 
 async def _settle(
     sessions: async_sessionmaker[AsyncSession],
-    row: int | None,
+    row: int,
     now: datetime,
     outcome: str,
     marked: bool,
 ) -> None:
     """After the handler: release a handled update (its replies have left), or mark one whose
     handler committed nothing."""
-    if row is None:
-        return
     try:
         async with sessions() as session:
             if marked:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -14,7 +15,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
@@ -52,6 +53,15 @@ def _lower(value: object) -> object:
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     # expire_on_commit=False: replies are rendered from loaded objects after the commit.
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def upsert_into(
+    session: AsyncSession, model: type[DeclarativeBase]
+) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT of the session's backend, which knows `ON CONFLICT` (both backends)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(model)
+    return sqlite.insert(model)
 
 
 def tables_written(session: AsyncSession) -> set[str]:

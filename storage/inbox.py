@@ -11,9 +11,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.database import upsert_into
 from storage.models import InboxUpdate
 
 # Telegram keeps an unconfirmed update for at most 24 hours (pitfalls: Telegram Bot API), so a
@@ -32,12 +32,11 @@ async def store(session: AsyncSession, bot_id: int, received: Sequence[Received]
     """Adds what is new (a redelivered update is ignored) and commits; returns how many."""
     if not received:
         return 0
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     rows = [
         {"bot_id": bot_id, "update_id": r.update_id, "sender": r.sender, "payload": r.payload}
         for r in received
     ]
-    statement = dialect.insert(InboxUpdate).values(rows).on_conflict_do_nothing()
+    statement = upsert_into(session, InboxUpdate).values(rows).on_conflict_do_nothing()
     result = await session.execute(statement)
     await session.commit()
     return int(getattr(result, "rowcount", 0) or 0)

@@ -7,10 +7,10 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel.clock import utc_now
+from storage.database import upsert_into
 from storage.models import (
     AuditEvent,
     Citizen,
@@ -61,9 +61,7 @@ class SqlDialogStore:
         # holds even for two turns of one citizen at once.
         free_text = 0 if understood is None else 1
         not_understood = 1 if understood is False else 0
-        table = TurnCount.__table__
-        dialect = postgresql if self._session.get_bind().dialect.name == "postgresql" else sqlite
-        statement = dialect.insert(table).values(
+        statement = upsert_into(self._session, TurnCount).values(
             day=day,
             citizen_id=citizen.id,
             region_code=citizen.region_code,
@@ -73,12 +71,12 @@ class SqlDialogStore:
         )
         await self._session.execute(
             statement.on_conflict_do_update(
-                index_elements=[table.c.day, table.c.citizen_id],
+                index_elements=[TurnCount.day, TurnCount.citizen_id],
                 set_={
                     "region_code": statement.excluded.region_code,
-                    "messages": table.c.messages + 1,
-                    "free_text": table.c.free_text + free_text,
-                    "not_understood": table.c.not_understood + not_understood,
+                    "messages": TurnCount.messages + 1,
+                    "free_text": TurnCount.free_text + free_text,
+                    "not_understood": TurnCount.not_understood + not_understood,
                 },
             )
         )
