@@ -6,11 +6,12 @@ import logging
 from collections.abc import Callable, Mapping
 from collections.abc import Set as AbstractSet
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import CallbackQuery, ErrorEvent, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.chat_filters import private_button, private_message
 from bot.incoming import from_callback, from_message
 from bot.replies import TurnReplies
 from bot.sender import Sender
@@ -53,11 +54,11 @@ def get_router(
         after_commit(written)
         await turn_replies.send(session, citizen.id, incoming.chat_id, [*owed, *staged])
 
-    @router.message(F.chat.type == "private")
+    @router.message(private_message)
     async def on_message(message: Message, session: AsyncSession) -> None:
         await converse(session, from_message(message))
 
-    @router.callback_query(F.message.chat.type == "private")
+    @router.callback_query(private_button)
     async def on_button(callback: CallbackQuery, session: AsyncSession, bot: Bot) -> None:
         await _stop_spinner(callback)
         message = callback.message

@@ -24,11 +24,12 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, Router
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.chat_filters import button_in, message_in
 from bot.parts import OperatorDesk
 from bot.sender import Sender, keyboard
 from bot.splitting import split_text
@@ -85,8 +86,8 @@ class OperatorGroup:
 
     def router(self) -> Router:
         router = Router(name="operators")
-        router.message.filter(F.chat.id == self.chat_id)
-        router.callback_query.filter(F.message.chat.id == self.chat_id)
+        router.message.filter(message_in(self.chat_id))
+        router.callback_query.filter(button_in(self.chat_id))
         router.message()(self._on_message)
         router.callback_query()(self._on_press)
         return router
