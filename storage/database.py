@@ -3,10 +3,11 @@ session wrote."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
@@ -18,13 +19,23 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+# A pooled PostgreSQL connection idle longer than this is checked before use (see below).
+IDLE_BEFORE_PING_SECONDS = 1.0
 
 
-def create_engine(url: str, *, echo: bool = False, **options: Any) -> AsyncEngine:
+def create_engine(
+    url: str,
+    *,
+    echo: bool = False,
+    idle_before_ping: float = IDLE_BEFORE_PING_SECONDS,
+    **options: Any,
+) -> AsyncEngine:
     """`options` go to SQLAlchemy (a test sizes the pool with them)."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_async_engine(url, echo=echo, pool_pre_ping=True, **options)
+        engine = create_async_engine(url, echo=echo, **options)
+        ping_when_idle(engine, idle_before_ping)
+        return engine
 
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
@@ -44,6 +55,33 @@ def create_engine(url: str, *, echo: bool = False, **options: Any) -> AsyncEngin
         dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
 
     return engine
+
+
+def ping_when_idle(engine: AsyncEngine, idle_seconds: float) -> None:
+    """A connection that waited in the pool longer than `idle_seconds` is pinged before use;
+    a dead one (PostgreSQL restarted, the network cut) is replaced instead of failing a turn.
+
+    Not SQLAlchemy's `pool_pre_ping`: on asyncpg it pings every checkout with three round
+    trips (BEGIN, a statement, ROLLBACK), and a turn checks a connection out once per
+    transaction, so it was about a third of an update's round trips to the database
+    (bench/README.md, "The whole bot"). A connection given back a moment ago was alive then;
+    one idle since before an outage is idle for at least as long as the outage, so it is
+    pinged, with one round trip."""
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _given_back(_dbapi_connection: Any, record: Any) -> None:
+        record.info["given_back"] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        given_back = record.info.pop("given_back", None)
+        if given_back is None or time.monotonic() - given_back < idle_seconds:
+            return  # new, or in use a moment ago
+        try:
+            dbapi_connection.run_async(lambda connection: connection.execute("SELECT 1"))
+        except Exception as error:
+            # The pool discards this connection and checks out another.
+            raise exc.DisconnectionError("idle connection is gone") from error
 
 
 def _lower(value: object) -> object:
