@@ -4,6 +4,7 @@ self-hosted Bot API server."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 from collections.abc import Awaitable, Callable
@@ -112,11 +113,12 @@ def build_dispatcher(parts: Parts, bot: Bot, settings: BotSettings) -> Running:
         # What this process held when it was killed goes out now (before the runner starts,
         # which sends what is due at once), not after the hold.
         await replies.take_back(parts.sessions)
-        commands = [
-            BotCommand(command=name, description=parts.renderer.text(f"commands.{name}"))
-            for name in parts.engine.commands
-        ]
-        await bot.set_my_commands(commands)
+        await bot.set_my_commands(
+            [
+                BotCommand(command=name, description=parts.renderer.text(f"commands.{name}"))
+                for name in parts.engine.commands
+            ]
+        )
         if runner is not None:
             runner.start_soon()
         if group is not None:
@@ -125,6 +127,7 @@ def build_dispatcher(parts: Parts, bot: Bot, settings: BotSettings) -> Running:
             companion.start()
         if listener is not None:
             listener.start()
+        settle_collector()
         worker.start()  # what the last run left in the inbox first, then what comes
 
     async def on_shutdown() -> None:
@@ -145,6 +148,16 @@ def build_dispatcher(parts: Parts, bot: Bot, settings: BotSettings) -> Running:
     dispatcher.startup.register(on_startup)
     dispatcher.shutdown.register(on_shutdown)
     return Running(dispatcher, worker, flood)
+
+
+def settle_collector() -> None:
+    """Once start-up is over. What it built lives as long as the process: frozen out of the
+    collector's sight, it is not walked by every full collection again (about 160 ms each),
+    and a turn's short-lived objects are swept less often (every 700 allocations by
+    default): the collector took 3.6 s of a 2,400-update run, now well under one
+    (bench/README.md, "The whole bot")."""
+    gc.freeze()
+    gc.set_threshold(10_000, 10, 10)
 
 
 def _include_routers(
