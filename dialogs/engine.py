@@ -93,9 +93,6 @@ class Engine(FreeText):
             services=services or {},
         )
         replies = await self._dispatch(turn)
-        await store.count_turn(citizen, turn.now.date(), turn.understood)
-        if turn.understood is not None:
-            FREE_TEXT.labels("understood" if turn.understood else "not_understood").inc()
         new_slots: dict[str, Any] = {}
         if conversation.flow:
             new_slots = {"values": turn.values, "history": turn.history}
@@ -105,6 +102,11 @@ class Engine(FreeText):
             new_slots["drafts"] = turn.drafts
         if new_slots != saved:
             conversation.slots = new_slots
+        # Counted once the conversation is complete: the count's statement flushes it, in one
+        # UPDATE (counted before the slots, the step and the slots were two).
+        await store.count_turn(citizen, turn.now.date(), turn.understood)
+        if turn.understood is not None:
+            FREE_TEXT.labels("understood" if turn.understood else "not_understood").inc()
         return replies
 
     # --- routing: command, button prefix, active flow, free text ---------------------------

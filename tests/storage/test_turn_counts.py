@@ -7,8 +7,8 @@ import asyncio
 from datetime import date
 
 from prometheus_client import REGISTRY
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import event, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from dialogs.flow import DialogConfig
 from nlu.results import Understanding
@@ -80,3 +80,29 @@ async def test_two_turns_of_one_citizen_at_once_are_both_counted(
         await first.commit()
         await racing
     assert await counts(sessions) == [(2, 1, 1, "63")]
+
+
+async def test_a_turn_writes_its_conversation_once(
+    db_engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession], dialog_config: DialogConfig
+) -> None:
+    """The turn count is written last: counted before the slots, its statement flushed the new
+    step, and the slots went in a second UPDATE."""
+    written: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if statement.lstrip().upper().startswith("UPDATE CONVERSATIONS"):
+            written.append(statement)
+
+    event.listen(db_engine.sync_engine, "before_cursor_execute", record)
+    chat = DbChat(sessions, dialog_config)
+    await chat.start()
+    per_turn: list[int] = []
+    for step in (
+        lambda: chat.send("/complaint"),
+        lambda: chat.press("buttons.complaint_ground", ground="documents_refused"),
+        lambda: chat.press("buttons.complaint_respondent", respondent="centre"),
+    ):
+        written.clear()
+        await step()
+        per_turn.append(len(written))
+    assert per_turn == [1, 1, 1]  # the flow, its step and its answers change in each
