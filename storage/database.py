@@ -93,13 +93,23 @@ def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSessi
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
+def backend(session: AsyncSession) -> str:
+    """ "postgresql" or "sqlite"."""
+    return session.get_bind().dialect.name
+
+
+def insert_for(backend: str, model: type[DeclarativeBase]) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT of the backend's dialect, which knows `ON CONFLICT` (both backends)."""
+    if backend == "postgresql":
+        return postgresql.insert(model)
+    return sqlite.insert(model)
+
+
 def upsert_into(
     session: AsyncSession, model: type[DeclarativeBase]
 ) -> postgresql.Insert | sqlite.Insert:
-    """An INSERT of the session's backend, which knows `ON CONFLICT` (both backends)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(model)
-    return sqlite.insert(model)
+    """`insert_for` the session's backend."""
+    return insert_for(backend(session), model)
 
 
 def tables_written(session: AsyncSession) -> set[str]:
