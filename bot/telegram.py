@@ -75,7 +75,9 @@ class Running:
 
 
 def build_dispatcher(parts: Parts, bot: Bot, settings: BotSettings) -> Running:
-    dispatcher = Dispatcher()
+    # Conversation state lives in the database (dialogs/), not in aiogram's FSM: without it,
+    # no FSM context is built for every update.
+    dispatcher = Dispatcher(disable_fsm=True)
     sender = Sender(bot)
 
     async def ask_to_wait(chat_id: int) -> None:

@@ -80,6 +80,9 @@ def environment(loader: BaseLoader) -> GuardedEnvironment:
         undefined=StrictUndefined,  # a missing variable is an error, not a gap in a message
         trim_blocks=True,
         lstrip_blocks=True,
+        # Texts change through `Renderer.publish`, which empties the cache; checking every
+        # file's time at each render cost about nine `stat` calls a turn.
+        auto_reload=False,
     )
     for unneeded in ("cycler", "joiner", "lipsum", "namespace", "dict"):
         env.globals.pop(unneeded, None)
