@@ -3,12 +3,13 @@ outcomes (for the runner). Functions take the caller's session and never commit.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, delete, or_, select, update
+from sqlalchemy import BindParameter, Update, bindparam, case, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel.calendar import WorkingCalendar
@@ -16,7 +17,7 @@ from kernel.clock import utc_now
 from kernel.regions import Regions
 from reminders.planning import Deadline, Planned, QuietHours, plan, plan_before
 from reminders.rules import Rule
-from storage.models import CalendarDay, Citizen, Reminder, StaffAlert
+from storage.models import CalendarDay, Citizen, Reminder, StaffAlert, UtcDateTime
 from storage.repositories import cancel_reminders
 
 
@@ -232,12 +233,7 @@ async def claim_owed_replies(
 ) -> list[Staged]:
     """The citizen's replies that a process which died did not send, oldest first, now held by
     `owner`: they go out before the answer to what the citizen writes next."""
-    owed = await session.execute(
-        select(Reminder.id, Reminder.context, Reminder.created_at)
-        .where(Reminder.citizen_id == citizen_id, Reminder.audience == REPLY, _claimable(now))
-        .order_by(Reminder.id)
-        .with_for_update(skip_locked=True)
-    )
+    owed = await session.execute(_OWED_REPLIES, {"citizen": citizen_id, "now": now})
     staged = [Staged(row_id, dict(context), made) for row_id, context, made in owed.all()]
     if not staged:
         return []
@@ -302,12 +298,25 @@ class Claimed:
     context: dict[str, Any]
 
 
-def _claimable(now: datetime) -> Any:
+def _claimable(now: datetime | BindParameter[datetime]) -> Any:
     return (
         (Reminder.status == "pending")
         & (Reminder.due_at <= now)
         & or_(Reminder.claimed_until.is_(None), Reminder.claimed_until < now)
     )
+
+
+# Asked in every turn: built once (building it took about 0.16 ms).
+_OWED_REPLIES = (
+    select(Reminder.id, Reminder.context, Reminder.created_at)
+    .where(
+        Reminder.citizen_id == bindparam("citizen"),
+        Reminder.audience == REPLY,
+        _claimable(bindparam("now", type_=UtcDateTime)),
+    )
+    .order_by(Reminder.id)
+    .with_for_update(skip_locked=True)
+)
 
 
 async def claim_due(
@@ -390,18 +399,33 @@ async def finish(
     attempted: bool = False,
 ) -> bool:
     """Record the outcome of a claimed reminder; False if the claim was lost meanwhile."""
-    values: dict[str, Any] = {"status": status, "claimed_until": None, "last_error": error}
-    if sent_at is not None:
-        values["sent_at"] = sent_at
-    if attempted:
-        values["attempts"] = Reminder.attempts + 1
+    values: dict[str, Any] = {"reminder": reminder_id, "owner": owner, "outcome": status}
+    values |= {"error": error} | ({"sent": sent_at} if sent_at is not None else {})
     result = await session.execute(
-        update(Reminder)
-        .where(Reminder.id == reminder_id, Reminder.claimed_by == owner)
-        .values(**values),
+        _finish(sent_at is not None, attempted),
+        values,
         execution_options={"synchronize_session": False},
     )
     return bool(getattr(result, "rowcount", 0))
+
+
+@functools.cache
+def _finish(with_sent_at: bool, attempted: bool) -> Update:
+    """Built once for each shape: every reply sent runs one (building it took about 0.15 ms)."""
+    values: dict[str, Any] = {
+        "status": bindparam("outcome"),
+        "claimed_until": None,
+        "last_error": bindparam("error"),
+    }
+    if with_sent_at:
+        values["sent_at"] = bindparam("sent")
+    if attempted:
+        values["attempts"] = Reminder.attempts + 1
+    return (
+        update(Reminder)
+        .where(Reminder.id == bindparam("reminder"), Reminder.claimed_by == bindparam("owner"))
+        .values(**values)
+    )
 
 
 async def postpone(

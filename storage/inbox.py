@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, or_, select, update
+from sqlalchemy import Connection, bindparam, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.database import upsert_into
@@ -118,16 +118,26 @@ async def lease(
     return taken
 
 
+# Built once: they run in every turn, and building one took about 0.1 ms.
+_MARK_HANDLED = (
+    update(InboxUpdate)
+    .where(InboxUpdate.id == bindparam("row"), InboxUpdate.handled_at.is_(None))
+    .values(
+        handled_at=bindparam("now"), outcome=bindparam("result"), leased_until=bindparam("held")
+    )
+)
+_END_HOLD = update(InboxUpdate).where(InboxUpdate.id == bindparam("row")).values(leased_until=None)
+
+
 def mark_handled(
     connection: Connection, row_id: int, now: datetime, outcome: str, hold: timedelta | None
 ) -> bool:
     """In the handler's transaction; False when the update was handled already. The hold is
     renewed for `hold`, while the turn's replies are sent (`release` ends it): the sender's
     next update waits for them, whichever process takes it. No hold: nothing to wait for."""
+    held = None if hold is None else now + hold
     result = connection.execute(
-        update(InboxUpdate)
-        .where(InboxUpdate.id == row_id, InboxUpdate.handled_at.is_(None))
-        .values(handled_at=now, outcome=outcome, leased_until=None if hold is None else now + hold)
+        _MARK_HANDLED, {"row": row_id, "now": now, "result": outcome, "held": held}
     )
     return getattr(result, "rowcount", 0) == 1
 
@@ -141,9 +151,7 @@ async def finish(session: AsyncSession, row_id: int, now: datetime, outcome: str
 def end_hold(connection: Connection, row_id: int) -> None:
     """In the caller's transaction: the update's replies have left, its sender's next update
     may be taken."""
-    connection.execute(
-        update(InboxUpdate).where(InboxUpdate.id == row_id).values(leased_until=None)
-    )
+    connection.execute(_END_HOLD, {"row": row_id})
 
 
 async def release(session: AsyncSession, row_id: int) -> None:
