@@ -4,6 +4,7 @@ the free text the bot had to read, and the free text it did not understand."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 from datetime import date
 
 from prometheus_client import REGISTRY
@@ -96,13 +97,15 @@ async def test_a_turn_writes_its_conversation_once(
     event.listen(db_engine.sync_engine, "before_cursor_execute", record)
     chat = DbChat(sessions, dialog_config)
     await chat.start()
-    per_turn: list[int] = []
-    for step in (
-        lambda: chat.send("/complaint"),
-        lambda: chat.press("buttons.complaint_ground", ground="documents_refused"),
-        lambda: chat.press("buttons.complaint_respondent", respondent="centre"),
-    ):
+
+    async def writes(turn: Awaitable[object]) -> int:
         written.clear()
-        await step()
-        per_turn.append(len(written))
+        await turn
+        return len(written)
+
+    per_turn = [
+        await writes(chat.send("/complaint")),
+        await writes(chat.press("buttons.complaint_ground", ground="documents_refused")),
+        await writes(chat.press("buttons.complaint_respondent", respondent="centre")),
+    ]
     assert per_turn == [1, 1, 1]  # the flow, its step and its answers change in each
