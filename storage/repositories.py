@@ -29,14 +29,22 @@ class SqlDialogStore:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
         self._citizens: dict[tuple[str, str], Citizen] = {}  # read once a turn, not per caller
+        # Read with the citizen, for the turn's first ask (each is asked once a turn).
+        self._conversations: dict[int, Conversation] = {}
+        self._consents: dict[int, Consent | None] = {}
 
     async def citizen(self, channel: str, external_id: str, chat_id: int) -> Citizen:
         citizen = self._citizens.get((channel, external_id))
         if citizen is None:
-            query = select(Citizen).where(
-                Citizen.channel == channel, Citizen.external_id == external_id
+            found = await self._session.execute(
+                _CITIZEN_AND_STATE, {"channel": channel, "external_id": external_id}
             )
-            citizen = await self._session.scalar(query)
+            row = found.first()
+            if row is not None:
+                citizen, conversation, consent = row
+                if conversation is not None:
+                    self._conversations[citizen.id] = conversation
+                self._consents[citizen.id] = consent
         if citizen is None:
             citizen = Citizen(channel=channel, external_id=external_id, chat_id=chat_id)
             self._session.add(citizen)
@@ -49,9 +57,11 @@ class SqlDialogStore:
         return citizen
 
     async def conversation(self, citizen: Citizen) -> Conversation:
-        conversation = await self._session.scalar(
-            select(Conversation).where(Conversation.citizen_id == citizen.id)
-        )
+        conversation = self._conversations.pop(citizen.id, None)
+        if conversation is None:
+            conversation = await self._session.scalar(
+                select(Conversation).where(Conversation.citizen_id == citizen.id)
+            )
         if conversation is None:
             conversation = Conversation(citizen_id=citizen.id, mode="bot", slots={})
             self._session.add(conversation)
@@ -71,6 +81,8 @@ class SqlDialogStore:
         )
 
     async def active_consent(self, citizen: Citizen) -> Consent | None:
+        if citizen.id in self._consents:
+            return self._consents.pop(citizen.id)
         query = (
             select(Consent)
             .where(Consent.citizen_id == citizen.id, Consent.withdrawn_at.is_(None))
@@ -118,6 +130,26 @@ class SqlDialogStore:
         self, actor: str, action: str, subject: str | None, details: dict[str, Any]
     ) -> None:
         self._session.add(AuditEvent(actor=actor, action=action, subject=subject, details=details))
+
+
+# The citizen with their conversation and their consent in force (the newest not withdrawn):
+# a turn reads all three first, in one round trip instead of three, and it is built once.
+_LATEST_CONSENT = (
+    select(Consent.id)
+    .where(Consent.citizen_id == Citizen.id, Consent.withdrawn_at.is_(None))
+    .order_by(Consent.given_at.desc())
+    .limit(1)
+    .correlate(Citizen)
+    .scalar_subquery()
+)
+_CITIZEN_AND_STATE = (
+    select(Citizen, Conversation, Consent)
+    .outerjoin(Conversation, Conversation.citizen_id == Citizen.id)
+    .outerjoin(Consent, Consent.id == _LATEST_CONSENT)
+    .where(
+        Citizen.channel == bindparam("channel"), Citizen.external_id == bindparam("external_id")
+    )
+)
 
 
 @functools.cache

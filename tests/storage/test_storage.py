@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, select, text
+from sqlalchemy import event, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -72,6 +72,50 @@ async def test_conversation_survives_a_new_engine_and_session(
         consent = await session.scalar(select(Consent))
         assert consent is not None
         assert consent.given_at.tzinfo is not None
+
+
+async def test_a_turn_reads_the_citizen_conversation_and_consent_in_force_at_once(
+    db_engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    start = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    async with sessions() as session:
+        store = SqlDialogStore(session)
+        citizen = await store.citizen("telegram", "7", 7)
+        await store.conversation(citizen)
+        for days, withdrawn in ((0, False), (1, True), (2, False), (3, True)):
+            given = start + timedelta(days=days)
+            session.add(
+                Consent(
+                    citizen_id=citizen.id,
+                    text_version=f"v{days}",
+                    given_at=given,
+                    withdrawn_at=given + timedelta(hours=1) if withdrawn else None,
+                )
+            )
+        await session.commit()
+    statements: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    event.listen(db_engine.sync_engine, "before_cursor_execute", record)
+    async with sessions() as session:
+        store = SqlDialogStore(session)
+        citizen = await store.citizen("telegram", "7", 7)
+        conversation = await store.conversation(citizen)
+        consent = await store.active_consent(citizen)
+    event.remove(db_engine.sync_engine, "before_cursor_execute", record)
+    assert len(statements) == 1
+    assert conversation.citizen_id == citizen.id
+    assert consent is not None
+    assert consent.text_version == "v2"  # the newest not withdrawn
+
+    async with sessions() as session:  # asked again in the same turn: read again
+        store = SqlDialogStore(session)
+        citizen = await store.citizen("telegram", "7", 7)
+        await store.active_consent(citizen)
+        await store.withdraw_consent(citizen)
+        assert await store.active_consent(citizen) is None
 
 
 async def test_withdrawal_anonymises_and_is_audited(
