@@ -34,7 +34,7 @@ import uvicorn
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from admin import accounts, texts, tokens
-from app.build import Application, template_files_of
+from app.build import Application, database_engine, template_files_of
 from kernel.cli import CONFIG_ERROR, configure_logging, settings_or_report
 from kernel.clock import utc_now
 from kernel.settings import Settings
@@ -112,7 +112,7 @@ def _parser() -> argparse.ArgumentParser:
 
 async def _serve(settings: Settings, host: str | None, port: int | None) -> int:
     await upgrade(settings.database.url)
-    db = create_engine(settings.database.url, echo=settings.database.echo)
+    db = database_engine(settings.database)
     app = Application(settings, create_session_factory(db)).staff_app()
     config = uvicorn.Config(
         app,

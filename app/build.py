@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from fastapi import FastAPI
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from admin.app import create_app
 from admin.desk_sessions import SessionPolicy
@@ -21,7 +21,7 @@ from features.kit import Feature, Kit, SessionService
 from features.operator.desk import DeskWork
 from kernel.clock import utc_now
 from kernel.regions import Region, Regions
-from kernel.settings import Settings
+from kernel.settings import DatabaseSettings, Settings
 from nlu.recognizer import Recognizer, recognizer_from
 from reminders.planning import QuietHours
 from reminders.rules import Rule
@@ -189,10 +189,19 @@ class Application:
         )
 
 
+def database_engine(settings: DatabaseSettings) -> AsyncEngine:
+    return create_engine(
+        settings.url,
+        echo=settings.echo,
+        pool_size=settings.pool_size,
+        max_overflow=settings.max_overflow,
+    )
+
+
 async def build_parts(settings: Settings, features: Sequence[Feature] = FEATURES) -> Parts:
     """Migrate the database (idempotent; processes take turns) and build every part."""
     await upgrade(settings.database.url)
-    db = create_engine(settings.database.url, echo=settings.database.echo)
+    db = database_engine(settings.database)
     sessions = create_session_factory(db)
     application = Application(settings, sessions, features)
     recognizer = recognizer_from(settings.nlu)

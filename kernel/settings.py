@@ -93,6 +93,10 @@ class BotSettings(BaseModel):
 class DatabaseSettings(BaseModel):
     url: str = "sqlite+aiosqlite:///var/assistant.db"
     echo: bool = False
+    # PostgreSQL connections kept open, and opened beyond them under load (closed when
+    # given back). The bot handles up to 64 updates at once (bot/inbox.py).
+    pool_size: int = Field(default=10, ge=1, le=200)
+    max_overflow: int = Field(default=10, ge=0, le=200)
 
     @field_validator("url")
     @classmethod

@@ -46,6 +46,7 @@ def test_environment_overrides_any_key(monkeypatch: pytest.MonkeyPatch) -> None:
         ({"BOT__MODE": "carrier-pigeon"}, "bot.mode"),
         ({"BOT__WEBHOOK__PORT": "99999"}, "bot.webhook.port"),
         ({"DEFAULT_REGION": "99"}, "default_region"),
+        ({"DATABASE__POOL_SIZE": "0"}, "database.pool_size"),
         ({"BOT__TOKEN": "1:a", "BOT__MODE": "webhook"}, "webhook.url is required"),
     ],
 )
