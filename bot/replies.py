@@ -101,11 +101,12 @@ class TurnReplies:
 
     async def send(
         self, session: AsyncSession, citizen_id: int, chat_id: int, staged: Sequence[Staged]
-    ) -> bool:
-        """Send committed replies in order, each marked sent as it leaves; False when the
-        citizen has blocked the bot. When Telegram cannot be reached the rest is left to the
-        reminders runner, which retries. The last of these commits also ends the update's
-        hold in the inbox (bot/inbox_mark.py)."""
+    ) -> None:
+        """Send committed replies in order, each marked sent as it leaves; when the citizen
+        has blocked the bot, the rest is cancelled with their other pending messages. When
+        Telegram cannot be reached the rest is left to the reminders runner, which retries.
+        The last of these commits also ends the update's hold in the inbox
+        (bot/inbox_mark.py)."""
         for index, item in enumerate(staged):
             try:
                 delivered = await self._sender.send(chat_id, rendered(item.said))
@@ -116,20 +117,19 @@ class TurnReplies:
                 release_with_next_commit(session)
                 await session.commit()
                 self._wake_outbox()
-                return True
+                return
             now = self._clock()
             if not delivered:
                 await finish(session, item.id, self.owner, "failed", error="blocked")
                 await mark_unreachable(session, citizen_id, now)
                 release_with_next_commit(session)
                 await session.commit()
-                return False
+                return
             await finish(session, item.id, self.owner, "sent", sent_at=now, attempted=True)
             if index == len(staged) - 1:
                 release_with_next_commit(session)
             await session.commit()
             DELIVERY_SECONDS.labels("reply").observe((now - item.made_at).total_seconds())
-        return True
 
 
 def process_name(configured: str | None, mode: str, port: int) -> str:
