@@ -4,6 +4,7 @@ PostgreSQL too when TEST_POSTGRES_URL is set)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import uuid
@@ -66,12 +67,8 @@ async def drop_postgres_database(url: str) -> None:
         await admin.close()
 
 
-@pytest.fixture(params=BACKENDS)
-async def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    """URL of an empty database of each backend under test."""
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'assistant.db'}"
-        return
+@contextlib.asynccontextmanager
+async def _postgres_database() -> AsyncIterator[str]:
     if POSTGRES_URL is None:
         pytest.skip("TEST_POSTGRES_URL is not set")
     url = await fresh_postgres_database()
@@ -79,6 +76,23 @@ async def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
         yield url
     finally:
         await drop_postgres_database(url)
+
+
+@pytest.fixture(params=BACKENDS)
+async def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """URL of an empty database of each backend under test."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'assistant.db'}"
+        return
+    async with _postgres_database() as url:
+        yield url
+
+
+@pytest.fixture
+async def empty_postgres_url() -> AsyncIterator[str]:
+    """URL of an empty PostgreSQL database, for what only PostgreSQL does."""
+    async with _postgres_database() as url:
+        yield url
 
 
 @pytest.fixture

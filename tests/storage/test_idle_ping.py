@@ -5,7 +5,6 @@ moment ago is used as it is (no ping: that is the round trips saved)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import text
@@ -13,20 +12,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.database import create_engine
-from tests.conftest import POSTGRES_URL, drop_postgres_database, fresh_postgres_database
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-async def postgres_url() -> AsyncIterator[str]:
-    if POSTGRES_URL is None:
-        pytest.skip("TEST_POSTGRES_URL is not set")
-    url = await fresh_postgres_database()
-    try:
-        yield url
-    finally:
-        await drop_postgres_database(url)
 
 
 async def backend_pid(engine: AsyncEngine) -> int:
@@ -44,8 +31,8 @@ async def kill(engine: AsyncEngine, pid: int) -> None:
         await other.dispose()
 
 
-async def test_an_idle_connection_that_died_is_replaced(postgres_url: str) -> None:
-    engine = create_engine(postgres_url, idle_before_ping=0.2, pool_size=1, max_overflow=0)
+async def test_an_idle_connection_that_died_is_replaced(empty_postgres_url: str) -> None:
+    engine = create_engine(empty_postgres_url, idle_before_ping=0.2, pool_size=1, max_overflow=0)
     try:
         first = await backend_pid(engine)
         await kill(engine, first)
@@ -56,8 +43,8 @@ async def test_an_idle_connection_that_died_is_replaced(postgres_url: str) -> No
         await engine.dispose()
 
 
-async def test_a_connection_given_back_a_moment_ago_is_not_pinged(postgres_url: str) -> None:
-    engine = create_engine(postgres_url, idle_before_ping=3600, pool_size=1, max_overflow=0)
+async def test_a_connection_given_back_a_moment_ago_is_not_pinged(empty_postgres_url: str) -> None:
+    engine = create_engine(empty_postgres_url, idle_before_ping=3600, pool_size=1, max_overflow=0)
     try:
         first = await backend_pid(engine)
         await kill(engine, first)
