@@ -399,11 +399,17 @@ async def finish(
     attempted: bool = False,
 ) -> bool:
     """Record the outcome of a claimed reminder; False if the claim was lost meanwhile."""
-    values: dict[str, Any] = {"reminder": reminder_id, "owner": owner, "outcome": status}
-    values |= {"error": error} | ({"sent": sent_at} if sent_at is not None else {})
+    bound: dict[str, Any] = {
+        "reminder": reminder_id,
+        "owner": owner,
+        "outcome": status,
+        "error": error,
+    }
+    if sent_at is not None:
+        bound["sent"] = sent_at
     result = await session.execute(
         _finish(sent_at is not None, attempted),
-        values,
+        bound,
         execution_options={"synchronize_session": False},
     )
     return bool(getattr(result, "rowcount", 0))

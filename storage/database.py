@@ -94,7 +94,7 @@ def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSessi
 
 
 def backend(session: AsyncSession) -> str:
-    """ "postgresql" or "sqlite"."""
+    """The session's dialect: "postgresql" or "sqlite"."""
     return session.get_bind().dialect.name
 
 
