@@ -75,6 +75,15 @@ def mark_on_commit(
     return mark
 
 
+def held_row(session: AsyncSession) -> InboxMark | None:
+    """The session's update, when it is marked handled and still holds its sender (its
+    replies are going out); the caller that ends the hold sets `released`."""
+    mark = session.info.get(INBOX_MARK)
+    if isinstance(mark, InboxMark) and mark.handled and not mark.released:
+        return mark
+    return None
+
+
 def release_with_next_commit(session: AsyncSession) -> None:
     """The turn's replies are all settled: the session's next commit ends the row's hold.
     A session without an inbox row (a test, the staff's tools) is left as it is."""

@@ -15,8 +15,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.inbox_mark import release_with_next_commit
+from bot.inbox_mark import held_row, release_with_next_commit
 from bot.sender import Sender
+from bot.sent_marks import SentMarks
 from dialogs.types import RenderedButton, RenderedReply
 from kernel.clock import utc_now
 from kernel.metrics import DELIVERY_SECONDS
@@ -54,16 +55,17 @@ class TurnReplies:
     def __init__(
         self,
         sender: Sender,
+        marks: SentMarks,
         hold: timedelta,
-        owner: str,
         clock: Callable[[], datetime] = utc_now,
         wake_outbox: Callable[[], None] = lambda: None,
     ) -> None:
         self._sender = sender
+        self._marks = marks  # marks what left, several turns in one commit
         self._wake_outbox = wake_outbox  # the reminders runner: it retries what did not leave
         self._hold = hold  # as long as the inbox holds the update (bot/inbox.py)
         self._clock = clock
-        self.owner = owner  # this process, stable across its restarts (`process_name`)
+        self.owner = marks.owner  # this process, stable across restarts (`process_name`)
 
     async def take_back(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         """At start: replies this process held when it was killed go out with the citizen's
@@ -102,11 +104,11 @@ class TurnReplies:
     async def send(
         self, session: AsyncSession, citizen_id: int, chat_id: int, staged: Sequence[Staged]
     ) -> None:
-        """Send committed replies in order, each marked sent as it leaves; when the citizen
-        has blocked the bot, the rest is cancelled with their other pending messages. When
-        Telegram cannot be reached the rest is left to the reminders runner, which retries.
-        The last of these commits also ends the update's hold in the inbox
-        (bot/inbox_mark.py)."""
+        """Send committed replies in order, each marked sent as it leaves (bot/sent_marks.py:
+        the marks of several turns share a commit); the last mark also ends the update's hold
+        in the inbox (bot/inbox_mark.py). When the citizen has blocked the bot, the rest is
+        cancelled with their other pending messages. When Telegram cannot be reached the rest
+        is left to the reminders runner, which retries."""
         for index, item in enumerate(staged):
             try:
                 delivered = await self._sender.send(chat_id, rendered(item.said))
@@ -125,10 +127,16 @@ class TurnReplies:
                 release_with_next_commit(session)
                 await session.commit()
                 return
-            await finish(session, item.id, self.owner, "sent", sent_at=now, attempted=True)
-            if index == len(staged) - 1:
-                release_with_next_commit(session)
-            await session.commit()
+            last = index == len(staged) - 1
+            held = held_row(session) if last else None
+            if await self._marks.mark(item.id, now, held.row if held else None):
+                if held is not None:
+                    held.released = True
+            else:  # the shared commit failed: this turn's own transaction tries
+                await finish(session, item.id, self.owner, "sent", sent_at=now, attempted=True)
+                if last:
+                    release_with_next_commit(session)
+                await session.commit()
             DELIVERY_SECONDS.labels("reply").observe((now - item.made_at).total_seconds())
 
 

@@ -30,6 +30,7 @@ from bot.parts import Parts
 from bot.replies import TurnReplies, process_name
 from bot.response_types import keep_response_types
 from bot.sender import Pacer, Sender, pace, window_limit_for
+from bot.sent_marks import SentMarks
 from bot.shared_pace import SharedPacer
 from bot.template_refresh import TemplateRefresh
 from dialogs.types import Reply
@@ -91,7 +92,10 @@ def build_dispatcher(parts: Parts, bot: Bot, settings: BotSettings) -> Running:
     if runner is not None:
         parts.nudges.append(runner.wake)  # a staff decision reaches the citizen at once
     replies = TurnReplies(
-        sender, hold, name, wake_outbox=runner.wake if runner is not None else lambda: None
+        sender,
+        SentMarks(parts.sessions, name),
+        hold,
+        wake_outbox=runner.wake if runner is not None else lambda: None,
     )
     tracker = OrderAndTrack()
     dispatcher.update.outer_middleware(tracker)

@@ -154,6 +154,13 @@ def end_hold(connection: Connection, row_id: int) -> None:
     connection.execute(_END_HOLD, {"row": row_id})
 
 
+async def end_holds(session: AsyncSession, row_ids: Sequence[int]) -> None:
+    """`end_hold` for several rows in one statement, in the caller's transaction."""
+    if row_ids:
+        connection = await session.connection()
+        await connection.execute(_END_HOLD, [{"row": row_id} for row_id in row_ids])
+
+
 async def release(session: AsyncSession, row_id: int) -> None:
     """`end_hold` in a transaction of its own."""
     await session.run_sync(lambda s: end_hold(s.connection(), row_id))
