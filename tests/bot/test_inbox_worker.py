@@ -39,12 +39,14 @@ class Dispatcher:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.sessions = sessions
         self.handled: list[int] = []
+        self.fed: list[Update] = []
         self.first_in_hand = asyncio.Event()
         self.let_first_go = asyncio.Event()
         self.in_hand = 0
         self.most_in_hand = 0
 
     async def feed_update(self, _bot: Bot, update: Update, inbox_row: int, **_: Any) -> None:
+        self.fed.append(update)
         self.in_hand += 1
         self.most_in_hand = max(self.most_in_hand, self.in_hand)
         if not self.handled:
@@ -80,5 +82,31 @@ async def test_a_persons_next_update_is_taken_once_the_one_in_hand_is_done(
             await asyncio.sleep(0.05)
         assert dispatcher.handled == [1, 2]
         assert dispatcher.most_in_hand == 1
+    finally:
+        await worker.stop(timeout=5)
+
+
+async def test_an_update_this_process_stored_is_fed_as_parsed_and_others_from_the_store(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    dispatcher = Dispatcher(sessions)
+    dispatcher.let_first_go.set()
+    worker = Worker(sessions, dispatcher, BOT, sweep_seconds=600)  # type: ignore[arg-type]
+    mine, stored_elsewhere = update(1, "первое"), update(2, "второе")
+    async with sessions() as session:
+        await inbox.store(session, 1, [received(mine), received(stored_elsewhere)])
+    worker.remember([mine])
+    worker.start()
+    try:
+        for _ in range(100):
+            if len(dispatcher.handled) == 2:
+                break
+            worker.wake()  # one person's: the second is taken once the first is done
+            await asyncio.sleep(0.05)
+        assert dispatcher.handled == [1, 2]
+        assert dispatcher.fed[0] is mine  # not parsed again
+        assert dispatcher.fed[1] is not stored_elsewhere
+        assert dispatcher.fed[1].message is not None
+        assert dispatcher.fed[1].message.text == "второе"  # parsed from the stored copy
     finally:
         await worker.stop(timeout=5)
