@@ -9,7 +9,17 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BindParameter, Update, bindparam, case, delete, or_, select, update
+from sqlalchemy import (
+    BindParameter,
+    Update,
+    bindparam,
+    case,
+    delete,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel.calendar import WorkingCalendar
@@ -181,7 +191,7 @@ class SqlReminderBook:
 # that handles the turn (which sends it at once, in order) for `lease`, and only then due for the
 # runner: so a reply lost to a crash between the commit and the send goes out after the
 # restart, and the citizen is not left facing silence at a step that was saved.
-REPLY = "reply"
+REPLY = Reminder.REPLY_AUDIENCE
 # A reply not delivered within a day answers nothing any more.
 REPLY_MEMORY = timedelta(days=1)
 # How long the runner holds a reply it sends (one message: seconds, unless Telegram is away).
@@ -204,28 +214,36 @@ async def stage_replies(
     now: datetime,
     lease: timedelta,
 ) -> list[Staged]:
-    """Add a turn's replies, held by `owner` (the caller commits them with the turn)."""
+    """Add a turn's replies, held by `owner` (the caller commits them with the turn). One
+    INSERT, not the unit of work's flush of new objects: it runs in every turn."""
     rows = [
-        Reminder(
-            citizen_id=citizen_id,
-            rule=REPLY,
-            key=f"{REPLY}:{citizen_id}",
-            audience=REPLY,
-            before=0,
-            deadline_on=now.date(),
-            due_at=now + lease,
-            expires_at=now + REPLY_MEMORY,
-            status="pending",
-            attempts=0,
-            context=dict(message),
-            claimed_by=owner,
-            claimed_until=now + lease,
-        )
+        {
+            "citizen_id": citizen_id,
+            "rule": REPLY,
+            "key": f"{REPLY}:{citizen_id}",
+            "audience": REPLY,
+            "before": 0,
+            "deadline_on": now.date(),
+            "due_at": now + lease,
+            "expires_at": now + REPLY_MEMORY,
+            "status": "pending",
+            "attempts": 0,
+            "context": dict(message),
+            "claimed_by": owner,
+            "claimed_until": now + lease,
+        }
         for message in said
     ]
-    session.add_all(rows)
-    await session.flush()
-    return [Staged(row.id, row.context, now) for row in rows]
+    connection = await session.connection()
+    added = await connection.execute(_STAGE, rows)
+    return [
+        Staged(row_id, dict(message), now)
+        for row_id, message in zip(added.scalars(), said, strict=True)
+    ]
+
+
+# Built once: every turn stages its replies with it.
+_STAGE = insert(Reminder).returning(Reminder.id, sort_by_parameter_order=True)
 
 
 async def claim_owed_replies(
