@@ -44,7 +44,9 @@ def get_router(
         store = SqlDialogStore(session)
         citizen = await store.citizen(incoming.channel, incoming.external_id, incoming.chat_id)
         # What a process that died did not say goes first, claimed in this turn's transaction.
-        owed = await turn_replies.owed(session, citizen.id)
+        owed = (
+            await turn_replies.owed(session, citizen.id) if store.may_owe_replies(citizen) else []
+        )
         replies = await engine.handle(store, incoming, services(session))
         # Rendered before the commit: a text that fails to render rolls the turn back, and
         # what is committed is exactly what will be said (bot/replies.py).

@@ -7,7 +7,7 @@ import functools
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, select, update
+from sqlalchemy import ColumnElement, bindparam, exists, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,6 +32,7 @@ class SqlDialogStore:
         # Read with the citizen, for the turn's first ask (each is asked once a turn).
         self._conversations: dict[int, Conversation] = {}
         self._consents: dict[int, Consent | None] = {}
+        self._replies_pending: dict[int, bool] = {}
 
     async def citizen(self, channel: str, external_id: str, chat_id: int) -> Citizen:
         citizen = self._citizens.get((channel, external_id))
@@ -41,20 +42,28 @@ class SqlDialogStore:
             )
             row = found.first()
             if row is not None:
-                citizen, conversation, consent = row
+                citizen, conversation, consent, replies_pending = row
                 if conversation is not None:
                     self._conversations[citizen.id] = conversation
                 self._consents[citizen.id] = consent
+                self._replies_pending[citizen.id] = bool(replies_pending)
         if citizen is None:
             citizen = Citizen(channel=channel, external_id=external_id, chat_id=chat_id)
             self._session.add(citizen)
             await self._session.flush()
+            self._replies_pending[citizen.id] = False
         elif citizen.chat_id != chat_id:
             citizen.chat_id = chat_id
         if citizen.unreachable_at is not None:  # they wrote, so they unblocked the bot
             citizen.unreachable_at = None
         self._citizens[(channel, external_id)] = citizen
         return citizen
+
+    def may_owe_replies(self, citizen: Citizen) -> bool:
+        """False when the citizen's read this turn found no reply to them pending in the
+        outbox: then no process can owe them one, and the turn need not look (it is rare
+        that one is: a process died, or Telegram was away)."""
+        return self._replies_pending.get(citizen.id, True)
 
     async def conversation(self, citizen: Citizen) -> Conversation:
         conversation = self._conversations.pop(citizen.id, None)
@@ -132,8 +141,9 @@ class SqlDialogStore:
         self._session.add(AuditEvent(actor=actor, action=action, subject=subject, details=details))
 
 
-# The citizen with their conversation and their consent in force (the newest not withdrawn):
-# a turn reads all three first, in one round trip instead of three, and it is built once.
+# The citizen with their conversation, their consent in force (the newest not withdrawn) and
+# whether a reply to them is pending: a turn reads all four first, in one round trip instead
+# of four, and it is built once.
 _LATEST_CONSENT = (
     select(Consent.id)
     .where(Consent.citizen_id == Citizen.id, Consent.withdrawn_at.is_(None))
@@ -142,8 +152,17 @@ _LATEST_CONSENT = (
     .correlate(Citizen)
     .scalar_subquery()
 )
+_REPLIES_PENDING = (
+    exists()
+    .where(
+        Reminder.citizen_id == Citizen.id,
+        Reminder.audience == Reminder.REPLY_AUDIENCE,
+        Reminder.status == "pending",
+    )
+    .correlate(Citizen)
+)
 _CITIZEN_AND_STATE = (
-    select(Citizen, Conversation, Consent)
+    select(Citizen, Conversation, Consent, _REPLIES_PENDING.label("replies_pending"))
     .outerjoin(Conversation, Conversation.citizen_id == Citizen.id)
     .outerjoin(Consent, Consent.id == _LATEST_CONSENT)
     .where(

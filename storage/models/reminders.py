@@ -30,6 +30,8 @@ class Reminder(Base):
     """
 
     __tablename__ = "reminders"
+    # The audience of a turn's reply kept in the outbox (reminders/store.py, bot/replies.py).
+    REPLY_AUDIENCE = "reply"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id", ondelete="CASCADE"))

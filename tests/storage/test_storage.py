@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from dialogs.flow import DialogConfig
+from reminders.store import stage_replies
 from storage import inbox
 from storage.database import create_engine
 from storage.inbox import Received
@@ -109,6 +110,18 @@ async def test_a_turn_reads_the_citizen_conversation_and_consent_in_force_at_onc
     assert conversation.citizen_id == citizen.id
     assert consent is not None
     assert consent.text_version == "v2"  # the newest not withdrawn
+    assert not store.may_owe_replies(citizen)  # no reply pending: nothing to look for
+
+    async with sessions() as session:  # a reply left pending (its process died)
+        await stage_replies(
+            session, citizen.id, [{"text": "ответ"}], owner="gone", now=start, lease=HOLD
+        )
+        await session.commit()
+    async with sessions() as session:
+        store = SqlDialogStore(session)
+        assert store.may_owe_replies(await store.citizen("telegram", "7", 7))
+        newcomer = await store.citizen("telegram", "8", 8)
+        assert not store.may_owe_replies(newcomer)
 
     async with sessions() as session:  # asked again in the same turn: read again
         store = SqlDialogStore(session)
