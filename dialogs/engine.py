@@ -102,8 +102,8 @@ class Engine(FreeText):
             new_slots["drafts"] = turn.drafts
         if new_slots != saved:
             conversation.slots = new_slots
-        # Counted once the conversation is complete: the count's statement flushes it, in one
-        # UPDATE (counted before the slots, the step and the slots were two).
+        # Counted once the conversation is complete: a count that flushed it before the slots
+        # were set made its step and its slots two UPDATEs; now the commit writes it once.
         await store.count_turn(citizen, turn.now.date(), turn.understood)
         if turn.understood is not None:
             FREE_TEXT.labels("understood" if turn.understood else "not_understood").inc()
