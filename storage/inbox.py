@@ -37,7 +37,9 @@ async def store(session: AsyncSession, bot_id: int, received: Sequence[Received]
         for r in received
     ]
     statement = upsert_into(session, InboxUpdate).values(rows).on_conflict_do_nothing()
-    result = await session.execute(statement)
+    # On the connection: the ORM's bulk-insert handling of a mapped class is not needed here.
+    connection = await session.connection()
+    result = await connection.execute(statement)
     await session.commit()
     return int(getattr(result, "rowcount", 0) or 0)
 
@@ -74,7 +76,8 @@ async def lease(
 
     Two statements whatever the backlog: the choice reads no payloads, and one UPDATE takes
     the chosen rows, re-checking that no other process took one meanwhile."""
-    waiting = await session.execute(
+    connection = await session.connection()  # plain rows: no ORM handling needed
+    waiting = await connection.execute(
         select(
             InboxUpdate.id, InboxUpdate.sender, InboxUpdate.handled_at, InboxUpdate.leased_until
         )
@@ -96,7 +99,7 @@ async def lease(
         chosen.append(row_id)
     taken: list[Leased] = []
     if chosen:
-        result = await session.execute(
+        result = await connection.execute(
             update(InboxUpdate)
             .where(
                 InboxUpdate.id.in_(chosen),
@@ -111,7 +114,6 @@ async def lease(
             .returning(
                 InboxUpdate.id, InboxUpdate.update_id, InboxUpdate.sender, InboxUpdate.payload
             )
-            .execution_options(synchronize_session=False)
         )
         taken = sorted((Leased(*row) for row in result.all()), key=lambda row: row.id)
     await session.commit()
