@@ -55,17 +55,20 @@ class TurnReplies:
     def __init__(
         self,
         sender: Sender,
-        marks: SentMarks,
         hold: timedelta,
+        owner: str,
+        *,
         clock: Callable[[], datetime] = utc_now,
         wake_outbox: Callable[[], None] = lambda: None,
+        marks: SentMarks | None = None,
     ) -> None:
         self._sender = sender
-        self._marks = marks  # marks what left, several turns in one commit
         self._wake_outbox = wake_outbox  # the reminders runner: it retries what did not leave
         self._hold = hold  # as long as the inbox holds the update (bot/inbox.py)
         self._clock = clock
-        self.owner = marks.owner  # this process, stable across restarts (`process_name`)
+        self.owner = owner  # this process, stable across its restarts (`process_name`)
+        # Marks what left, several turns in one commit; without it each turn commits its own.
+        self._marks = marks
 
     async def take_back(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         """At start: replies this process held when it was killed go out with the citizen's
@@ -128,16 +131,26 @@ class TurnReplies:
                 await session.commit()
                 return
             last = index == len(staged) - 1
-            held = held_row(session) if last else None
-            if await self._marks.mark(item.id, now, held.row if held else None):
-                if held is not None:
-                    held.released = True
-            else:  # the shared commit failed: this turn's own transaction tries
+            if not await self._marked_together(session, item.id, now, last):
                 await finish(session, item.id, self.owner, "sent", sent_at=now, attempted=True)
                 if last:
                     release_with_next_commit(session)
                 await session.commit()
             DELIVERY_SECONDS.labels("reply").observe((now - item.made_at).total_seconds())
+
+    async def _marked_together(
+        self, session: AsyncSession, reply: int, now: datetime, last: bool
+    ) -> bool:
+        """Marked sent in a commit shared with other turns (the last reply ends the update's
+        hold with it); False when there is none, or it failed: the turn commits its own."""
+        if self._marks is None:
+            return False
+        held = held_row(session) if last else None
+        if not await self._marks.mark(reply, now, held.row if held else None):
+            return False
+        if held is not None:
+            held.released = True
+        return True
 
 
 def process_name(configured: str | None, mode: str, port: int) -> str:

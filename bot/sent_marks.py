@@ -7,6 +7,10 @@ meanwhile share one: while one batch commits, the next one gathers. A turn waits
 commit of the batch that holds its mark, so what follows it (its next reply, the citizen's
 next update) finds the mark committed, as before; alone, a turn waits for its own commit, as
 it did, and under load many turns share one (bench/README.md, "The whole bot").
+
+On PostgreSQL only: SQLite takes one writer at a time, so the shared commit there is one more
+writer queueing for the lock, and at 200 citizens starting at once a turn waited past the
+busy timeout (bot/telegram.py leaves each turn its own commit on SQLite).
 """
 
 from __future__ import annotations

@@ -91,11 +91,15 @@ def build_dispatcher(parts: Parts, bot: Bot, settings: BotSettings) -> Running:
     runner = build_runner(parts, sender)
     if runner is not None:
         parts.nudges.append(runner.wake)  # a staff decision reaches the citizen at once
+    db_url = parts.db.url.render_as_string(hide_password=False)
     replies = TurnReplies(
         sender,
-        SentMarks(parts.sessions, name),
         hold,
+        name,
         wake_outbox=runner.wake if runner is not None else lambda: None,
+        # SQLite takes one writer at a time: a shared commit only adds one more to wait for
+        # the lock (at 200 citizens at once a turn then waited past the busy timeout).
+        marks=SentMarks(parts.sessions, name) if is_postgres(db_url) else None,
     )
     tracker = OrderAndTrack()
     dispatcher.update.outer_middleware(tracker)
@@ -110,7 +114,6 @@ def build_dispatcher(parts: Parts, bot: Bot, settings: BotSettings) -> Running:
             nudge()
 
     # Changes made by another process (the desk served apart) wake this one's senders.
-    db_url = parts.db.url.render_as_string(hide_password=False)
     listener = Listener(db_url, wake_senders) if is_postgres(db_url) else None
 
     async def on_startup(bot: Bot) -> None:
