@@ -75,7 +75,7 @@ def mark_on_commit(
     return mark
 
 
-def held_row(session: AsyncSession) -> InboxMark | None:
+def holding_mark(session: AsyncSession) -> InboxMark | None:
     """The session's update, when it is marked handled and still holds its sender (its
     replies are going out); the caller that ends the hold sets `released`."""
     mark = session.info.get(INBOX_MARK)

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.inbox_mark import held_row, release_with_next_commit
+from bot.inbox_mark import holding_mark, release_with_next_commit
 from bot.sender import Sender
 from bot.sent_marks import SentMarks
 from dialogs.types import RenderedButton, RenderedReply
@@ -145,7 +145,7 @@ class TurnReplies:
         hold with it); False when there is none, or it failed: the turn commits its own."""
         if self._marks is None:
             return False
-        held = held_row(session) if last else None
+        held = holding_mark(session) if last else None
         if not await self._marks.mark(reply, now, held.row if held else None):
             return False
         if held is not None:
