@@ -94,9 +94,12 @@ class DatabaseSettings(BaseModel):
     url: str = "sqlite+aiosqlite:///var/assistant.db"
     echo: bool = False
     # PostgreSQL connections kept open, and opened beyond them under load (closed when
-    # given back). The bot handles up to 64 updates at once (bot/inbox.py).
+    # given back). The bot handles up to 64 updates at once (bot/inbox.py), but a turn
+    # holds a connection only while it talks to the database: ten serve them all, and
+    # none beyond them by default, since opening and closing them under load cost more
+    # than waiting for one (bench/README.md, "The whole bot").
     pool_size: int = Field(default=10, ge=1, le=200)
-    max_overflow: int = Field(default=10, ge=0, le=200)
+    max_overflow: int = Field(default=0, ge=0, le=200)
 
     @field_validator("url")
     @classmethod
