@@ -13,7 +13,6 @@ from datetime import timedelta
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.types import BotCommand
@@ -21,6 +20,7 @@ from aiogram.webhook.aiohttp_server import setup_application
 from aiohttp import web
 from redis.asyncio import Redis
 
+from bot.api_session import JsonBotApiSession
 from bot.handlers import get_router
 from bot.inbox import Poller, Worker, webhook_handler
 from bot.middlewares import DatabaseSession, FloodGuard, OrderAndTrack
@@ -46,7 +46,7 @@ ALLOWED_UPDATES = ["message", "callback_query"]
 def build_bot(settings: Settings) -> Bot:
     if settings.bot.token is None:
         raise ValueError("bot.token is not set")
-    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.bot.api_server))
+    session = JsonBotApiSession(api=TelegramAPIServer.from_base(settings.bot.api_server))
     keep_response_types(session)
     bot = Bot(
         settings.bot.token.get_secret_value(),

@@ -39,7 +39,7 @@ async def test_consent_menu_my_data_withdraw(telegram: FakeTelegram, start_bot: 
     telegram.user_sends("/start")
     # The greeting and the consent question in one message, its buttons under it.
     [consent] = await telegram.wait_for("sendMessage", 1)
-    assert consent["chat_id"] == str(CITIZEN_ID)
+    assert int(consent["chat_id"]) == CITIZEN_ID
     assert consent["parse_mode"] == "HTML"
     assert consent["text"].startswith("Здравствуйте!")
     assert "<b>Согласие на обработку персональных данных</b>" in consent["text"]

@@ -26,6 +26,7 @@ class Request:
     method: str
     params: dict[str, Any]
     at: float = field(default_factory=time.monotonic)  # when it arrived
+    content_type: str = ""  # how the bot sent it: JSON, a form, or multipart with a file
 
 
 @dataclass
@@ -94,7 +95,7 @@ class FakeTelegram:
             self.hung.append(params)
             await self._stopping.wait()  # the bot dies meanwhile; nothing was delivered
             return _error(500, "Internal Server Error")
-        self.requests.append(Request(method, params))
+        self.requests.append(Request(method, params, content_type=request.content_type))
         self._changed.set()
         if method == "sendMessage":
             refusal = self._refusal(params)
@@ -192,6 +193,13 @@ class FakeTelegram:
             message["reply_markup"] = params["reply_markup"]
         self._messages[message["message_id"]] = message
         return message
+
+    async def _api_sendDocument(self, params: dict[str, Any]) -> Any:  # noqa: N802
+        # The file itself came as a multipart part; the message carries a stand-in for it.
+        chat_id = int(params["chat_id"])
+        document = {"file_id": "document-1", "file_unique_id": "document-1"}
+        message = {"message_id": next(self._message_ids), "date": int(time.time())}
+        return {**message, "chat": _chat(chat_id), "from": BOT_USER, "document": document}
 
     async def _api_copyMessage(self, params: dict[str, Any]) -> Any:  # noqa: N802
         return {"message_id": next(self._message_ids)}

@@ -1,0 +1,105 @@
+"""The bot's Bot API session sends JSON, uploads files as multipart, and answers exactly as
+aiogram's own session does, errors included (against the fake Bot API over HTTP)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from aiogram import Bot
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.exceptions import (
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramNotFound,
+    TelegramRetryAfter,
+)
+from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.api_session import JsonBotApiSession
+from tests.support.fake_telegram import FakeTelegram
+
+CHAT = 600_001
+
+
+@pytest.fixture
+async def telegram() -> AsyncIterator[FakeTelegram]:
+    fake = FakeTelegram()
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+async def bot(telegram: FakeTelegram) -> AsyncIterator[Bot]:
+    session = JsonBotApiSession(
+        api=TelegramAPIServer.from_base(f"http://127.0.0.1:{telegram.port}")
+    )
+    client = Bot(
+        telegram.token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML)
+    )
+    yield client
+    await client.session.close()
+
+
+async def test_a_message_goes_as_one_json_body(telegram: FakeTelegram, bot: Bot) -> None:
+    markup = InlineKeyboardMarkup(
+        inline_keyboard=[[InlineKeyboardButton(text="Самарская область", callback_data="r:63")]]
+    )
+    sent = await bot.send_message(CHAT, "Выберите регион «ЦЗН» & <b>всё</b>", reply_markup=markup)
+
+    [request] = telegram.requests
+    assert request.content_type == "application/json"
+    assert request.params == {  # typed values, the bot's default, no unset fields
+        "chat_id": CHAT,
+        "text": "Выберите регион «ЦЗН» & <b>всё</b>",
+        "parse_mode": "HTML",
+        "reply_markup": {
+            "inline_keyboard": [[{"text": "Самарская область", "callback_data": "r:63"}]]
+        },
+    }
+    assert sent.message_id > 0  # the answer is aiogram's Message, as before
+    assert sent.chat.id == CHAT
+    assert sent.reply_markup is not None
+    assert sent.reply_markup.inline_keyboard[0][0].callback_data == "r:63"
+
+
+async def test_false_and_zero_are_sent_not_dropped(telegram: FakeTelegram, bot: Bot) -> None:
+    await bot.send_message(CHAT, "тихо", disable_notification=False, message_thread_id=0)
+
+    [request] = telegram.requests
+    assert request.params["disable_notification"] is False
+    assert request.params["message_thread_id"] == 0
+
+
+async def test_a_file_goes_as_multipart(telegram: FakeTelegram, bot: Bot) -> None:
+    document = BufferedInputFile("Жалоба №1".encode(), filename="complaint.txt")
+    sent = await bot.send_document(CHAT, document, caption="Ваша жалоба")
+
+    [request] = telegram.requests
+    assert request.content_type == "multipart/form-data"
+    assert request.params["caption"] == "Ваша жалоба"
+    assert request.params["chat_id"] == str(CHAT)
+    assert sent.document is not None
+
+
+async def test_errors_are_aiogram_s(telegram: FakeTelegram, bot: Bot) -> None:
+    telegram.blocked_chats.add(CHAT)
+    with pytest.raises(TelegramForbiddenError):
+        await bot.send_message(CHAT, "вы заблокировали бота")
+
+    telegram.rate_limited_edits = 1
+    with pytest.raises(TelegramRetryAfter) as refused:
+        await bot.edit_message_text(text="новый текст", chat_id=CHAT, message_id=1)
+    assert refused.value.retry_after == 1
+
+    with pytest.raises(TelegramNotFound):
+        await bot.send_sticker(CHAT, "sticker-id")  # a method the fake does not serve
+
+
+async def test_an_unreachable_server_is_a_network_error(telegram: FakeTelegram, bot: Bot) -> None:
+    await telegram.stop()
+    with pytest.raises(TelegramNetworkError):
+        await bot.send_message(CHAT, "никого нет")
