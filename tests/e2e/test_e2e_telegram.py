@@ -87,7 +87,7 @@ async def test_consent_menu_my_data_withdraw(telegram: FakeTelegram, start_bot: 
     refused = (await telegram.wait_for("sendMessage", 9))[-1]
     assert "нужно ваше согласие" in refused["text"]
     # Every reply went to the citizen's chat, nowhere else.
-    assert {m["chat_id"] for m in telegram.sent()} == {str(CITIZEN_ID)}
+    assert {int(m["chat_id"]) for m in telegram.sent()} == {CITIZEN_ID}
 
 
 async def test_sigterm_mid_conversation_then_restart_continues_at_the_same_step(
