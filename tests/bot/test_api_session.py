@@ -23,13 +23,7 @@ from tests.support.fake_telegram import FakeTelegram
 
 CHAT = 600_001
 
-
-@pytest.fixture
-async def telegram() -> AsyncIterator[FakeTelegram]:
-    fake = FakeTelegram()
-    await fake.start()
-    yield fake
-    await fake.stop()
+# `telegram`, the fake Bot API server, is the fixture of tests/support/e2e.py.
 
 
 @pytest.fixture
