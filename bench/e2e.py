@@ -4,15 +4,16 @@ at once, each through a realistic conversation: /start, consent, region, the vac
 (profession, town, pay), then the first steps of a complaint and a way out.
 
     .venv/bin/python -m bench.e2e [--citizens 10 50 200] [--database sqlite|postgresql://...]
-        [--rasa] [--pace lifted|real] [--think 0.05] [--echo] [--reminders 1000] [--show]
-        [--profile]
+        [--rasa] [--pace lifted|real] [--think 0.05] [--spread] [--echo] [--reminders 1000]
+        [--show] [--profile]
 
 `--pace lifted` takes away the bot's own outgoing pace (the fake server does not limit): it
 measures our code's capacity. `--pace real` keeps Telegram's (about 24 messages/s, 1 per chat
 a second): what citizens feel. `--echo` runs a bare aiogram echo bot against the same fake
 server first, as the ceiling. `--reminders N` has N reminders fall due as the citizens start.
 Each citizen waits for the bot's answer before the next step, as a person does, then `--think`
-seconds more (reading). Measured: updates handled per second, reply latency (update offered
+seconds more (reading); with `--spread` each pause is drawn at random with that mean and
+the citizens start at random moments, so updates arrive as from people acting independently. Measured: updates handled per second, reply latency (update offered
 to the first message back) p50/p95/p99, messages sent per turn, the bot process's CPU time
 per update, and with --reminders when the citizens' replies and the reminders went out.
 `--profile` runs the bot under pyinstrument (a text report beside the logs). Prints the
@@ -25,6 +26,7 @@ import argparse
 import asyncio
 import contextlib
 import os
+import random
 import secrets
 import statistics
 import sys
@@ -114,6 +116,14 @@ class Run:
     messages: int = 0  # to the citizens, during the run
     think: float = 0.05  # seconds a citizen takes to read and answer, after each reply
     cpu_seconds: float = 0.0  # the bot process's own (user + system), during the run
+    # Spread: each pause drawn at random with `think` as its mean, and each citizen's first
+    # message after one such pause, so the updates arrive as from people acting
+    # independently, not in waves of everyone at once.
+    spread: bool = False
+    randomness: random.Random = field(default_factory=lambda: random.Random(20261205))
+
+    def pause(self) -> float:
+        return self.randomness.expovariate(1 / self.think) if self.spread else self.think
 
 
 def citizen(number: int) -> dict[str, Any]:
@@ -162,7 +172,7 @@ async def _answered(
         run.failures.append(f"{chat}: no answer to update {run.updates}")
         return False
     run.latencies.append(reply - offered)
-    await asyncio.sleep(run.think)  # the rest of the turn's messages; the person reads
+    await asyncio.sleep(run.pause())  # the rest of the turn's messages; the person reads
     return True
 
 
@@ -251,15 +261,22 @@ async def measure(
     conversation: Callable[[FakeTelegram, dict[str, Any], Run], Awaitable[None]],
     *,
     think: float = 0.05,
+    spread: bool = False,
 ) -> Run:
     telegram = FakeTelegram()
     await telegram.start()
     process = await start(telegram)
-    run = Run(think=think)
+    run = Run(think=think, spread=spread)
     try:
         await until_polling(telegram)
         began, cpu_before = time.monotonic(), cpu_seconds(process.pid)
-        await asyncio.gather(*(conversation(telegram, citizen(n), run) for n in range(citizens)))
+
+        async def one(number: int) -> None:
+            if run.spread:
+                await asyncio.sleep(run.pause())
+            await conversation(telegram, citizen(number), run)
+
+        await asyncio.gather(*(one(n) for n in range(citizens)))
         run.seconds = time.monotonic() - began
         run.cpu_seconds = cpu_seconds(process.pid) - cpu_before
         chats = {str(citizen(n)["id"]) for n in range(citizens)}
@@ -357,9 +374,9 @@ async def main_async(args: argparse.Namespace) -> None:
             await converse(telegram, user, run, args.show and user["id"] == FIRST_CITIZEN)
 
         name = f"bot ({args.database.split(':')[0]}, {'Rasa' if args.rasa else 'local matcher'}"
-        name += f", pace {args.pace}, think {args.think:g} s)"
+        name += f", pace {args.pace}, think {args.think:g} s{' spread' if args.spread else ''})"
         try:
-            await measure(name, bot, count, talk, think=args.think)
+            await measure(name, bot, count, talk, think=args.think, spread=args.spread)
         finally:
             if args.database != "sqlite":
                 await drop_database(args.database, url)
@@ -377,6 +394,11 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="the bot under pyinstrument")
     parser.add_argument(
         "--think", type=float, default=0.05, help="seconds a citizen reads before answering"
+    )
+    parser.add_argument(
+        "--spread",
+        action="store_true",
+        help="random pauses with --think as their mean, and staggered starts",
     )
     args = parser.parse_args()
     if args.rasa:
