@@ -13,9 +13,10 @@ a second): what citizens feel. `--echo` runs a bare aiogram echo bot against the
 server first, as the ceiling. `--reminders N` has N reminders fall due as the citizens start.
 Each citizen waits for the bot's answer before the next step, as a person does, then `--think`
 seconds more (reading); with `--spread` each pause is drawn at random with that mean and
-the citizens start at random moments, so updates arrive as from people acting independently. Measured: updates handled per second, reply latency (update offered
-to the first message back) p50/p95/p99, messages sent per turn, the bot process's CPU time
-per update, and with --reminders when the citizens' replies and the reminders went out.
+the citizens start at random moments, so updates arrive as from people acting independently.
+Measured: updates handled per second, reply latency (update offered to the first message
+back) p50/p95/p99, messages sent per turn, the bot process's CPU time per update, and with
+--reminders when the citizens' replies and the reminders went out.
 `--profile` runs the bot under pyinstrument (a text report beside the logs). Prints the
 figures; asserts nothing.
 """
