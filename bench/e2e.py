@@ -111,6 +111,8 @@ async def store_due_reminders(url: str, count: int) -> None:
 @dataclass
 class Run:
     latencies: list[float] = field(default_factory=list)
+    offered: list[float] = field(default_factory=list)  # when each answered update was sent
+    cpu_samples: list[tuple[float, float]] = field(default_factory=list)  # (when, bot CPU s)
     failures: list[str] = field(default_factory=list)
     updates: int = 0
     seconds: float = 0.0
@@ -173,6 +175,7 @@ async def _answered(
         run.failures.append(f"{chat}: no answer to update {run.updates}")
         return False
     run.latencies.append(reply - offered)
+    run.offered.append(offered)
     await asyncio.sleep(run.pause())  # the rest of the turn's messages; the person reads
     return True
 
@@ -272,12 +275,21 @@ async def measure(
         await until_polling(telegram)
         began, cpu_before = time.monotonic(), cpu_seconds(process.pid)
 
+        async def sample_cpu() -> None:
+            while True:
+                run.cpu_samples.append((time.monotonic(), cpu_seconds(process.pid)))
+                await asyncio.sleep(0.25)
+
+        sampler = asyncio.create_task(sample_cpu()) if run.spread else None
+
         async def one(number: int) -> None:
             if run.spread:
                 await asyncio.sleep(run.pause())
             await conversation(telegram, citizen(number), run)
 
         await asyncio.gather(*(one(n) for n in range(citizens)))
+        if sampler is not None:
+            sampler.cancel()
         run.seconds = time.monotonic() - began
         run.cpu_seconds = cpu_seconds(process.pid) - cpu_before
         chats = {str(citizen(n)["id"]) for n in range(citizens)}
@@ -319,6 +331,30 @@ def report(name: str, citizens: int, run: Run) -> None:
         f"{percentile(lat, 0.99):.0f} ms; {run.messages / max(run.updates, 1):.2f} messages "
         f"per turn; bot CPU {run.cpu_seconds * 1000 / max(run.updates, 1):.1f} ms per update"
         + (f"; {len(run.failures)} failed: {run.failures[:3]}" if run.failures else "")
+        + (middle(run) if run.spread else "")
+    )
+
+
+def middle(run: Run) -> str:
+    """With spread starts the whole run's rate understates the load: the first and last
+    seconds have few citizens talking. The middle 80 % of the updates (by when they were
+    sent) tell the rate and latency of the steady part."""
+    if len(run.offered) < 10:
+        return ""
+    by_time = sorted(zip(run.offered, run.latencies, strict=True))
+    low, high = len(by_time) // 10, len(by_time) * 9 // 10
+    steady = by_time[low:high]
+    seconds = steady[-1][0] - steady[0][0]
+    lat = [latency * 1000 for _, latency in steady]
+    cpu = ""
+    inside = [(at, used) for at, used in run.cpu_samples if steady[0][0] <= at <= steady[-1][0]]
+    if len(inside) >= 2:
+        updates = sum(1 for at, _ in steady if inside[0][0] <= at <= inside[-1][0])
+        used_ms = (inside[-1][1] - inside[0][1]) * 1000
+        cpu = f", bot CPU {used_ms / max(updates, 1):.1f} ms per update"
+    return (
+        f"; middle 80 %: {len(steady) / max(seconds, 1e-9):.0f} updates/s, p50 "
+        f"{statistics.median(lat):.0f} ms, p95 {percentile(lat, 0.95):.0f} ms{cpu}"
     )
 
 
