@@ -11,6 +11,7 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.types import CallbackQuery, ErrorEvent, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.api_session import answers_unread
 from bot.chat_filters import private_button, private_message
 from bot.incoming import from_callback, from_message
 from bot.replies import TurnReplies
@@ -116,8 +117,9 @@ async def _mark_chosen(bot: Bot, renderer: Renderer, message: Message, payload: 
         return
     text = renderer.text("common.chosen", {"text": message.html_text, "choice": label})
     try:
-        await bot.edit_message_text(
-            text=text, chat_id=message.chat.id, message_id=message.message_id
-        )
+        with answers_unread():
+            await bot.edit_message_text(
+                text=text, chat_id=message.chat.id, message_id=message.message_id
+            )
     except TelegramAPIError as exc:  # too old, unchanged, too long, Telegram away: cosmetic,
         log.debug("could not mark the choice: %s", exc)  # the answer still goes on

@@ -39,6 +39,7 @@ from aiogram.methods import (
 from aiogram.methods.base import TelegramType
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.api_session import answers_unread
 from bot.splitting import split_text
 from dialogs.types import RenderedButton, RenderedReply
 from kernel.metrics import TELEGRAM_REFUSALS
@@ -245,7 +246,8 @@ class Sender:
         for index, part in enumerate(parts):
             markup = keyboard(reply.buttons) if index == len(parts) - 1 else None
             try:
-                await self._bot.send_message(chat_id, part, reply_markup=markup)
+                with answers_unread():
+                    await self._bot.send_message(chat_id, part, reply_markup=markup)
             except TelegramForbiddenError:
                 TELEGRAM_REFUSALS.labels("403").inc()
                 log.info("chat %s has blocked the bot", chat_id)

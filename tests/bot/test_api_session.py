@@ -18,7 +18,7 @@ from aiogram.exceptions import (
 )
 from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.api_session import JsonBotApiSession
+from bot.api_session import JsonBotApiSession, answers_unread
 from tests.support.fake_telegram import FakeTelegram
 
 CHAT = 600_001
@@ -91,6 +91,25 @@ async def test_errors_are_aiogram_s(telegram: FakeTelegram, bot: Bot) -> None:
 
     with pytest.raises(TelegramNotFound):
         await bot.send_sticker(CHAT, "sticker-id")  # a method the fake does not serve
+
+
+async def test_an_unread_answer_is_not_parsed_but_a_failure_still_raises(
+    telegram: FakeTelegram, bot: Bot
+) -> None:
+    with answers_unread():
+        sent = await bot.send_message(CHAT, "ответ не нужен")
+        telegram.blocked_chats.add(CHAT)
+        with pytest.raises(TelegramForbiddenError):
+            await bot.send_message(CHAT, "вы заблокировали бота")
+        telegram.rate_limited_edits = 1
+        with pytest.raises(TelegramRetryAfter):
+            await bot.edit_message_text(text="новый текст", chat_id=CHAT, message_id=1)
+    assert sent is None
+    assert [r.params["text"] for r in telegram.requests][:1] == ["ответ не нужен"]
+
+    telegram.blocked_chats.clear()
+    after = await bot.send_message(CHAT, "снова нужен")  # outside, the answer is parsed again
+    assert after.chat.id == CHAT
 
 
 async def test_an_unreachable_server_is_a_network_error(telegram: FakeTelegram, bot: Bot) -> None:
