@@ -7,9 +7,12 @@ and handled from the store.
 - Webhook (`webhook_handler`): the answer is 200 only once the update is stored; otherwise
   Telegram retries.
 - `Worker` leases stored updates in arrival order and feeds them to the dispatcher, one at a
-  time per person, many people at once. The handler's transaction marks the update handled
-  (bot/middlewares.py), so a crash before its commit leaves it waiting, and it is handled
-  after the restart; a crash after it cannot handle it twice.
+  time per person, many people at once. Updates just received are stored and leased in one
+  transaction (`Worker.keep`); the worker's own round takes what waits after that (a
+  person's next update, once the one before it is done; what another process let go). The
+  handler's transaction marks the update handled (bot/middlewares.py), so a crash before its
+  commit leaves it waiting, and it is handled after the restart; a crash after it cannot
+  handle it twice.
 
 The flood guard runs before storing: an excess message never reaches the database.
 """
@@ -77,10 +80,27 @@ class Worker:
         # Updates this process stored, already parsed: taken from here, not parsed again.
         self._parsed: dict[int, Update] = {}
 
-    def remember(self, updates: list[Update]) -> None:
-        """Updates just stored (by this process's poller or webhook), as parsed: when this
-        process takes them from the inbox it need not parse the stored copy again (about a
-        twentieth of a turn's CPU). Another process may take them: the memory is bounded."""
+    async def keep(self, updates: list[Update]) -> None:
+        """Stores updates just received and, in the same transaction, takes those that may be
+        handled now: one transaction a batch instead of a store and a lease (at one update a
+        batch, as when people write independently, that was two of a turn's eleven round
+        trips to the database). Raises when they could not be stored (nothing was)."""
+        if not updates:
+            return
+        stored = [received(u) for u in updates]
+        senders = {r.sender for r in stored if r.sender is not None}
+        async with self._sessions() as session:
+            await inbox.add(session, self._bot.id, stored)
+            rows = await self._lease(session, senders)  # commits the updates with the lease
+        self._remember(updates)
+        self._start(rows)
+        if len(senders) < len(stored):  # an update without a sender: the worker's round
+            self.wake()
+
+    def _remember(self, updates: list[Update]) -> None:
+        """Updates just stored, as parsed: when this process takes them from the inbox it
+        need not parse the stored copy again (about a twentieth of a turn's CPU). Another
+        process may take them: the memory is bounded."""
         if len(self._parsed) > PARSED_MEMORY:
             self._parsed.clear()
         for update in updates:
@@ -137,13 +157,33 @@ class Worker:
             return
 
     async def _take(self) -> None:
-        busy = set(self._running)
         async with self._sessions() as session:
-            rows = await inbox.lease(session, self._clock(), self._hold, busy, holder=self._name)
-        still = busy & self._running.keys()
+            rows = await self._lease(session)
+        self._start(rows)
+
+    async def _lease(
+        self, session: AsyncSession, senders: set[int] | None = None
+    ) -> list[inbox.Leased]:
+        """Leases (and commits) each waiting person's next update (of `senders` only, when
+        given), but not of people whose update is in hand here."""
+        busy = set(self._running)
+        behind: set[int] = set()
+        rows = await inbox.lease(
+            session,
+            self._clock(),
+            self._hold,
+            busy,
+            holder=self._name,
+            senders=senders,
+            behind=behind,
+        )
+        still = behind & self._running.keys()
         self._passed_over |= still
-        if busy - still:  # done while the lease ran: their next update may be waiting
+        if behind - still:  # done while the lease ran: their next update is waiting
             self.wake()
+        return rows
+
+    def _start(self, rows: list[inbox.Leased]) -> None:
         for row in rows:
             update = self._parsed.pop(row.update_id, None) or Update.model_validate(
                 row.payload, context={"bot": self._bot}
@@ -168,14 +208,8 @@ class Poller:
     """Long polling that confirms only what is stored."""
 
     def __init__(
-        self,
-        sessions: async_sessionmaker[AsyncSession],
-        bot: Bot,
-        worker: Worker,
-        flood: FloodGuard,
-        allowed_updates: list[str],
+        self, bot: Bot, worker: Worker, flood: FloodGuard, allowed_updates: list[str]
     ) -> None:
-        self._sessions = sessions
         self._bot = bot
         self._worker = worker
         self._flood = flood
@@ -214,14 +248,11 @@ class Poller:
     async def _keep(self, updates: list[Update]) -> bool:
         admitted = [u for u in updates if await self._flood.admit(u)]
         try:
-            async with self._sessions() as session:
-                await inbox.store(session, self._bot.id, [received(u) for u in admitted])
+            await self._worker.keep(admitted)
         except Exception:
             log.warning("could not store %d update(s); Telegram keeps them", len(updates),
                         exc_info=True)  # fmt: skip
             return False
-        self._worker.remember(admitted)
-        self._worker.wake()
         return True
 
 
@@ -230,11 +261,7 @@ async def _sleep(stop: asyncio.Event, seconds: float) -> None:
 
 
 def webhook_handler(
-    sessions: async_sessionmaker[AsyncSession],
-    bot: Bot,
-    worker: Worker,
-    flood: FloodGuard,
-    secret: str,
+    bot: Bot, worker: Worker, flood: FloodGuard, secret: str
 ) -> Callable[[web.Request], Awaitable[web.Response]]:
     """Telegram's POST: 401 without the secret token, 200 once the update is stored (500
     when it cannot be: Telegram sends it again)."""
@@ -249,13 +276,10 @@ def webhook_handler(
             return web.Response(status=400, text="not an update")
         if await flood.admit(update):
             try:
-                async with sessions() as session:
-                    await inbox.store(session, bot.id, [received(update)])
+                await worker.keep([update])
             except Exception:
                 log.warning("could not store update %s", update.update_id, exc_info=True)
                 return web.Response(status=500, text="try again")
-            worker.remember([update])
-            worker.wake()
         return web.Response(text="ok")
 
     return handle

@@ -220,7 +220,7 @@ async def run_polling(settings: Settings, parts: Parts) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    poller = Poller(parts.sessions, bot, running.worker, running.flood, ALLOWED_UPDATES)
+    poller = Poller(bot, running.worker, running.flood, ALLOWED_UPDATES)
     await running.dispatcher.emit_startup(bot=bot, dispatcher=running.dispatcher)
     log.info("polling %s", settings.bot.api_server)
     try:
@@ -245,7 +245,7 @@ def webhook_app(settings: Settings, parts: Parts, bot: Bot) -> web.Application:
     dispatcher.startup.register(register_webhook)
     app = web.Application()
     # 401 without the matching X-Telegram-Bot-Api-Secret-Token; 200 once stored in the inbox.
-    handler = webhook_handler(parts.sessions, bot, running.worker, running.flood, secret)
+    handler = webhook_handler(bot, running.worker, running.flood, secret)
     app.router.add_post(webhook.path, handler)
     setup_application(app, dispatcher, bot=bot)
     return app

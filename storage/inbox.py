@@ -5,7 +5,7 @@ for commit together or not at all."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -30,6 +30,13 @@ class Received:
 
 async def store(session: AsyncSession, bot_id: int, received: Sequence[Received]) -> int:
     """Adds what is new (a redelivered update is ignored) and commits; returns how many."""
+    added = await add(session, bot_id, received)
+    await session.commit()
+    return added
+
+
+async def add(session: AsyncSession, bot_id: int, received: Sequence[Received]) -> int:
+    """`store` in the caller's transaction (the caller commits)."""
     if not received:
         return 0
     rows = [
@@ -40,7 +47,6 @@ async def store(session: AsyncSession, bot_id: int, received: Sequence[Received]
     # On the connection: the ORM's bulk-insert handling of a mapped class is not needed here.
     connection = await session.connection()
     result = await connection.execute(statement)
-    await session.commit()
     return int(getattr(result, "rowcount", 0) or 0)
 
 
@@ -67,6 +73,8 @@ async def lease(
     *,
     holder: str | None = None,
     limit: int = 500,
+    senders: Collection[int] | None = None,
+    behind: set[int] | None = None,
 ) -> list[Leased]:
     """For each sender, their oldest waiting update, now held by this process for `seconds`;
     commits. A sender is skipped while one of their updates is in hand (`busy`, here; or held
@@ -75,21 +83,33 @@ async def lease(
     order, by whichever process.
 
     Two statements whatever the backlog: the choice reads no payloads, and one UPDATE takes
-    the chosen rows, re-checking that no other process took one meanwhile."""
+    the chosen rows, re-checking that no other process took one meanwhile. `senders` limits
+    the choice to these people's updates (those just received): the choice reads every
+    update in hand or waiting, and under load that is hundreds of rows. `behind`, when
+    given, gets the `busy` senders seen with an update waiting behind the one in hand (all
+    of them when the choice was cut at `limit`): theirs may be taken once it is done."""
     connection = await session.connection()  # plain rows: no ORM handling needed
+    pending = or_(InboxUpdate.handled_at.is_(None), InboxUpdate.leased_until >= now)
+    if senders is not None:
+        pending = pending & InboxUpdate.sender.in_(senders)
     waiting = await connection.execute(
         select(
             InboxUpdate.id, InboxUpdate.sender, InboxUpdate.handled_at, InboxUpdate.leased_until
         )
-        .where(or_(InboxUpdate.handled_at.is_(None), InboxUpdate.leased_until >= now))
+        .where(pending)
         .order_by(InboxUpdate.id)
         .limit(limit)
     )
     chosen = []
     seen: set[int] = set()
-    for row_id, sender, handled_at, leased_until in waiting.all():
+    found = waiting.all()
+    if behind is not None and len(found) >= limit:
+        behind |= busy  # what the choice did not read may wait behind any of them
+    for row_id, sender, handled_at, leased_until in found:
         key = sender_key(sender, row_id)
         if key in seen:
+            if behind is not None and key in busy and handled_at is None:
+                behind.add(key)
             continue  # not their oldest update in hand or waiting
         seen.add(key)
         if handled_at is not None or key in busy:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
 from aiogram import Bot
 from aiogram.types import Update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -58,21 +59,19 @@ class Dispatcher:
         self.in_hand -= 1
 
 
-async def test_a_persons_next_update_is_taken_once_the_one_in_hand_is_done(
+async def test_updates_kept_are_taken_at_once_and_a_persons_next_once_the_one_in_hand_is_done(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     dispatcher = Dispatcher(sessions)
-    # A sweep far beyond the test's patience: only a wake-up can take the next update.
+    # A sweep far beyond the test's patience: only `keep` and wake-ups can take an update.
     worker = Worker(sessions, dispatcher, BOT, sweep_seconds=600)  # type: ignore[arg-type]
     worker.start()
     try:
-        async with sessions() as session:
-            await inbox.store(session, 1, [received(update(1, "первое"))])
-        worker.wake()
+        await worker.keep([update(1, "первое")])  # stored and taken in one go, no wake-up
         await asyncio.wait_for(dispatcher.first_in_hand.wait(), 10)
-        async with sessions() as session:  # while the first is in hand
-            await inbox.store(session, 1, [received(update(2, "второе"))])
-        worker.wake()
+        await worker.keep([update(2, "второе")])  # while the first is in hand
+        async with sessions() as session:
+            assert await inbox.backlog(session) == 2  # both stored
         await asyncio.sleep(0.3)
         assert dispatcher.handled == []  # the second waits for the first
         dispatcher.let_first_go.set()
@@ -93,9 +92,9 @@ async def test_an_update_this_process_stored_is_fed_as_parsed_and_others_from_th
     dispatcher.let_first_go.set()
     worker = Worker(sessions, dispatcher, BOT, sweep_seconds=600)  # type: ignore[arg-type]
     mine, stored_elsewhere = update(1, "первое"), update(2, "второе")
+    await worker.keep([mine])
     async with sessions() as session:
-        await inbox.store(session, 1, [received(mine), received(stored_elsewhere)])
-    worker.remember([mine])
+        await inbox.store(session, BOT.id, [received(stored_elsewhere)])
     worker.start()
     try:
         for _ in range(100):
@@ -110,3 +109,20 @@ async def test_an_update_this_process_stored_is_fed_as_parsed_and_others_from_th
         assert dispatcher.fed[1].message.text == "второе"  # parsed from the stored copy
     finally:
         await worker.stop(timeout=5)
+
+
+async def test_nothing_is_kept_or_taken_when_the_lease_fails(
+    sessions: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dispatcher = Dispatcher(sessions)
+    worker = Worker(sessions, dispatcher, BOT, sweep_seconds=600)  # type: ignore[arg-type]
+
+    async def broken_lease(*_args: Any, **_kwargs: Any) -> list[inbox.Leased]:
+        raise ConnectionError("the database went away")
+
+    monkeypatch.setattr(inbox, "lease", broken_lease)
+    with pytest.raises(ConnectionError):
+        await worker.keep([update(1, "первое")])
+    async with sessions() as session:  # the store rolled back with it: Telegram keeps it
+        assert await inbox.backlog(session) == 0
+    assert dispatcher.fed == []
