@@ -112,24 +112,37 @@ def upsert_into(
     return insert_for(backend(session), model)
 
 
+_TABLES_WRITTEN = "tables_written"
+
+
 def tables_written(session: AsyncSession) -> set[str]:
     """The names of the tables the session writes from now on, filled in as it flushes objects
-    or executes ORM insert, update and delete statements."""
+    or executes ORM insert, update and delete statements. The set lives in the session's
+    `info`, filled by two listeners registered once for every session: listeners added per
+    session cost about a fiftieth of a turn (bench/README.md, "The whole bot")."""
     written: set[str] = set()
-
-    def after_flush(flushed: Session, _context: object) -> None:
-        for instance in (*flushed.new, *flushed.dirty, *flushed.deleted):
-            table = getattr(type(instance), "__tablename__", None)
-            if isinstance(table, str):
-                written.add(table)
-
-    def on_execute(state: ORMExecuteState) -> None:
-        if state.is_insert or state.is_update or state.is_delete:
-            table = getattr(state.statement, "table", None)
-            name = getattr(table, "name", None)
-            if isinstance(name, str):
-                written.add(name)
-
-    event.listen(session.sync_session, "after_flush", after_flush)
-    event.listen(session.sync_session, "do_orm_execute", on_execute)
+    session.info[_TABLES_WRITTEN] = written
     return written
+
+
+def _after_flush(flushed: Session, _context: object) -> None:
+    written = flushed.info.get(_TABLES_WRITTEN)
+    if written is None:
+        return
+    for instance in (*flushed.new, *flushed.dirty, *flushed.deleted):
+        table = getattr(type(instance), "__tablename__", None)
+        if isinstance(table, str):
+            written.add(table)
+
+
+def _on_execute(state: ORMExecuteState) -> None:
+    written = state.session.info.get(_TABLES_WRITTEN)
+    if written is None or not (state.is_insert or state.is_update or state.is_delete):
+        return
+    name = getattr(getattr(state.statement, "table", None), "name", None)
+    if isinstance(name, str):
+        written.add(name)
+
+
+event.listen(Session, "after_flush", _after_flush)
+event.listen(Session, "do_orm_execute", _on_execute)

@@ -27,3 +27,16 @@ async def test_flushed_objects_and_orm_statements_are_counted_reads_are_not(
     assert written == {"citizens", "handovers"}
     assert written & RELAYED_TABLES == {"handovers"}
     assert "citizens" not in RELAYED_TABLES
+
+
+async def test_each_session_counts_its_own_writes(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with sessions() as watched, sessions() as other:
+        written = tables_written(watched)
+        other.add(Citizen(channel="telegram", external_id="43", chat_id=43))
+        await other.commit()  # a session nobody asked about: nothing is recorded
+        assert written == set()
+        watched.add(Citizen(channel="telegram", external_id="44", chat_id=44))
+        await watched.commit()
+    assert written == {"citizens"}
