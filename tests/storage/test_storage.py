@@ -187,6 +187,29 @@ async def test_each_sender_s_oldest_update_is_leased_once_and_in_order(
         assert await inbox.lease(session, now + timedelta(seconds=200), 60, {1, 2}) == []
 
 
+async def test_a_lease_names_busy_senders_with_an_update_waiting_and_reads_only_the_asked(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """The worker takes a busy person's next update as soon as the one in hand is done, so it
+    must learn which busy people have one waiting: also when the one in hand is settled
+    already (then the waiting one is their oldest)."""
+    now = datetime(2026, 11, 30, 9, tzinfo=UTC)
+    async with sessions() as session:
+        await inbox.store(session, 42, [Received(7, 1, {}), Received(8, 2, {})])
+        in_hand = await inbox.lease(session, now, 60, set())
+        await inbox.finish(session, in_hand[0].id, now, "handled")  # 7: settled, still in hand
+        await inbox.store(session, 42, [Received(9, 1, {}), Received(10, 2, {})])
+        await inbox.store(session, 42, [Received(11, 3, {})])
+        behind: set[int] = set()
+        taken = await inbox.lease(session, now, 60, {1, 2}, senders={1, 2}, behind=behind)
+        assert taken == []  # 9 and 10 wait for their people's updates in hand
+        assert behind == {1, 2}
+        nobody_behind: set[int] = set()
+        taken = await inbox.lease(session, now, 60, {1}, senders={3}, behind=nobody_behind)
+        assert [row.update_id for row in taken] == [11]  # only the asked sender's
+        assert nobody_behind == set()
+
+
 async def test_a_handled_update_holds_its_sender_until_its_replies_have_left(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
