@@ -107,15 +107,15 @@ async def lease(
         behind |= busy  # what the choice did not read may wait behind any of them
     for row_id, sender, handled_at, leased_until in found:
         key = sender_key(sender, row_id)
-        waiting = handled_at is None and (leased_until is None or leased_until < now)
+        free = handled_at is None and (leased_until is None or leased_until < now)
         if key in busy:  # in hand here: their next update is taken after it
-            if waiting and behind is not None:
+            if free and behind is not None:
                 behind.add(key)
             continue
         if key in seen:
             continue  # not their oldest update in hand or waiting
         seen.add(key)
-        if waiting:  # not handled (its replies still on their way) nor held elsewhere
+        if free:  # not handled (its replies still on their way) nor held elsewhere
             chosen.append(row_id)
     taken: list[Leased] = []
     if chosen:
