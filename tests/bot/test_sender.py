@@ -228,3 +228,22 @@ def test_the_window_is_telegrams_unless_a_higher_rate_was_set_for_an_emulator() 
     assert window_limit_for(24.2) == 25
     assert window_limit_for(30) == 25
     assert window_limit_for(100_000) == 100_000
+
+
+async def test_a_send_due_within_a_millisecond_does_not_sleep(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    slept: list[float] = []
+
+    async def recording_sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    monkeypatch.setattr(asyncio, "sleep", recording_sleep)
+    clock = FakeClock(100.000_004)  # between two slots of a 100,000-a-second grid
+    pacer = Pacer(global_rate=100_000, chat_rate=1000, chat_burst=1000, clock=clock)
+    await pacer.wait(1)
+    assert slept == []
+    slow = Pacer(global_rate=10, chat_rate=100, chat_burst=100, clock=FakeClock(100.0))
+    await slow.wait(1)
+    await slow.wait(2)  # the next slot of a 10-a-second grid is 0.1 s away: that one waits
+    assert slept == [pytest.approx(0.1, abs=0.001)]
