@@ -5,15 +5,17 @@ for commit together or not at all."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.database import upsert_into
+from storage.database import backend, insert_for
 from storage.models import InboxUpdate
 
 # Telegram keeps an unconfirmed update for at most 24 hours (pitfalls: Telegram Bot API), so a
@@ -43,11 +45,23 @@ async def add(session: AsyncSession, bot_id: int, received: Sequence[Received]) 
         {"bot_id": bot_id, "update_id": r.update_id, "sender": r.sender, "payload": r.payload}
         for r in received
     ]
-    statement = upsert_into(session, InboxUpdate).values(rows).on_conflict_do_nothing()
     # On the connection: the ORM's bulk-insert handling of a mapped class is not needed here.
     connection = await session.connection()
-    result = await connection.execute(statement)
-    return int(getattr(result, "rowcount", 0) or 0)
+    added = await connection.execute(_store_statement(backend(session)), rows)
+    return len(added.all())
+
+
+@functools.cache
+def _store_statement(backend: str) -> postgresql.Insert | sqlite.Insert:
+    """Built once per backend and given the rows as parameters: SQLAlchemy sends them as one
+    multi-row INSERT (its "insertmanyvalues"), and the statement stays in its compiled cache.
+    Rows written into the statement itself (`.values(rows)`) are never cached: it was compiled
+    again for every batch of updates. RETURNING counts what was new."""
+    return (
+        insert_for(backend, InboxUpdate)
+        .on_conflict_do_nothing()
+        .returning(InboxUpdate.id)
+    )
 
 
 @dataclass(frozen=True)
