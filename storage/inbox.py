@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.dml import ReturningInsert
 
 from storage.database import backend, insert_for
 from storage.models import InboxUpdate
@@ -52,16 +52,12 @@ async def add(session: AsyncSession, bot_id: int, received: Sequence[Received]) 
 
 
 @functools.cache
-def _store_statement(backend: str) -> postgresql.Insert | sqlite.Insert:
+def _store_statement(backend: str) -> ReturningInsert[tuple[int]]:
     """Built once per backend and given the rows as parameters: SQLAlchemy sends them as one
     multi-row INSERT (its "insertmanyvalues"), and the statement stays in its compiled cache.
     Rows written into the statement itself (`.values(rows)`) are never cached: it was compiled
     again for every batch of updates. RETURNING counts what was new."""
-    return (
-        insert_for(backend, InboxUpdate)
-        .on_conflict_do_nothing()
-        .returning(InboxUpdate.id)
-    )
+    return insert_for(backend, InboxUpdate).on_conflict_do_nothing().returning(InboxUpdate.id)
 
 
 @dataclass(frozen=True)

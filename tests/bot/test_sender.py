@@ -9,8 +9,9 @@ import pytest
 from aiogram.exceptions import TelegramRetryAfter
 from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage
 
-from bot.sender import BULK, PacedRequests, Pacer, window_limit_for
+from bot.sender import BULK, PacedRequests, Pacer, keyboard, window_limit_for
 from bot.splitting import MAX_TEXT, split_text
+from dialogs.types import RenderedButton
 from tests.support.fakes import FakeClock
 
 
@@ -247,3 +248,17 @@ async def test_a_send_due_within_a_millisecond_does_not_sleep(
     await slow.wait(1)
     await slow.wait(2)  # the next slot of a 10-a-second grid is 0.1 s away: that one waits
     assert slept == [pytest.approx(0.1, abs=0.001)]
+
+
+def test_equal_keyboards_are_built_once() -> None:
+    def rows() -> tuple[tuple[RenderedButton, ...], ...]:
+        return ((RenderedButton("Да", "flow:step:yes"), RenderedButton("Нет", "flow:step:no")),)
+
+    first, again = keyboard(rows()), keyboard(rows())
+    assert first is not None
+    assert first is again
+    assert [[b.text for b in row] for row in first.inline_keyboard] == [["Да", "Нет"]]
+    other = keyboard(((RenderedButton("Да", "flow:other:yes"),),))
+    assert other is not None
+    assert other is not first
+    assert other.inline_keyboard[0][0].callback_data == "flow:other:yes"
