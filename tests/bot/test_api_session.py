@@ -3,7 +3,10 @@ aiogram's own session does, errors included (against the fake Bot API over HTTP)
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from aiogram import Bot
@@ -16,7 +19,30 @@ from aiogram.exceptions import (
     TelegramNotFound,
     TelegramRetryAfter,
 )
-from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.methods import (
+    AnswerCallbackQuery,
+    CopyMessage,
+    CreateForumTopic,
+    EditMessageText,
+    RestrictChatMember,
+    SendMediaGroup,
+    SendMessage,
+    SetMyCommands,
+    SetWebhook,
+    TelegramMethod,
+)
+from aiogram.types import (
+    BotCommand,
+    BotCommandScopeAllPrivateChats,
+    BufferedInputFile,
+    ChatPermissions,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputMediaDocument,
+    InputMediaPhoto,
+    LinkPreviewOptions,
+    ReplyParameters,
+)
 
 from bot.api_session import JsonBotApiSession, answers_unread
 from tests.support.fake_telegram import FakeTelegram
@@ -116,3 +142,62 @@ async def test_an_unreachable_server_is_a_network_error(telegram: FakeTelegram, 
     await telegram.stop()
     with pytest.raises(TelegramNetworkError):
         await bot.send_message(CHAT, "никого нет")
+
+
+KEYS = InlineKeyboardMarkup(
+    inline_keyboard=[
+        [InlineKeyboardButton(text="Да", callback_data="c:yes")],
+        [InlineKeyboardButton(text="Сайт", url="https://trudvsem.ru")],
+    ]
+)
+METHODS: list[TelegramMethod[Any]] = [
+    SendMessage(chat_id=CHAT, text="Вопрос", reply_markup=KEYS),
+    SendMessage(
+        chat_id=CHAT,
+        text="x",
+        link_preview_options=LinkPreviewOptions(is_disabled=True),
+        reply_parameters=ReplyParameters(message_id=5, allow_sending_without_reply=False),
+        disable_notification=False,
+        message_thread_id=0,
+    ),
+    EditMessageText(chat_id=CHAT, message_id=7, text="Выбрано: <b>да</b>"),
+    AnswerCallbackQuery(callback_query_id="17", show_alert=False, text=""),
+    SetMyCommands(
+        commands=[BotCommand(command="menu", description="Меню")],
+        scope=BotCommandScopeAllPrivateChats(),
+        language_code="ru",
+    ),
+    SetWebhook(url="https://bot.example/hook", allowed_updates=["message", "callback_query"]),
+    RestrictChatMember(
+        chat_id=-100,
+        user_id=5,
+        permissions=ChatPermissions(can_send_messages=False),
+        until_date=datetime(2027, 1, 1, tzinfo=UTC),
+    ),
+    CreateForumTopic(chat_id=-100, name="Обращение №12", icon_color=7322096),
+    CopyMessage(chat_id=-100, from_chat_id=CHAT, message_id=3, message_thread_id=12),
+    SendMediaGroup(chat_id=CHAT, media=[InputMediaDocument(media="file-1", caption="скан")]),
+]
+
+
+@pytest.mark.parametrize("method", METHODS, ids=lambda m: type(m).__name__)
+async def test_the_json_body_is_what_aiogram_makes_of_the_call(bot: Bot, method: Any) -> None:
+    session = bot.session
+    assert isinstance(session, JsonBotApiSession)
+    body = session.build_json_body(bot, method)
+
+    assert body is not None
+    expected = {}  # aiogram's own preparation of the call's fields
+    for key, value in method.model_dump(warnings=False).items():
+        prepared = session.prepare_value(value, bot=bot, files={}, _dumps_json=False)
+        if prepared is not None and prepared != "":
+            expected[key] = prepared
+    assert json.loads(body) == expected
+
+
+async def test_a_file_inside_the_call_makes_it_multipart(bot: Bot) -> None:
+    session = bot.session
+    assert isinstance(session, JsonBotApiSession)
+    photo = InputMediaPhoto(media=BufferedInputFile(b"png", filename="scan.png"))
+
+    assert session.build_json_body(bot, SendMediaGroup(chat_id=CHAT, media=[photo])) is None
