@@ -112,11 +112,13 @@ class Renderer:
         self._files_env = environment(loader)
         self._published_loader = DictLoader({})
         self._env = environment(ChoiceLoader([self._published_loader, loader]))
+        self._labels: dict[str, str] = {}  # key -> label, for labels without variables
 
     def publish(self, texts: Mapping[str, str]) -> None:
         """Administrators' published texts by key, in front of the files from now on."""
         self.published = dict(texts)
         self._published_loader.mapping = {template_path(k): v for k, v in texts.items()}
+        self._labels.clear()
         if self._env.cache is not None:  # a cached file template may now be overridden
             self._env.cache.clear()
 
@@ -124,12 +126,15 @@ class Renderer:
         return template_path(key) in self.loader.list_templates()
 
     def text(self, key: str, context: Mapping[str, Any] | None = None) -> str:
-        context = context or {}
+        return self._render(key, context or {})[0]
+
+    def _render(self, key: str, context: Mapping[str, Any]) -> tuple[str, bool]:
+        """The text, and False when it is the file's because the published one failed."""
         if self.strict:
             self._check_context(key, context)
         path = template_path(key)
         try:
-            return self._env.get_template(path).render(**context).strip()
+            return self._env.get_template(path).render(**context).strip(), True
         except Exception as exc:
             if not self.published:
                 raise
@@ -140,7 +145,7 @@ class Renderer:
             log.error("published template %s failed; sent the file's text", key, exc_info=exc)
             if self.on_fallback is not None:
                 self.on_fallback(key, exc)
-            return shown
+            return shown, False
 
     def _check_context(self, key: str, context: Mapping[str, Any]) -> None:
         mismatch = self.declarations.get(key, Declaration(key)).mismatch(set(context))
@@ -149,8 +154,18 @@ class Renderer:
 
     def button(self, key: str, context: Mapping[str, Any] | None = None) -> str:
         """A button's label: plain text (Telegram shows no markup there), so what autoescape
-        made an entity is a character again."""
-        return html.unescape(self.text(key, context))
+        made an entity is a character again. A label without variables is the same every
+        time until texts are published: it is rendered once (a turn shows a dozen labels).
+        One whose published text failed is not kept, so each use raises the alarm."""
+        if context:
+            return html.unescape(self.text(key, context))
+        label = self._labels.get(key)
+        if label is None:
+            text, as_published = self._render(key, {})
+            label = html.unescape(text)
+            if as_published:
+                self._labels[key] = label
+        return label
 
     def replies(self, replies: Sequence[Reply]) -> list[RenderedReply]:
         """A turn's replies as the messages to send: a reply that joins the next one (and has

@@ -134,3 +134,22 @@ def test_contacts_show_the_regions_phone_when_configured() -> None:
     assert "Самарская область" in full
     assert "Телефон: +7 846 000-00-00" in full
     assert "Адрес:" not in full
+
+
+def test_a_label_without_variables_follows_publication(tmp_path: Path) -> None:
+    """Such a label is rendered once; a publication replaces it, and one whose published text
+    fails falls back to the file's text and raises the alarm at every use."""
+    (tmp_path / "buttons").mkdir()
+    (tmp_path / "buttons" / "yes.j2").write_text("Да &amp; верно", encoding="utf-8")
+    alarms: list[str] = []
+    renderer = Renderer(tmp_path, on_fallback=lambda key, _exc: alarms.append(key))
+
+    assert renderer.button("buttons.yes") == "Да & верно"
+    assert renderer.button("buttons.yes") == "Да & верно"
+    renderer.publish({"buttons.yes": "Согласен"})
+    assert renderer.button("buttons.yes") == "Согласен"
+    renderer.publish({"buttons.yes": "{{ 1 / 0 }}"})
+    assert [renderer.button("buttons.yes") for _ in range(2)] == ["Да & верно"] * 2
+    assert alarms == ["buttons.yes", "buttons.yes"]
+    renderer.publish({})
+    assert renderer.button("buttons.yes") == "Да & верно"
