@@ -63,23 +63,40 @@ class Payload:
         prefix, *parts = data.split(SEPARATOR)
         if prefix != cls.prefix:
             return None
-        fields = dataclasses.fields(cls)  # type: ignore[arg-type]
-        hints = typing.get_type_hints(cls)
+        fields = _fields_of(cls)
         if len(parts) > len(fields):
             return None
         values: dict[str, Any] = {}
-        for index, field in enumerate(fields):
+        for index, (name, hint, required) in enumerate(fields):
             text = parts[index] if index < len(parts) else None
-            converted = _convert(text, hints[field.name])
+            converted = _convert(text, hint)
             if converted is _INVALID:
                 return None
-            if converted is None and text is None and field.default is dataclasses.MISSING:
+            if converted is None and text is None and required:
                 return None
-            values[field.name] = converted
+            values[name] = converted
         return cls(**values)
 
 
 _INVALID = object()
+
+
+_FIELDS: dict[type[Payload], tuple[tuple[str, Any, bool], ...]] = {}
+
+
+def _fields_of(cls: type[Payload]) -> tuple[tuple[str, Any, bool], ...]:
+    """Each field's name, type and whether it must be given. Once per class: the types are
+    the annotations' strings evaluated (`get_type_hints`), and a button press unpacks its
+    payload with several classes in turn."""
+    fields = _FIELDS.get(cls)
+    if fields is None:
+        hints = typing.get_type_hints(cls)
+        fields = tuple(
+            (field.name, hints[field.name], field.default is dataclasses.MISSING)
+            for field in dataclasses.fields(cls)  # type: ignore[arg-type]
+        )
+        _FIELDS[cls] = fields
+    return fields
 
 
 def _convert(text: str | None, hint: Any) -> Any:
