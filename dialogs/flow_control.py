@@ -132,8 +132,11 @@ class FlowControl:
                 }
             elif not keep_draft:
                 turn.drafts.pop(flow.name, None)
-        turn.conversation.flow = None
-        turn.conversation.step = None
+        # Set only when there is a flow to close: an attribute set even to its own value
+        # makes the conversation dirty, and the commit runs the ORM's flush for nothing.
+        if turn.conversation.flow is not None or turn.conversation.step is not None:
+            turn.conversation.flow = None
+            turn.conversation.step = None
         turn.values = {}
         turn.history = []
 
