@@ -68,6 +68,7 @@ class JsonBotApiSession(AiohttpSession):
         # Cyrillic as UTF-8 (two bytes a letter), not as `\u0410` escapes (six).
         kwargs.setdefault("json_dumps", partial(json.dumps, ensure_ascii=False))
         super().__init__(**kwargs)
+        self._urls: dict[tuple[str, str], str] = {}  # (token, method) -> the call's URL
 
     def build_json_body(self, bot: Bot, method: TelegramMethod[Any]) -> bytes | None:
         """The call's fields as one JSON object, or None when the call uploads a file. Unset
@@ -115,7 +116,10 @@ class JsonBotApiSession(AiohttpSession):
         if body is None:
             return await super().make_request(bot, method, timeout)
         session = await self.create_session()
-        url = self.api.api_url(token=bot.token, method=method.__api_method__)
+        url = self._urls.get((bot.token, method.__api_method__))
+        if url is None:
+            url = self.api.api_url(token=bot.token, method=method.__api_method__)
+            self._urls[(bot.token, method.__api_method__)] = url
         try:
             async with session.post(
                 url,
@@ -123,7 +127,9 @@ class JsonBotApiSession(AiohttpSession):
                 headers=_JSON_HEADERS,
                 timeout=ClientTimeout(total=self.timeout if timeout is None else timeout),
             ) as answer:
-                content = await answer.text()
+                # The Bot API answers in UTF-8 JSON (core.telegram.org/bots/api#making-requests):
+                # no need for aiohttp to work the encoding out of each answer.
+                content = (await answer.read()).decode("utf-8", errors="replace")
         except TimeoutError as error:
             raise TelegramNetworkError(method=method, message="Request timeout error") from error
         except ClientError as error:
