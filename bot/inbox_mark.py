@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from storage.inbox import end_hold, mark_handled
+from storage.writes_at_commit import take_waiting
 
 INBOX_MARK = "inbox_mark"
 
@@ -44,7 +45,9 @@ def _before_commit(sync_session: Session) -> None:
         return
     mark._committing = ""
     if not mark.handled:
-        mark_handled(sync_session.connection(), mark.row, mark.clock(), "handled", mark.hold)
+        writes = take_waiting(sync_session)  # the turn's count: one round trip with the mark
+        connection = sync_session.connection()
+        mark_handled(connection, mark.row, mark.clock(), "handled", mark.hold, together=writes)
         mark._committing = "handled"
     elif mark.release_next and not mark.released:
         end_hold(sync_session.connection(), mark.row)
@@ -62,7 +65,9 @@ def _after_commit(sync_session: Session) -> None:
     mark._committing = ""
 
 
-event.listen(Session, "before_commit", _before_commit)
+# In front of the listener that makes the writes waiting for the commit one by one
+# (storage/writes_at_commit.py): the mark takes them first.
+event.listen(Session, "before_commit", _before_commit, insert=True)
 event.listen(Session, "after_commit", _after_commit)
 
 

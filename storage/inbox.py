@@ -17,6 +17,7 @@ from sqlalchemy.sql.dml import ReturningInsert
 
 from storage.database import backend, insert_for
 from storage.models import InboxUpdate
+from storage.writes_at_commit import Write, execute_with
 
 # Telegram keeps an unconfirmed update for at most 24 hours (pitfalls: Telegram Bot API), so a
 # handled update older than that will not come again and its row is only weight.
@@ -162,15 +163,22 @@ _END_HOLD = update(InboxUpdate).where(InboxUpdate.id == bindparam("row")).values
 
 
 def mark_handled(
-    connection: Connection, row_id: int, now: datetime, outcome: str, hold: timedelta | None
+    connection: Connection,
+    row_id: int,
+    now: datetime,
+    outcome: str,
+    hold: timedelta | None,
+    *,
+    together: list[Write] | None = None,
 ) -> bool:
     """In the handler's transaction; False when the update was handled already. The hold is
     renewed for `hold`, while the turn's replies are sent (`release` ends it): the sender's
-    next update waits for them, whichever process takes it. No hold: nothing to wait for."""
+    next update waits for them, whichever process takes it. No hold: nothing to wait for.
+    `together`: the transaction's writes at commit, made with the mark (storage/
+    writes_at_commit.py)."""
     held = None if hold is None else now + hold
-    result = connection.execute(
-        _MARK_HANDLED, {"row": row_id, "now": now, "result": outcome, "held": held}
-    )
+    values = {"row": row_id, "now": now, "result": outcome, "held": held}
+    result = execute_with(connection, _MARK_HANDLED, values, together or [])
     return getattr(result, "rowcount", 0) == 1
 
 

@@ -21,6 +21,7 @@ from storage.models import (
     Reminder,
     TurnCount,
 )
+from storage.writes_at_commit import write_at_commit
 
 
 class SqlDialogStore:
@@ -78,10 +79,11 @@ class SqlDialogStore:
         return conversation
 
     async def count_turn(self, citizen: Citizen, day: date, understood: bool | None) -> None:
-        # On the session's connection: the ORM's handling of an INSERT of a mapped class
-        # (bulk insert, autoflush) cost about a twentieth of a turn, and a count needs none.
-        connection = await self._session.connection()
-        await connection.execute(
+        # Not the ORM's handling of an INSERT of a mapped class (bulk insert, autoflush): it
+        # cost about a twentieth of a turn. Nothing reads the count back, so it is written at
+        # the commit, with the inbox mark in one round trip (storage/writes_at_commit.py).
+        write_at_commit(
+            self._session,
             _count_turn(backend(self._session)),
             {
                 "counted_day": day,
