@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import event, exc
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
@@ -31,6 +32,10 @@ def create_engine(
     **options: Any,
 ) -> AsyncEngine:
     """`options` go to SQLAlchemy (a test sizes the pool with them)."""
+    # The JSON columns (a conversation's slots, a reply's text and buttons, an update) are
+    # written and read in every turn: orjson is about ten times faster than json at it.
+    options.setdefault("json_serializer", _json_text)
+    options.setdefault("json_deserializer", orjson.loads)
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         engine = create_async_engine(url, echo=echo, **options)
@@ -55,6 +60,10 @@ def create_engine(
         dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
 
     return engine
+
+
+def _json_text(value: Any) -> str:
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 def ping_when_idle(engine: AsyncEngine, idle_seconds: float) -> None:
