@@ -4,6 +4,8 @@ and started again.
 
     .venv/bin/python -m bench.crash [--kills 30] [--citizens 3] [--database URL]
 
+With `--database` (a PostgreSQL server) it runs on a fresh database there, dropped after.
+
 Each round, every citizen sends two messages; somewhere between 0 and 0.6 s later the process
 is killed (SIGKILL) and started again. At the end every message must have been handled exactly
 once: the engine counts turns in the turn's own transaction; and every reply the bot committed
@@ -150,11 +152,29 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--kills", type=int, default=30)
     parser.add_argument("--citizens", type=int, default=3)
-    parser.add_argument("--database", help="a PostgreSQL URL; default a fresh SQLite file")
+    parser.add_argument(
+        "--database", help="a PostgreSQL server's URL (a fresh database on it); default SQLite"
+    )
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="crash-bench-"))
-    url = args.database or f"sqlite+aiosqlite:///{folder / 'bench.db'}"
-    asyncio.run(run(args.kills, args.citizens, url, folder))
+    if args.database:
+        asyncio.run(_on_a_fresh_database(args.kills, args.citizens, args.database, folder))
+    else:
+        url = f"sqlite+aiosqlite:///{folder / 'bench.db'}"
+        asyncio.run(run(args.kills, args.citizens, url, folder))
+
+
+async def _on_a_fresh_database(kills: int, citizens: int, server: str, folder: Path) -> None:
+    """The counts are of the whole database: one with turns of its own would show them as
+    messages handled twice."""
+    # Here, not at the top: bench.processes imports this module.
+    from bench.processes import drop_database, fresh_database  # noqa: PLC0415
+
+    url = await fresh_database(server)
+    try:
+        await run(kills, citizens, url, folder)
+    finally:
+        await drop_database(server, url)
 
 
 if __name__ == "__main__":
