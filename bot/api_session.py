@@ -33,6 +33,8 @@ from aiogram.types import InputFile
 from aiohttp import ClientError, ClientTimeout
 from pydantic import BaseModel
 
+from kernel.json_text import json_bytes, json_text
+
 _JSON_HEADERS = {"Content-Type": "application/json"}
 _ANSWER_UNREAD = contextvars.ContextVar("answer_unread", default=False)
 
@@ -58,11 +60,6 @@ def _succeeded(status: int, content: str) -> bool:
     return isinstance(answer, dict) and answer.get("ok") is True
 
 
-def _dumps(value: Any) -> str:
-    """JSON text for aiogram's forms (a file's call): Cyrillic as UTF-8, not `\\u0410`."""
-    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
-
-
 class _UploadError(Exception):
     """The call carries a file: it goes as aiogram's multipart form."""
 
@@ -72,7 +69,7 @@ class JsonBotApiSession(AiohttpSession):
         # orjson: it reads an answer (`getUpdates` among them) about three times faster than
         # the standard library's json, and writes a message's body twenty times faster.
         kwargs.setdefault("json_loads", orjson.loads)
-        kwargs.setdefault("json_dumps", _dumps)
+        kwargs.setdefault("json_dumps", json_text)  # a file's call: aiogram's form
         super().__init__(**kwargs)
         self._urls: dict[tuple[str, str], str] = {}  # (token, method) -> the call's URL
 
@@ -87,8 +84,7 @@ class JsonBotApiSession(AiohttpSession):
             }
         except _UploadError:
             return None
-        # UTF-8: Cyrillic is two bytes a letter, not a six-byte `\\u0410` escape.
-        return orjson.dumps(fields, option=orjson.OPT_NON_STR_KEYS)
+        return json_bytes(fields)
 
     def _plain(self, value: Any, bot: Bot) -> Any:
         """`value` as JSON-ready data, None left out, each `Default` the bot's own: what

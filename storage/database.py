@@ -19,6 +19,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session
 
+from kernel.json_text import json_text
+
 SQLITE_BUSY_TIMEOUT_MS = 5000
 # A pooled PostgreSQL connection idle longer than this is checked before use (see below).
 IDLE_BEFORE_PING_SECONDS = 1.0
@@ -34,7 +36,7 @@ def create_engine(
     """`options` go to SQLAlchemy (a test sizes the pool with them)."""
     # The JSON columns (a conversation's slots, a reply's text and buttons, an update) are
     # written and read in every turn: orjson is about ten times faster than json at it.
-    options.setdefault("json_serializer", _json_text)
+    options.setdefault("json_serializer", json_text)
     options.setdefault("json_deserializer", orjson.loads)
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
@@ -60,10 +62,6 @@ def create_engine(
         dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
 
     return engine
-
-
-def _json_text(value: Any) -> str:
-    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 def ping_when_idle(engine: AsyncEngine, idle_seconds: float) -> None:
@@ -112,13 +110,6 @@ def insert_for(backend: str, model: type[DeclarativeBase]) -> postgresql.Insert 
     if backend == "postgresql":
         return postgresql.insert(model)
     return sqlite.insert(model)
-
-
-def upsert_into(
-    session: AsyncSession, model: type[DeclarativeBase]
-) -> postgresql.Insert | sqlite.Insert:
-    """`insert_for` the session's backend."""
-    return insert_for(backend(session), model)
 
 
 _TABLES_WRITTEN = "tables_written"
