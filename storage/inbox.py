@@ -169,7 +169,7 @@ def mark_handled(
     outcome: str,
     hold: timedelta | None,
     *,
-    together: list[Write] | None = None,
+    together: Sequence[Write] = (),
 ) -> bool:
     """In the handler's transaction; False when the update was handled already. The hold is
     renewed for `hold`, while the turn's replies are sent (`release` ends it): the sender's
@@ -178,7 +178,7 @@ def mark_handled(
     writes_at_commit.py)."""
     held = None if hold is None else now + hold
     values = {"row": row_id, "now": now, "result": outcome, "held": held}
-    result = execute_with(connection, _MARK_HANDLED, values, together or [])
+    result = execute_with(connection, _MARK_HANDLED, values, together)
     return getattr(result, "rowcount", 0) == 1
 
 

@@ -17,7 +17,7 @@ meet: each write's parameters are its own (`count_turn` and the inbox mark share
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, CursorResult, event
@@ -51,7 +51,7 @@ def execute_with(
     connection: Connection,
     statement: UpdateBase,
     parameters: Mapping[str, Any],
-    writes: list[Write],
+    writes: Sequence[Write],
 ) -> CursorResult[Any]:
     """`statement` and the `writes` before it; the result is the statement's own."""
     if writes and connection.dialect.name == "postgresql":

@@ -16,7 +16,7 @@ from storage.database import backend
 from storage.inbox import Received
 from storage.models import Citizen, InboxUpdate, TurnCount
 from storage.repositories import SqlDialogStore
-from storage.writes_at_commit import execute_with
+from storage.writes_at_commit import execute_with, take_waiting
 
 NOW = datetime(2026, 12, 6, 9, tzinfo=UTC)
 DAY = date(2026, 12, 6)
@@ -92,7 +92,7 @@ async def test_a_handled_update_is_still_told_apart_when_writes_go_with_the_mark
         [taken] = await inbox.lease(session, NOW, 60, set())
         store = SqlDialogStore(session)
         await store.count_turn(citizen, DAY, None)
-        writes = session.info.pop("writes_at_commit")
+        writes = take_waiting(session.sync_session)
         connection = await session.connection()
         first = await connection.run_sync(
             lambda sync: inbox.mark_handled(sync, taken.id, NOW, "handled", None, together=writes)
@@ -114,7 +114,7 @@ async def test_writes_that_would_share_a_parameter_are_refused(
             pytest.skip("PostgreSQL only: elsewhere the writes go one by one")
         store = SqlDialogStore(session)
         await store.count_turn(citizen, DAY, None)
-        [(count, values)] = session.info.pop("writes_at_commit")
+        [(count, values)] = take_waiting(session.sync_session)
         connection = await session.connection()
         with pytest.raises(ValueError, match="share parameters"):
             await connection.run_sync(
