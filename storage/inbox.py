@@ -17,7 +17,7 @@ from sqlalchemy.sql.dml import ReturningInsert
 
 from storage.database import backend, insert_for
 from storage.models import InboxUpdate
-from storage.writes_at_commit import Write, execute_with
+from storage.writes_at_commit import Write, execute_together
 
 # Telegram keeps an unconfirmed update for at most 24 hours (pitfalls: Telegram Bot API), so a
 # handled update older than that will not come again and its row is only weight.
@@ -178,8 +178,8 @@ def mark_handled(
     writes_at_commit.py)."""
     held = None if hold is None else now + hold
     values = {"row": row_id, "now": now, "result": outcome, "held": held}
-    result = execute_with(connection, _MARK_HANDLED, values, together)
-    return getattr(result, "rowcount", 0) == 1
+    *_, marked = execute_together(connection, [*together, Write(_MARK_HANDLED, values)])
+    return marked == 1
 
 
 async def finish(session: AsyncSession, row_id: int, now: datetime, outcome: str) -> None:

@@ -7,9 +7,10 @@ import functools
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, exists, select, update
+from sqlalchemy import ColumnElement, Update, bindparam, exists, inspect, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import get_history, set_committed_value
 
 from kernel.clock import utc_now
 from storage.database import backend, insert_for
@@ -21,7 +22,7 @@ from storage.models import (
     Reminder,
     TurnCount,
 )
-from storage.writes_at_commit import write_at_commit
+from storage.writes_at_commit import Write, write_at_commit, write_at_commit_from
 
 
 class SqlDialogStore:
@@ -34,6 +35,7 @@ class SqlDialogStore:
         self._conversations: dict[int, Conversation] = {}
         self._consents: dict[int, Consent | None] = {}
         self._replies_pending: dict[int, bool] = {}
+        self._written_at_commit: set[int] = set()  # conversations (ids) handed out
 
     async def citizen(self, channel: str, external_id: str, chat_id: int) -> Citizen:
         citizen = self._citizens.get((channel, external_id))
@@ -76,6 +78,9 @@ class SqlDialogStore:
             conversation = Conversation(citizen_id=citizen.id, mode="bot", slots={})
             self._session.add(conversation)
             await self._session.flush()
+        if conversation.id not in self._written_at_commit:
+            self._written_at_commit.add(conversation.id)
+            write_at_commit_from(self._session, functools.partial(_changes_of, conversation))
         return conversation
 
     async def count_turn(self, citizen: Citizen, day: date, understood: bool | None) -> None:
@@ -174,6 +179,61 @@ _CITIZEN_AND_STATE = (
         Citizen.channel == bindparam("channel"), Citizen.external_id == bindparam("external_id")
     )
 )
+
+
+# What a turn changes in the conversation is written at the commit, with the inbox mark (on
+# PostgreSQL one round trip: storage/writes_at_commit.py), not by the ORM's flush: the flush of
+# this one object cost about a tenth of a turn's CPU (bench/README.md, "The whole bot"). The
+# version is checked as the ORM checks it (`version_id_col`).
+_CONVERSATION_COLUMNS = ("mode", "flow", "step", "slots")
+
+
+def _changes_of(conversation: Conversation) -> Write | None:
+    """The UPDATE of what the transaction changed in `conversation` and has not flushed yet;
+    the object then holds those values as committed, so the ORM does not write them again."""
+    state = inspect(conversation)
+    if not state.persistent:
+        return None
+    changed = {
+        key: getattr(conversation, key)
+        for key in _CONVERSATION_COLUMNS
+        if key in state.committed_state and get_history(conversation, key).has_changes()
+    }
+    if not changed:
+        return None
+    version, now = conversation.version, utc_now()
+    parameters = {f"conversation_{key}": value for key, value in changed.items()}
+    parameters |= {
+        "conversation_id": conversation.id,
+        "conversation_version": version,
+        "conversation_next_version": version + 1,
+        "conversation_updated_at": now,
+    }
+    for key, value in (*changed.items(), ("version", version + 1), ("updated_at", now)):
+        set_committed_value(conversation, key, value)
+    if not state.committed_state:
+        # Clean as after a flush (what the ORM's own flush calls): otherwise the commit's
+        # flush still runs its unit of work for the object, to find nothing to write.
+        state._commit_all(state.dict, state._instance_dict())
+    return Write(_update_conversation(frozenset(changed)), parameters, one_row=True)
+
+
+@functools.cache
+def _update_conversation(columns: frozenset[str]) -> Update:
+    return (
+        update(Conversation)
+        .where(
+            Conversation.id == bindparam("conversation_id"),
+            Conversation.version == bindparam("conversation_version"),
+        )
+        .values(
+            {key: bindparam(f"conversation_{key}") for key in sorted(columns)}
+            | {
+                "version": bindparam("conversation_next_version"),
+                "updated_at": bindparam("conversation_updated_at"),
+            }
+        )
+    )
 
 
 @functools.cache

@@ -1,6 +1,6 @@
 """Writes made at the commit: they commit or roll back with their transaction, and on
-PostgreSQL they go in the inbox mark's own statement. SQLite always, PostgreSQL when
-TEST_POSTGRES_URL is set."""
+PostgreSQL they go in one statement with the inbox mark; the conversation's changes among
+them, its version checked. SQLite always, PostgreSQL when TEST_POSTGRES_URL is set."""
 
 from __future__ import annotations
 
@@ -9,14 +9,15 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from bot.inbox_mark import mark_on_commit
 from storage import inbox
 from storage.database import backend
 from storage.inbox import Received
-from storage.models import Citizen, InboxUpdate, TurnCount
+from storage.models import Citizen, Conversation, InboxUpdate, TurnCount
 from storage.repositories import SqlDialogStore
-from storage.writes_at_commit import execute_with, take_waiting
+from storage.writes_at_commit import take_waiting
 
 NOW = datetime(2026, 12, 6, 9, tzinfo=UTC)
 DAY = date(2026, 12, 6)
@@ -105,18 +106,159 @@ async def test_a_handled_update_is_still_told_apart_when_writes_go_with_the_mark
     assert await _messages(sessions) == [1]
 
 
-async def test_writes_that_would_share_a_parameter_are_refused(
+async def test_writes_that_would_share_a_parameter_go_apart(
+    db_engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """Two turns of one citizen counted in one transaction bind the same names: on
+    PostgreSQL they cannot be one statement, so they are two, and both count."""
+    citizen = await _citizen(sessions)
+    with _Statements(db_engine) as statements:
+        async with sessions() as session:
+            store = SqlDialogStore(session)
+            await store.count_turn(citizen, DAY, None)
+            await store.count_turn(citizen, DAY, False)
+            await session.commit()
+    assert [s for s in statements.seen if not s.startswith("SELECT")] == [
+        "INSERT INTO TURN_COUNTS",
+        "INSERT INTO TURN_COUNTS",
+    ]
+    assert await _messages(sessions) == [2]
+
+
+class _Statements:
+    """The first word of each statement the engine sends, while recording."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine.sync_engine
+        self.seen: list[str] = []
+
+    def _record(self, _conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        self.seen.append(" ".join(statement.split()[:3]).upper())
+
+    def __enter__(self) -> _Statements:
+        event.listen(self._engine, "before_cursor_execute", self._record)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        event.remove(self._engine, "before_cursor_execute", self._record)
+
+
+async def _conversation_row(sessions: async_sessionmaker[AsyncSession]) -> Conversation:
+    async with sessions() as session:
+        row: Conversation | None = await session.scalar(select(Conversation))
+        assert row is not None
+        return row
+
+
+async def _stored_update(sessions: async_sessionmaker[AsyncSession]) -> int:
+    async with sessions() as session:
+        await inbox.store(session, 42, [Received(7, 5, {})])
+        [taken] = await inbox.lease(session, NOW, 60, set())
+        return taken.id
+
+
+async def test_the_conversation_goes_with_the_inbox_mark(
+    db_engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """A turn's change of step and slots is written at the commit, with the count and the
+    mark (on PostgreSQL in one statement), its version raised by one."""
+    citizen = await _citizen(sessions)
+    async with sessions() as session:
+        await SqlDialogStore(session).conversation(citizen)
+        await session.commit()
+    before = await _conversation_row(sessions)
+    row = await _stored_update(sessions)
+    with _Statements(db_engine) as statements:
+        async with sessions() as session:
+            mark_on_commit(session, row, lambda: NOW, timedelta(seconds=30))
+            store = SqlDialogStore(session)
+            found = await store.citizen("telegram", "5", 5)
+            conversation = await store.conversation(found)
+            conversation.step = "town"
+            conversation.slots = {"profession": "повар"}
+            await store.count_turn(found, DAY, None)
+            await session.commit()
+            one_statement = backend(session) == "postgresql"
+            assert conversation.version == before.version + 1  # as committed
+    writes = [s for s in statements.seen if not s.startswith("SELECT")]
+    if one_statement:
+        assert writes == ["WITH WRITE_0 AS"]
+    else:
+        assert writes == [
+            "UPDATE CONVERSATIONS SET",
+            "INSERT INTO TURN_COUNTS",
+            "UPDATE INBOX_UPDATES SET",
+        ]
+    after = await _conversation_row(sessions)
+    assert (after.step, after.slots) == ("town", {"profession": "повар"})
+    assert after.version == before.version + 1
+    assert after.updated_at > before.updated_at
+    assert await _messages(sessions) == [1]
+
+
+async def test_a_conversation_changed_meanwhile_fails_the_commit(
     sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """Optimistic locking as the ORM does it: the turn that read the older version fails,
+    and nothing of it is committed (not its count, not its inbox mark)."""
+    citizen = await _citizen(sessions)
+    async with sessions() as session:
+        await SqlDialogStore(session).conversation(citizen)
+        await session.commit()
+    row = await _stored_update(sessions)
+    async with sessions() as first, sessions() as second:
+        mark_on_commit(second, row, lambda: NOW, timedelta(seconds=30))
+        late = SqlDialogStore(second)
+        late_conversation = await late.conversation(await late.citizen("telegram", "5", 5))
+        early = SqlDialogStore(first)
+        (await early.conversation(await early.citizen("telegram", "5", 5))).step = "first"
+        await first.commit()
+        late_conversation.step = "second"
+        await late.count_turn(citizen, DAY, None)
+        with pytest.raises(StaleDataError):
+            await second.commit()
+    assert (await _conversation_row(sessions)).step == "first"
+    assert await _messages(sessions) == []
+    async with sessions() as session:
+        update = await session.get(InboxUpdate, row)
+        assert update is not None
+        assert update.handled_at is None
+
+
+async def test_an_unchanged_conversation_is_not_written(
+    db_engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     citizen = await _citizen(sessions)
     async with sessions() as session:
-        if backend(session) != "postgresql":
-            pytest.skip("PostgreSQL only: elsewhere the writes go one by one")
+        await SqlDialogStore(session).conversation(citizen)
+        await session.commit()
+    before = await _conversation_row(sessions)
+    with _Statements(db_engine) as statements:
+        async with sessions() as session:
+            store = SqlDialogStore(session)
+            conversation = await store.conversation(await store.citizen("telegram", "5", 5))
+            conversation.flow = None  # as it was
+            await session.commit()
+    assert not [s for s in statements.seen if s.startswith("UPDATE")]
+    assert (await _conversation_row(sessions)).version == before.version
+
+
+async def test_a_conversation_flushed_before_the_commit_is_written_once(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """A query after the change flushes it (the query must see it); the commit then has
+    nothing more to write."""
+    citizen = await _citizen(sessions)
+    async with sessions() as session:
+        await SqlDialogStore(session).conversation(citizen)
+        await session.commit()
+    before = await _conversation_row(sessions)
+    async with sessions() as session:
         store = SqlDialogStore(session)
-        await store.count_turn(citizen, DAY, None)
-        [(count, values)] = take_waiting(session.sync_session)
-        connection = await session.connection()
-        with pytest.raises(ValueError, match="share parameters"):
-            await connection.run_sync(
-                lambda sync: execute_with(sync, count, values, [(count, values)])
-            )
+        conversation = await store.conversation(await store.citizen("telegram", "5", 5))
+        conversation.mode = "queued"
+        queued = await session.scalar(select(Conversation.id).where(Conversation.mode == "queued"))
+        assert queued == conversation.id
+        await session.commit()
+    after = await _conversation_row(sessions)
+    assert (after.mode, after.version) == ("queued", before.version + 1)
