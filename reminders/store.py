@@ -11,15 +11,19 @@ from typing import Any
 
 from sqlalchemy import (
     BindParameter,
+    DateTime,
+    Integer,
     Update,
     bindparam,
     case,
     delete,
+    func,
     insert,
     or_,
     select,
     update,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel.calendar import WorkingCalendar
@@ -29,6 +33,7 @@ from reminders.planning import Deadline, Planned, QuietHours, plan, plan_before
 from reminders.rules import Rule
 from storage.models import CalendarDay, Citizen, Reminder, StaffAlert, UtcDateTime
 from storage.repositories import cancel_reminders
+from storage.writes_at_commit import Write
 
 
 async def region_calendar(session: AsyncSession, region_code: str) -> WorkingCalendar:
@@ -433,21 +438,39 @@ async def finish(
     return bool(getattr(result, "rowcount", 0))
 
 
-async def mark_sent(
-    session: AsyncSession, owner: str, sent: Sequence[tuple[int, datetime]]
-) -> None:
-    """Replies that have left, as (id, when), marked sent in one statement in the caller's
-    transaction (`finish` of each, as the runner's are)."""
-    if not sent:
-        return
-    connection = await session.connection()
-    await connection.execute(
-        _finish(True, True),
-        [
-            {"reminder": reply, "owner": owner, "outcome": "sent", "error": None, "sent": at}
-            for reply, at in sent
-        ],
+def marked_sent(owner: str, sent: Sequence[tuple[int, datetime]]) -> Write:
+    """PostgreSQL: replies that have left, as (id, when), marked sent (as `finish` marks the
+    runner's) by one statement whatever their number (the ids and times go as two arrays),
+    to be made with others (storage/writes_at_commit.py)."""
+    return Write(
+        _MARK_SENT,
+        {
+            "sent_owner": owner,
+            "sent_replies": [reply for reply, _at in sent],
+            "sent_times": [at for _reply, at in sent],
+        },
     )
+
+
+_SENT = (
+    func.unnest(
+        bindparam("sent_replies", type_=ARRAY(Integer)),
+        bindparam("sent_times", type_=ARRAY(DateTime(timezone=True))),
+    )
+    .table_valued("id", "at")
+    .render_derived(name="sent")
+)
+_MARK_SENT = (
+    update(Reminder)
+    .where(Reminder.id == _SENT.c.id, Reminder.claimed_by == bindparam("sent_owner"))
+    .values(
+        status="sent",
+        claimed_until=None,
+        last_error=None,
+        sent_at=_SENT.c.at,
+        attempts=Reminder.attempts + 1,
+    )
+)
 
 
 @functools.cache

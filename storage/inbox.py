@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, or_, select, update
+from sqlalchemy import Connection, Integer, any_, bindparam, delete, func, or_, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import ReturningInsert
 
@@ -194,11 +195,17 @@ def end_hold(connection: Connection, row_id: int) -> None:
     connection.execute(_END_HOLD, {"row": row_id})
 
 
-async def end_holds(session: AsyncSession, row_ids: Sequence[int]) -> None:
-    """`end_hold` for several rows in one statement, in the caller's transaction."""
-    if row_ids:
-        connection = await session.connection()
-        await connection.execute(_END_HOLD, [{"row": row_id} for row_id in row_ids])
+def holds_ended(row_ids: Sequence[int]) -> Write:
+    """PostgreSQL: `end_hold` of several rows by one statement whatever their number (an
+    array), to be made with others (storage/writes_at_commit.py)."""
+    return Write(_END_HOLDS, {"ended_rows": list(row_ids)})
+
+
+_END_HOLDS = (
+    update(InboxUpdate)
+    .where(InboxUpdate.id == any_(bindparam("ended_rows", type_=ARRAY(Integer))))
+    .values(leased_until=None)
+)
 
 
 async def release(session: AsyncSession, row_id: int) -> None:

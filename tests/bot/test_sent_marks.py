@@ -1,7 +1,7 @@
-"""Replies that left, marked sent by many turns in one commit (bot/sent_marks.py): each turn
-returns once its mark is committed, the inbox rows named are released with them, and a batch
-that cannot commit says so to every turn in it. SQLite always, PostgreSQL when
-TEST_POSTGRES_URL is set."""
+"""Replies that left, marked sent by many turns in one statement (bot/sent_marks.py): each
+turn returns once its mark is committed, the inbox rows named are released with them, and a
+batch that cannot commit says so to every turn in it. PostgreSQL only (TEST_POSTGRES_URL), as
+the bot uses it."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
@@ -23,6 +24,12 @@ from tests.support.reminders import add_citizen
 NOW = datetime(2026, 12, 5, 9, tzinfo=UTC)
 HOLD = timedelta(seconds=30)
 OWNER = "bot-1"
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only(db_url: str) -> None:
+    if db_url.startswith("sqlite"):
+        pytest.skip("the bot shares marks on PostgreSQL only (bot/telegram.py)")
 
 
 async def _staged(sessions: async_sessionmaker[AsyncSession], count: int) -> list[int]:
@@ -56,22 +63,22 @@ async def _held_rows(sessions: async_sessionmaker[AsyncSession], count: int) -> 
     return rows
 
 
-def _count_commits(engine: AsyncEngine) -> list[int]:
-    commits: list[int] = []
+def _count_statements(engine: AsyncEngine) -> list[str]:
+    statements: list[str] = []
 
-    @event.listens_for(engine.sync_engine, "commit")
-    def _committed(_connection: Any) -> None:
-        commits.append(1)
+    @event.listens_for(engine.sync_engine, "before_cursor_execute")
+    def _executed(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
 
-    return commits
+    return statements
 
 
-async def test_turns_marking_at_once_share_one_commit_and_release_their_rows(
+async def test_turns_marking_at_once_share_one_statement_and_release_their_rows(
     sessions: async_sessionmaker[AsyncSession], db_engine: AsyncEngine
 ) -> None:
     replies = await _staged(sessions, 6)
     rows = await _held_rows(sessions, 3)
-    commits = _count_commits(db_engine)
+    statements = _count_statements(db_engine)
     marks = SentMarks(sessions, OWNER)
     sent_at = NOW + timedelta(seconds=1)
     releases: list[int | None] = [rows[0], None, rows[1], None, None, rows[2]]
@@ -82,7 +89,7 @@ async def test_turns_marking_at_once_share_one_commit_and_release_their_rows(
         )
     )
     assert outcomes == [True] * 6
-    assert len(commits) == 1  # one transaction for the six, not six
+    assert len(statements) == 1  # one statement for the six, not two per turn
     async with sessions() as session:
         found = (await session.execute(select(Reminder.status, Reminder.sent_at))).all()
         held = await session.scalars(select(InboxUpdate.leased_until))
