@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import (
     BindParameter,
     DateTime,
+    Insert,
     Integer,
     Update,
     bindparam,
@@ -31,9 +32,11 @@ from kernel.clock import utc_now
 from kernel.regions import Regions
 from reminders.planning import Deadline, Planned, QuietHours, plan, plan_before
 from reminders.rules import Rule
+from storage.database import backend
 from storage.models import CalendarDay, Citizen, Reminder, StaffAlert, UtcDateTime
 from storage.repositories import cancel_reminders
-from storage.writes_at_commit import Write
+from storage.reserved_ids import ReservedIds
+from storage.writes_at_commit import Write, write_at_commit
 
 
 async def region_calendar(session: AsyncSession, region_code: str) -> WorkingCalendar:
@@ -220,7 +223,9 @@ async def stage_replies(
     lease: timedelta,
 ) -> list[Staged]:
     """Add a turn's replies, held by `owner` (the caller commits them with the turn). One
-    INSERT, not the unit of work's flush of new objects: it runs in every turn."""
+    INSERT, not the unit of work's flush of new objects: it runs in every turn. On PostgreSQL
+    their ids are reserved ahead (storage/reserved_ids.py) and the INSERT is made at the
+    commit, in the commit's one statement: no round trip of its own."""
     rows = [
         {
             "citizen_id": citizen_id,
@@ -239,16 +244,42 @@ async def stage_replies(
         }
         for message in said
     ]
-    connection = await session.connection()
-    added = await connection.execute(_STAGE, rows)
-    return [
-        Staged(row_id, dict(message), now)
-        for row_id, message in zip(added.scalars(), said, strict=True)
-    ]
+    if not rows:
+        return []
+    if backend(session) == "postgresql":
+        ids, made = await _REPLY_IDS.take(session, len(rows)), utc_now()  # as the default
+        values = {
+            f"reply_{n}_{column}": value
+            for n, (row_id, row) in enumerate(zip(ids, rows, strict=True))
+            for column, value in (("id", row_id), ("created_at", made), *row.items())
+        }
+        write_at_commit(session, _stage_at_commit(len(rows), tuple(rows[0])), values)
+    else:
+        connection = await session.connection()
+        ids = list((await connection.execute(_STAGE, rows)).scalars())
+    return [Staged(row_id, dict(message), now) for row_id, message in zip(ids, said, strict=True)]
 
 
 # Built once: every turn stages its replies with it.
 _STAGE = insert(Reminder).returning(Reminder.id, sort_by_parameter_order=True)
+_REPLY_IDS = ReservedIds("reminders")
+
+
+@functools.cache
+def _stage_at_commit(count: int, columns: tuple[str, ...]) -> Insert:
+    """`count` replies in one INSERT with their ids given, built once for each count."""
+    table = Reminder.__table__.c
+    every = ("id", "created_at", *columns)
+    # Typed by hand: only the first row's parameters take their column's type by themselves.
+    return insert(Reminder).values(
+        [
+            {
+                column: bindparam(f"reply_{n}_{column}", type_=table[column].type)
+                for column in every
+            }
+            for n in range(count)
+        ]
+    )
 
 
 async def claim_owed_replies(

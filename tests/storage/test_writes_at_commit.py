@@ -5,6 +5,7 @@ them, its version checked. SQLite always, PostgreSQL when TEST_POSTGRES_URL is s
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import event, select
@@ -12,11 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from bot.inbox_mark import mark_on_commit
+from reminders.store import stage_replies
 from storage import inbox
 from storage.database import backend
 from storage.inbox import Received
-from storage.models import Citizen, Conversation, InboxUpdate, TurnCount
+from storage.models import Citizen, Conversation, InboxUpdate, Reminder, TurnCount
 from storage.repositories import SqlDialogStore
+from storage.reserved_ids import ReservedIds
 from storage.writes_at_commit import take_waiting
 
 NOW = datetime(2026, 12, 6, 9, tzinfo=UTC)
@@ -262,3 +265,71 @@ async def test_a_conversation_flushed_before_the_commit_is_written_once(
         await session.commit()
     after = await _conversation_row(sessions)
     assert (after.mode, after.version) == ("queued", before.version + 1)
+
+
+async def test_a_turns_replies_go_with_the_inbox_mark(
+    db_engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """On PostgreSQL the replies' ids are reserved ahead and their INSERT made with the mark:
+    staging them sends no write of its own; the ids given are the rows'."""
+    citizen = await _citizen(sessions)
+    row = await _stored_update(sessions)
+    said: list[dict[str, Any]] = [
+        {"text": "первый", "buttons": []},
+        {"text": "второй", "buttons": [[["Да", "y"]]]},
+    ]
+    with _Statements(db_engine) as statements:
+        async with sessions() as session:
+            mark_on_commit(session, row, lambda: NOW, timedelta(seconds=30))
+            staged = await stage_replies(
+                session, citizen.id, said, owner="bot", now=NOW, lease=timedelta(seconds=30)
+            )
+            staged_before_commit = [s for s in statements.seen if not s.startswith("SELECT")]
+            await session.commit()
+            together = backend(session) == "postgresql"
+    if together:
+        assert staged_before_commit == []
+        assert [s for s in statements.seen if not s.startswith("SELECT")] == ["WITH WRITE_0 AS"]
+    async with sessions() as session:
+        stored = await session.execute(select(Reminder.id, Reminder.context).order_by(Reminder.id))
+        assert [tuple(r) for r in stored] == [(s.id, s.said) for s in staged]
+        assert [s.said for s in staged] == said
+
+
+async def test_replies_staged_in_a_turn_rolled_back_are_not_written(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    citizen = await _citizen(sessions)
+    async with sessions() as session:
+        await stage_replies(
+            session, citizen.id, [{"text": "нет"}], owner="bot", now=NOW, lease=timedelta(30)
+        )
+        await session.rollback()
+        await session.commit()
+    async with sessions() as session:
+        assert list(await session.scalars(select(Reminder.id))) == []
+
+
+async def test_reserved_ids_are_never_given_to_other_rows(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """A reply added the usual way (the runner's reminders, a test) takes its id from the same
+    sequence: never one reserved for a turn's reply."""
+    citizen = await _citizen(sessions)
+    async with sessions() as session:
+        if backend(session) != "postgresql":
+            pytest.skip("PostgreSQL only: SQLite has no sequences and stages as before")
+        reserved = await ReservedIds("reminders").take(session, 3)
+        other = Reminder(
+            citizen_id=citizen.id,
+            rule="r",
+            key="k",
+            deadline_on=DAY,
+            due_at=NOW,
+            expires_at=NOW,
+        )
+        session.add(other)
+        await session.flush()
+        assert len(set(reserved)) == 3
+        assert other.id not in reserved
+        assert other.id > max(reserved)
