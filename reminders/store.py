@@ -10,13 +10,15 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     BindParameter,
     DateTime,
-    Insert,
     Integer,
+    Text,
     Update,
     bindparam,
     case,
+    cast,
     delete,
     func,
     insert,
@@ -29,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel.calendar import WorkingCalendar
 from kernel.clock import utc_now
+from kernel.json_text import json_text
 from kernel.regions import Regions
 from reminders.planning import Deadline, Planned, QuietHours, plan, plan_before
 from reminders.rules import Rule
@@ -247,13 +250,13 @@ async def stage_replies(
     if not rows:
         return []
     if backend(session) == "postgresql":
-        ids, made = await _REPLY_IDS.take(session, len(rows)), utc_now()  # as the default
-        values = {
-            f"reply_{n}_{column}": value
-            for n, (row_id, row) in enumerate(zip(ids, rows, strict=True))
-            for column, value in (("id", row_id), ("created_at", made), *row.items())
+        ids = await _REPLY_IDS.take(session, len(rows))
+        same = {
+            f"reply_{column}": value for column, value in rows[0].items() if column != "context"
         }
-        write_at_commit(session, _stage_at_commit(len(rows), tuple(rows[0])), values)
+        contexts = [json_text(row["context"]) for row in rows]
+        values = same | {"reply_ids": ids, "reply_contexts": contexts, "reply_made": utc_now()}
+        write_at_commit(session, _STAGE_AT_COMMIT, values)
     else:
         connection = await session.connection()
         ids = list((await connection.execute(_STAGE, rows)).scalars())
@@ -265,21 +268,43 @@ _STAGE = insert(Reminder).returning(Reminder.id, sort_by_parameter_order=True)
 _REPLY_IDS = ReservedIds("reminders")
 
 
-@functools.cache
-def _stage_at_commit(count: int, columns: tuple[str, ...]) -> Insert:
-    """`count` replies in one INSERT with their ids given, built once for each count."""
-    table = Reminder.__table__.c
-    every = ("id", "created_at", *columns)
-    # Typed by hand: only the first row's parameters take their column's type by themselves.
-    return insert(Reminder).values(
-        [
-            {
-                column: bindparam(f"reply_{n}_{column}", type_=table[column].type)
-                for column in every
-            }
-            for n in range(count)
-        ]
+# A turn's replies from two arrays, their ids and their texts; the rest is the same for all.
+# One statement whatever their number, so SQLAlchemy compiles it once (an INSERT of several
+# VALUES rows is compiled again at every execution).
+_REPLIES = (
+    func.unnest(
+        bindparam("reply_ids", type_=ARRAY(Integer)),
+        bindparam("reply_contexts", type_=ARRAY(Text)),
     )
+    .table_valued("id", "context")
+    .render_derived(name="replies")
+)
+_SAME_FOR_ALL = (
+    "citizen_id",
+    "rule",
+    "key",
+    "audience",
+    "before",
+    "deadline_on",
+    "due_at",
+    "expires_at",
+    "status",
+    "attempts",
+    "claimed_by",
+    "claimed_until",
+)
+_STAGE_AT_COMMIT = insert(Reminder).from_select(
+    ["id", "context", "created_at", *_SAME_FOR_ALL],
+    select(
+        _REPLIES.c.id,
+        cast(_REPLIES.c.context, JSON),
+        bindparam("reply_made", type_=Reminder.__table__.c.created_at.type),
+        *(
+            bindparam(f"reply_{column}", type_=Reminder.__table__.c[column].type)
+            for column in _SAME_FOR_ALL
+        ),
+    ),
+)
 
 
 async def claim_owed_replies(
