@@ -20,13 +20,11 @@ from sqlalchemy import (
     case,
     cast,
     delete,
-    func,
     insert,
     or_,
     select,
     update,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel.calendar import WorkingCalendar
@@ -35,7 +33,7 @@ from kernel.json_text import json_text
 from kernel.regions import Regions
 from reminders.planning import Deadline, Planned, QuietHours, plan, plan_before
 from reminders.rules import Rule
-from storage.database import backend
+from storage.database import backend, rows_of_arrays
 from storage.models import CalendarDay, Citizen, Reminder, StaffAlert, UtcDateTime
 from storage.repositories import cancel_reminders
 from storage.reserved_ids import ReservedIds
@@ -255,7 +253,7 @@ async def stage_replies(
             f"reply_{column}": value for column, value in rows[0].items() if column != "context"
         }
         contexts = [json_text(row["context"]) for row in rows]
-        values = same | {"reply_ids": ids, "reply_contexts": contexts, "reply_made": utc_now()}
+        values = same | {"replies_id": ids, "replies_context": contexts, "reply_made": utc_now()}
         write_at_commit(session, _STAGE_AT_COMMIT, values)
     else:
         connection = await session.connection()
@@ -271,14 +269,7 @@ _REPLY_IDS = ReservedIds("reminders")
 # A turn's replies from two arrays, their ids and their texts; the rest is the same for all.
 # One statement whatever their number, so SQLAlchemy compiles it once (an INSERT of several
 # VALUES rows is compiled again at every execution).
-_REPLIES = (
-    func.unnest(
-        bindparam("reply_ids", type_=ARRAY(Integer)),
-        bindparam("reply_contexts", type_=ARRAY(Text)),
-    )
-    .table_valued("id", "context")
-    .render_derived(name="replies")
-)
+_REPLIES = rows_of_arrays("replies", id=Integer(), context=Text())
 _SAME_FOR_ALL = (
     "citizen_id",
     "rule",
@@ -502,50 +493,39 @@ def marked_sent(owner: str, sent: Sequence[tuple[int, datetime]]) -> Write:
         _MARK_SENT,
         {
             "sent_owner": owner,
-            "sent_replies": [reply for reply, _at in sent],
-            "sent_times": [at for _reply, at in sent],
+            "sent_id": [reply for reply, _at in sent],
+            "sent_at": [at for _reply, at in sent],
         },
     )
-
-
-_SENT = (
-    func.unnest(
-        bindparam("sent_replies", type_=ARRAY(Integer)),
-        bindparam("sent_times", type_=ARRAY(DateTime(timezone=True))),
-    )
-    .table_valued("id", "at")
-    .render_derived(name="sent")
-)
-_MARK_SENT = (
-    update(Reminder)
-    .where(Reminder.id == _SENT.c.id, Reminder.claimed_by == bindparam("sent_owner"))
-    .values(
-        status="sent",
-        claimed_until=None,
-        last_error=None,
-        sent_at=_SENT.c.at,
-        attempts=Reminder.attempts + 1,
-    )
-)
 
 
 @functools.cache
 def _finish(with_sent_at: bool, attempted: bool) -> Update:
     """Built once for each shape: every reply sent runs one (building it took about 0.15 ms)."""
-    values: dict[str, Any] = {
-        "status": bindparam("outcome"),
-        "claimed_until": None,
-        "last_error": bindparam("error"),
-    }
+    outcome = _outcome(bindparam("outcome"), bindparam("error"), attempted)
     if with_sent_at:
-        values["sent_at"] = bindparam("sent")
-    if attempted:
-        values["attempts"] = Reminder.attempts + 1
+        outcome["sent_at"] = bindparam("sent")
     return (
         update(Reminder)
         .where(Reminder.id == bindparam("reminder"), Reminder.claimed_by == bindparam("owner"))
-        .values(**values)
+        .values(outcome)
     )
+
+
+def _outcome(status: Any, error: Any, attempted: bool) -> dict[str, Any]:
+    """What settling a claimed reminder sets (`finish`, `marked_sent`): the claim ends."""
+    values: dict[str, Any] = {"status": status, "claimed_until": None, "last_error": error}
+    if attempted:
+        values["attempts"] = Reminder.attempts + 1
+    return values
+
+
+_SENT = rows_of_arrays("sent", id=Integer(), at=DateTime(timezone=True))
+_MARK_SENT = (
+    update(Reminder)
+    .where(Reminder.id == _SENT.c.id, Reminder.claimed_by == bindparam("sent_owner"))
+    .values(_outcome("sent", None, attempted=True) | {"sent_at": _SENT.c.at})
+)
 
 
 async def postpone(

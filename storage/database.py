@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import event, exc
+from sqlalchemy import bindparam, event, exc, func
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -18,6 +19,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session
+from sqlalchemy.sql.selectable import TableValuedAlias
+from sqlalchemy.types import TypeEngine
 
 from kernel.json_text import json_text
 
@@ -103,6 +106,14 @@ def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSessi
 def backend(session: AsyncSession) -> str:
     """The session's dialect: "postgresql" or "sqlite"."""
     return session.get_bind().dialect.name
+
+
+def rows_of_arrays(name: str, **columns: TypeEngine[Any]) -> TableValuedAlias:
+    """PostgreSQL: rows made of arrays bound as parameters (`unnest`), one column each; the
+    parameter of column `c` is `{name}_{c}`. A statement over them is the same whatever the
+    number of rows, so SQLAlchemy compiles it once."""
+    arrays = (bindparam(f"{name}_{column}", type_=ARRAY(of)) for column, of in columns.items())
+    return func.unnest(*arrays).table_valued(*columns).render_derived(name=name)
 
 
 def insert_for(backend: str, model: type[DeclarativeBase]) -> postgresql.Insert | sqlite.Insert:
