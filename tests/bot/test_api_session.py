@@ -201,3 +201,30 @@ async def test_a_file_inside_the_call_makes_it_multipart(bot: Bot) -> None:
     photo = InputMediaPhoto(media=BufferedInputFile(b"png", filename="scan.png"))
 
     assert session.build_json_body(bot, SendMediaGroup(chat_id=CHAT, media=[photo])) is None
+
+
+async def test_a_keyboard_s_body_is_kept_for_that_keyboard_only(bot: Bot) -> None:
+    session = bot.session
+    assert isinstance(session, JsonBotApiSession)
+
+    def body(markup: InlineKeyboardMarkup) -> Any:
+        sent = session.build_json_body(
+            bot, SendMessage(chat_id=CHAT, text="?", reply_markup=markup)
+        )
+        assert sent is not None
+        return json.loads(sent)["reply_markup"]
+
+    def buttons(label: str) -> InlineKeyboardMarkup:
+        button = InlineKeyboardButton(text=label, callback_data=label)
+        return InlineKeyboardMarkup(inline_keyboard=[[button]])
+
+    menu = buttons("Меню")
+    assert (
+        body(menu)
+        == body(menu)
+        == {"inline_keyboard": [[{"text": "Меню", "callback_data": "Меню"}]]}
+    )
+    # Other keyboards, made while the kept ones are gone (an id may come again), are their own.
+    del menu
+    for n in range(2_000):
+        assert body(buttons(f"k{n}"))["inline_keyboard"][0][0]["text"] == f"k{n}"
