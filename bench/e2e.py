@@ -15,8 +15,9 @@ Each citizen waits for the bot's answer before the next step, as a person does, 
 seconds more (reading); with `--spread` each pause is drawn at random with that mean and
 the citizens start at random moments, so updates arrive as from people acting independently.
 Measured: updates handled per second, reply latency (update offered to the first message
-back) p50/p95/p99, messages sent per turn, the bot process's CPU time per update, and with
---reminders when the citizens' replies and the reminders went out.
+back) p50/p95/p99, messages sent per turn, the bot process's CPU time per update (and the
+bench's own and PostgreSQL's: the three share the machine), and with --reminders when the
+citizens' replies and the reminders went out.
 `--profile` runs the bot under pyinstrument (a text report beside the logs). Prints the
 figures; asserts nothing.
 """
@@ -119,6 +120,10 @@ class Run:
     messages: int = 0  # to the citizens, during the run
     think: float = 0.05  # seconds a citizen takes to read and answer, after each reply
     cpu_seconds: float = 0.0  # the bot process's own (user + system), during the run
+    # The rest of the machine during the run: this process (the fake Bot API and the
+    # citizens) and PostgreSQL's processes. The two cores are shared by all three.
+    bench_cpu_seconds: float = 0.0
+    postgres_cpu_seconds: float = 0.0
     # Spread: each pause drawn at random with `think` as its mean, and each citizen's first
     # message after one such pause, so the updates arrive as from people acting
     # independently, not in waves of everyone at once.
@@ -274,6 +279,7 @@ async def measure(
     try:
         await until_polling(telegram)
         began, cpu_before = time.monotonic(), cpu_seconds(process.pid)
+        bench_before, postgres_before = time.process_time(), postgres_cpu()
 
         async def sample_cpu() -> None:
             while True:
@@ -292,6 +298,11 @@ async def measure(
             sampler.cancel()
         run.seconds = time.monotonic() - began
         run.cpu_seconds = cpu_seconds(process.pid) - cpu_before
+        run.bench_cpu_seconds = time.process_time() - bench_before
+        postgres_after = postgres_cpu()
+        run.postgres_cpu_seconds = sum(
+            used - postgres_before.get(pid, 0.0) for pid, used in postgres_after.items()
+        )
         chats = {str(citizen(n)["id"]) for n in range(citizens)}
         run.messages = sum(
             1 for r in telegram.requests
@@ -322,6 +333,17 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def postgres_cpu() -> dict[int, float]:
+    """CPU seconds so far of each PostgreSQL process on this machine (a process that ended
+    meanwhile is not counted)."""
+    used: dict[int, float] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError):
+            if stat.read_text().split(" ", 2)[1] == "(postgres)":
+                used[int(stat.parent.name)] = cpu_seconds(int(stat.parent.name))
+    return used
+
+
 def report(name: str, citizens: int, run: Run) -> None:
     lat = [seconds * 1000 for seconds in run.latencies] or [0.0]
     print(
@@ -329,7 +351,9 @@ def report(name: str, citizens: int, run: Run) -> None:
         f"{run.updates / run.seconds:.0f} updates/s; reply latency p50 "
         f"{statistics.median(lat):.0f} ms, p95 {percentile(lat, 0.95):.0f} ms, p99 "
         f"{percentile(lat, 0.99):.0f} ms; {run.messages / max(run.updates, 1):.2f} messages "
-        f"per turn; bot CPU {run.cpu_seconds * 1000 / max(run.updates, 1):.1f} ms per update"
+        f"per turn; bot CPU {run.cpu_seconds * 1000 / max(run.updates, 1):.1f} ms per update "
+        f"(the bench {run.bench_cpu_seconds * 1000 / max(run.updates, 1):.1f} ms, PostgreSQL "
+        f"{run.postgres_cpu_seconds * 1000 / max(run.updates, 1):.1f} ms)"
         + (f"; {len(run.failures)} failed: {run.failures[:3]}" if run.failures else "")
         + (middle(run) if run.spread else "")
     )
