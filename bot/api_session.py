@@ -120,8 +120,9 @@ class JsonBotApiSession(AiohttpSession):
 
     def _plain_keyboard(self, markup: InlineKeyboardMarkup, bot: Bot) -> Any:
         """A keyboard's JSON-ready form, kept: most keyboards are the same objects again and
-        again (bot/sender.py `keyboard`), and reading one of six buttons took about 25 µs of
-        a message's 35. aiogram's models are not changed once sent, here or in aiogram."""
+        again (bot/sender.py `keyboard`), and reading the fields of one with six buttons took
+        about 25 µs of a message body's 35. aiogram's models are not changed once sent, here
+        or in aiogram."""
         kept = self._keyboards.get(id(markup))
         if kept is not None and kept[0] is markup:
             return kept[1]

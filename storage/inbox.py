@@ -104,8 +104,8 @@ async def lease(
     if senders is None:
         waiting = await connection.execute(_WAITING, {"now": now, "limit": limit})
     else:
-        chosen_senders = {"now": now, "limit": limit, "senders": list(senders)}
-        waiting = await connection.execute(_WAITING_OF_SENDERS, chosen_senders)
+        of_senders = {"now": now, "limit": limit, "senders": list(senders)}
+        waiting = await connection.execute(_WAITING_OF_SENDERS, of_senders)
     chosen = []
     seen: set[int] = set()
     found = waiting.all()
