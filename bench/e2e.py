@@ -328,8 +328,13 @@ async def measure(
 
 
 def cpu_seconds(pid: int) -> float:
-    """User and system time of a process so far (Linux: /proc/PID/stat, in clock ticks)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    """User and system time of a process so far (Linux: /proc/PID/stat)."""
+    return _cpu_of(Path(f"/proc/{pid}/stat").read_text())
+
+
+def _cpu_of(stat: str) -> float:
+    """User and system time in the text of a /proc/PID/stat (in clock ticks there)."""
+    fields = stat.rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
@@ -337,23 +342,27 @@ def postgres_cpu() -> dict[int, float]:
     """CPU seconds so far of each PostgreSQL process on this machine (a process that ended
     meanwhile is not counted)."""
     used: dict[int, float] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        with contextlib.suppress(OSError, ValueError):
-            if stat.read_text().split(" ", 2)[1] == "(postgres)":
-                used[int(stat.parent.name)] = cpu_seconds(int(stat.parent.name))
+    for path in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            stat = path.read_text()
+            if stat.split(" ", 2)[1] == "(postgres)":
+                used[int(path.parent.name)] = _cpu_of(stat)
     return used
 
 
 def report(name: str, citizens: int, run: Run) -> None:
     lat = [seconds * 1000 for seconds in run.latencies] or [0.0]
+
+    def per_update(cpu_seconds: float) -> str:
+        return f"{cpu_seconds * 1000 / max(run.updates, 1):.1f} ms"
+
     print(
         f"{name}, {citizens} citizens: {run.updates} updates in {run.seconds:.1f} s = "
         f"{run.updates / run.seconds:.0f} updates/s; reply latency p50 "
         f"{statistics.median(lat):.0f} ms, p95 {percentile(lat, 0.95):.0f} ms, p99 "
         f"{percentile(lat, 0.99):.0f} ms; {run.messages / max(run.updates, 1):.2f} messages "
-        f"per turn; bot CPU {run.cpu_seconds * 1000 / max(run.updates, 1):.1f} ms per update "
-        f"(the bench {run.bench_cpu_seconds * 1000 / max(run.updates, 1):.1f} ms, PostgreSQL "
-        f"{run.postgres_cpu_seconds * 1000 / max(run.updates, 1):.1f} ms)"
+        f"per turn; bot CPU {per_update(run.cpu_seconds)} per update (the bench "
+        f"{per_update(run.bench_cpu_seconds)}, PostgreSQL {per_update(run.postgres_cpu_seconds)})"
         + (f"; {len(run.failures)} failed: {run.failures[:3]}" if run.failures else "")
         + (middle(run) if run.spread else "")
     )

@@ -73,8 +73,8 @@ class JsonBotApiSession(AiohttpSession):
         kwargs.setdefault("json_dumps", json_text)  # a file's call: aiogram's form
         super().__init__(**kwargs)
         self._urls: dict[tuple[str, str], str] = {}  # (token, method) -> the call's URL
-        # id -> (the keyboard, its JSON-ready form); the keyboard is held, so its id is not
-        # reused while it is here.
+        # id -> (the keyboard, its JSON-ready form). The keyboard is held while its entry is
+        # here, so no other object can have its id meanwhile.
         self._keyboards: dict[int, tuple[InlineKeyboardMarkup, Any]] = {}
 
     def build_json_body(self, bot: Bot, method: TelegramMethod[Any]) -> bytes | None:
@@ -124,7 +124,7 @@ class JsonBotApiSession(AiohttpSession):
         about 25 µs of a message body's 35. aiogram's models are not changed once sent, here
         or in aiogram."""
         kept = self._keyboards.get(id(markup))
-        if kept is not None and kept[0] is markup:
+        if kept is not None:
             return kept[1]
         plain = self._plain_model(markup, bot)
         if len(self._keyboards) >= KEYBOARDS_KEPT:

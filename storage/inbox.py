@@ -101,11 +101,10 @@ async def lease(
     given, gets the `busy` senders seen with an update waiting behind the one in hand (all
     of them when the choice was cut at `limit`): theirs may be taken once it is done."""
     connection = await session.connection()  # plain rows: no ORM handling needed
-    if senders is None:
-        waiting = await connection.execute(_WAITING, {"now": now, "limit": limit})
-    else:
-        of_senders = {"now": now, "limit": limit, "senders": list(senders)}
-        waiting = await connection.execute(_WAITING_OF_SENDERS, of_senders)
+    choice, values = _WAITING, {"now": now, "limit": limit}
+    if senders is not None:
+        choice, values["senders"] = _WAITING_OF_SENDERS, list(senders)
+    waiting = await connection.execute(choice, values)
     chosen = []
     seen: set[int] = set()
     found = waiting.all()
@@ -139,10 +138,9 @@ async def lease(
 # (its session, the SELECT, the commit) cost 1.0–1.2 ms of CPU, built once 0.5–0.65 ms: the
 # building and SQLAlchemy's cache key of what was built were the rest (bench/README.md, "The
 # seventh sitting").
-_PENDING = or_(InboxUpdate.handled_at.is_(None), InboxUpdate.leased_until >= bindparam("now"))
 _WAITING = (
     select(InboxUpdate.id, InboxUpdate.sender, InboxUpdate.handled_at, InboxUpdate.leased_until)
-    .where(_PENDING)
+    .where(or_(InboxUpdate.handled_at.is_(None), InboxUpdate.leased_until >= bindparam("now")))
     .order_by(InboxUpdate.id)
     .limit(bindparam("limit", type_=Integer))
 )
