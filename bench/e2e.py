@@ -5,7 +5,7 @@ at once, each through a realistic conversation: /start, consent, region, the vac
 
     .venv/bin/python -m bench.e2e [--citizens 10 50 200] [--database sqlite|postgresql://...]
         [--rasa] [--pace lifted|real] [--think 0.05] [--spread] [--echo] [--reminders 1000]
-        [--show] [--profile]
+        [--show] [--profile] [--pin]
 
 `--pace lifted` takes away the bot's own outgoing pace (the fake server does not limit): it
 measures our code's capacity. `--pace real` keeps Telegram's (about 24 messages/s, 1 per chat
@@ -18,6 +18,9 @@ Measured: updates handled per second, reply latency (update offered to the first
 back) p50/p95/p99, messages sent per turn, the bot process's CPU time per update (and the
 bench's own and PostgreSQL's: the three share the machine), and with --reminders when the
 citizens' replies and the reminders went out.
+`--pin` gives the bot process the first CPU to itself and puts the bench and PostgreSQL's
+processes on the others for the run (their affinity is restored after): the bot's capacity
+without the two competing for its core (Linux; root to move PostgreSQL's processes).
 `--profile` runs the bot under pyinstrument (a text report beside the logs). Prints the
 figures; asserts nothing.
 """
@@ -271,13 +274,17 @@ async def measure(
     *,
     think: float = 0.05,
     spread: bool = False,
+    pin: bool = False,
 ) -> Run:
     telegram = FakeTelegram()
     await telegram.start()
     process = await start(telegram)
     run = Run(think=think, spread=spread)
+    stack = contextlib.ExitStack()
     try:
         await until_polling(telegram)
+        if pin:
+            stack.enter_context(pinned(process.pid))
         began, cpu_before = time.monotonic(), cpu_seconds(process.pid)
         bench_before, postgres_before = time.process_time(), postgres_cpu()
 
@@ -320,11 +327,35 @@ async def measure(
                 f"{reminded[-1]:.1f} s after the citizens began (they talked {run.seconds:.1f} s)"
             )
     finally:
+        stack.close()
         _indexes.pop(id(telegram), None)
         process.terminate()
         await process.wait()
         await telegram.stop()
     return run
+
+
+@contextlib.contextmanager
+def pinned(bot: int) -> Iterator[None]:
+    """The bot on the first CPU alone; this process and PostgreSQL's (the postmaster too, so
+    the connections it starts meanwhile follow) on the rest. Affinity is a thread's own, so
+    each thread of each is moved, and put back after."""
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        raise RuntimeError("--pin needs two CPUs at least")
+    first, rest = {cpus[0]}, set(cpus[1:])
+    moved: dict[int, set[int]] = {}
+    try:
+        for pid in [bot, os.getpid(), *postgres_cpu()]:
+            for task in Path(f"/proc/{pid}/task").iterdir():
+                with contextlib.suppress(ProcessLookupError):
+                    moved[int(task.name)] = os.sched_getaffinity(int(task.name))
+                    os.sched_setaffinity(int(task.name), first if pid == bot else rest)
+        yield
+    finally:
+        for thread, affinity in moved.items():
+            with contextlib.suppress(ProcessLookupError):
+                os.sched_setaffinity(thread, affinity)
 
 
 def cpu_seconds(pid: int) -> float:
@@ -444,9 +475,12 @@ async def main_async(args: argparse.Namespace) -> None:
             await converse(telegram, user, run, args.show and user["id"] == FIRST_CITIZEN)
 
         name = f"bot ({args.database.split(':')[0]}, {'Rasa' if args.rasa else 'local matcher'}"
-        name += f", pace {args.pace}, think {args.think:g} s{' spread' if args.spread else ''})"
+        name += f", pace {args.pace}, think {args.think:g} s{' spread' if args.spread else ''}"
+        name += ", pinned)" if args.pin else ")"
         try:
-            await measure(name, bot, count, talk, think=args.think, spread=args.spread)
+            await measure(
+                name, bot, count, talk, think=args.think, spread=args.spread, pin=args.pin
+            )
         finally:
             if args.database != "sqlite":
                 await drop_database(args.database, url)
@@ -462,6 +496,9 @@ def main() -> None:
     parser.add_argument("--reminders", type=int, default=0, help="bulk reminders due at once")
     parser.add_argument("--show", action="store_true", help="print one citizen's transcript")
     parser.add_argument("--profile", action="store_true", help="the bot under pyinstrument")
+    parser.add_argument(
+        "--pin", action="store_true", help="the bot alone on one CPU, the rest on the others"
+    )
     parser.add_argument(
         "--think", type=float, default=0.05, help="seconds a citizen reads before answering"
     )
