@@ -32,6 +32,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql.dml import UpdateBase
 
+from storage.driver_statements import fetch_one
+
 _WAITING = "writes_at_commit"
 
 
@@ -88,7 +90,7 @@ def execute_together(connection: Connection, writes: Sequence[Write]) -> list[in
         if len(group) > 1:
             together = {name: value for write in group for name, value in write.parameters.items()}
             statement = _as_one(tuple(write.statement for write in group))
-            counts += [int(count) for count in connection.execute(statement, together).one()]
+            counts += [int(count) for count in fetch_one(connection, statement, together)]
         else:
             [write] = group
             result = connection.execute(write.statement, write.parameters)

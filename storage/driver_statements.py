@@ -1,0 +1,106 @@
+"""A fixed Core statement run on asyncpg's own connection, in the transaction SQLAlchemy began.
+
+Every turn commits with one statement (storage/writes_at_commit.py), and every batch of sent
+replies is marked with one. SQLAlchemy's execution path builds an execution context, converts
+the parameters and wraps the result at each run, though the statement never changes: the
+turn's commit statement cost the bot 136-150 µs of CPU that way and 82-84 µs here (bench/
+README.md, "The whole bot", eighth sitting). Here it is compiled once, by SQLAlchemy's own
+compiler, so the SQL and the parameters' conversions are SQLAlchemy's; each run binds its
+values and sends it.
+
+It runs this way only where the result is the same: on asyncpg; inside a transaction already
+begun on that connection, or on one that commits each statement by itself (AUTOCOMMIT: the
+sent marks, bot/sent_marks.py); for a statement with no expanding parameters; and while
+nobody watches the statements. With `database.echo` on, or a listener for SQLAlchemy's
+statement events (a test counting round trips), it goes SQLAlchemy's way, as on SQLite.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+from sqlalchemy import Connection, Dialect
+from sqlalchemy.sql import ClauseElement, Executable
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.util import await_only
+
+
+@dataclass(frozen=True)
+class _Ready:
+    sql: str
+    names: tuple[str, ...]  # the parameters in the order of $1, $2, ...
+    fixed: Mapping[str, Any]  # values written in the statement itself
+    conversions: Mapping[str, Callable[[Any], Any]]  # SQLAlchemy's, by the type of each
+
+
+_ready: dict[tuple[Executable, str], _Ready | None] = {}
+
+
+def _prepared(statement: Executable, dialect: Dialect) -> _Ready | None:
+    """The statement compiled for `dialect`, once; None when it cannot be sent as it is."""
+    key = (statement, dialect.name)
+    if key not in _ready:
+        compiled = cast(ClauseElement, statement).compile(dialect=dialect)
+        _ready[key] = None
+        if (
+            isinstance(compiled, SQLCompiler)
+            and compiled.positional
+            and compiled.positiontup is not None
+            and not compiled.post_compile_params
+            and not compiled.literal_execute_params
+        ):
+            # The execution context reads this same mapping (engine/default.py); a sequence
+            # in it is a tuple's conversions, which the statements made here never need.
+            conversions = dict(compiled._bind_processors)
+            if all(callable(convert) for convert in conversions.values()):
+                _ready[key] = _Ready(
+                    sql=compiled.string,
+                    names=tuple(compiled.positiontup),
+                    fixed={name: b.effective_value for b, name in compiled.bind_names.items()},
+                    conversions=cast(dict[str, Callable[[Any], Any]], conversions),
+                )
+    return _ready[key]
+
+
+def _unobserved(connection: Connection) -> bool:
+    """On asyncpg, and no one watches the statements (`database.echo`, a listener for them):
+    what goes past SQLAlchemy's path they would not see."""
+    return (
+        connection.dialect.driver == "asyncpg"
+        and not connection.engine.echo
+        and not connection.dispatch.before_cursor_execute
+        and not connection.dispatch.after_cursor_execute
+    )
+
+
+def _inside_transaction(connection: Connection, driver: Any) -> bool:
+    """The statement would run in the transaction SQLAlchemy began, or the connection commits
+    each statement by itself (AUTOCOMMIT) anyway."""
+    return bool(
+        driver.is_in_transaction()
+        or connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
+    )
+
+
+def fetch_one(
+    connection: Connection, statement: Executable, parameters: Mapping[str, Any]
+) -> Sequence[Any]:
+    """The one row `statement` answers, in the connection's transaction. `statement` must be
+    built once and kept (a module constant or cached): each one is compiled once."""
+    driver: Any = connection.connection.driver_connection
+    ready = _prepared(statement, connection.dialect) if _unobserved(connection) else None
+    if ready is None or driver is None or not _inside_transaction(connection, driver):
+        return connection.execute(statement, parameters).one()
+    values = [
+        parameters[name] if name in parameters else ready.fixed[name] for name in ready.names
+    ]
+    for position, name in enumerate(ready.names):
+        convert = ready.conversions.get(name)
+        if convert is not None:
+            values[position] = convert(values[position])
+    row = await_only(driver.fetchrow(ready.sql, *values))
+    if row is None:
+        raise ValueError(f"the statement answered no row: {ready.sql}")
+    return tuple(row)
