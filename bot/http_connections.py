@@ -112,7 +112,9 @@ class HttpConnections:
         self._tls = parts.scheme == "https"
         self._port = parts.port or (443 if self._tls else 80)
         default_port = (self._port == 443) if self._tls else (self._port == 80)
-        host_header = self._host if default_port else f"{self._host}:{self._port}"
+        host_header = f"[{self._host}]" if ":" in self._host else self._host  # IPv6
+        if not default_port:
+            host_header += f":{self._port}"
         self._head = f"Host: {host_header}\r\nContent-Type: application/json\r\n".encode("ascii")
         self._ssl = ssl.create_default_context(cafile=certifi.where()) if self._tls else None
         self._limit = limit
@@ -153,6 +155,9 @@ class HttpConnections:
     async def close(self) -> None:
         """Closes the idle connections; those in use close when their answer comes. A
         request made after this opens a new one."""
+        self._forget_connections()
+
+    def _forget_connections(self) -> None:
         self._generation += 1
         idle, self._idle = self._idle, []
         for connection in idle:
@@ -161,24 +166,20 @@ class HttpConnections:
     def _start_over(self) -> None:
         """Connections and their waiting line belong to one event loop: in another (a
         restart, a test) both are made anew."""
-        self._generation += 1
-        idle, self._idle = self._idle, []
-        for connection in idle:
-            connection.close()
+        self._forget_connections()
         self._slots = asyncio.Semaphore(self._limit)
         self._loop = asyncio.get_running_loop()
 
     def _kept(self) -> _Connection | None:
-        """The most recently used idle connection still fit for a request. Those idle too
-        long are closed, the oldest first."""
+        """The most recently used idle connection still open. Those idle too long are closed
+        first (the list is in the order they went idle)."""
         now = time.monotonic()
         while self._idle and now - self._idle[0].idle_since >= KEEP_IDLE_SECONDS:
             self._idle.pop(0).close()
         while self._idle:
             connection = self._idle.pop()
-            if not connection.lost and now - connection.idle_since < KEEP_IDLE_SECONDS:
+            if not connection.lost:
                 return connection
-            connection.close()
         return None
 
     async def _open(self) -> _Connection:

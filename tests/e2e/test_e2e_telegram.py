@@ -113,6 +113,21 @@ async def test_sigterm_mid_conversation_then_restart_continues_at_the_same_step(
     assert done["text"].startswith("Готово, Анна Петрова! Ваш регион: Москва.")
 
 
+async def test_the_bot_api_dropping_its_connections_and_coming_back_loses_nothing(
+    telegram: FakeTelegram, start_bot: StartBot
+) -> None:
+    """The bot's kept connections (bot/http_connections.py) are closed under it and new ones
+    refused for a while: the poller tries again, and the next message is answered."""
+    await start_bot()
+    telegram.user_sends("/start")
+    await telegram.wait_for("sendMessage", 1)
+    await telegram.restart(away_seconds=3)
+    sent_before = len(telegram.sent())
+    telegram.user_presses("✅ Согласен")
+    await telegram.wait_for("sendMessage", sent_before + 1)
+    assert "В каком регионе" in telegram.sent()[-1]["text"]
+
+
 async def test_long_reply_is_split_and_unknown_input_is_answered(
     telegram: FakeTelegram, start_bot: StartBot
 ) -> None:

@@ -74,7 +74,7 @@ class FakeTelegram:
         app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", self.port)
         await site.start()
         self.port = self._runner.addresses[0][1]
         return f"http://127.0.0.1:{self.port}"
@@ -83,6 +83,14 @@ class FakeTelegram:
         self._stopping.set()
         if self._runner is not None:
             await self._runner.cleanup()
+
+    async def restart(self, away_seconds: float) -> None:
+        """Closes every connection, refuses new ones for `away_seconds`, then listens again on
+        the same port with the same state (Telegram's front end restarting)."""
+        await self.stop()
+        await asyncio.sleep(away_seconds)
+        self._stopping = asyncio.Event()
+        await self.start()
 
     async def _handle(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:
