@@ -347,10 +347,13 @@ def pinned(bot: int) -> Iterator[None]:
     moved: dict[int, set[int]] = {}
     try:
         for pid in [bot, os.getpid(), *postgres_cpu()]:
-            for task in Path(f"/proc/{pid}/task").iterdir():
+            threads: list[int] = []
+            with contextlib.suppress(FileNotFoundError):  # a connection's process ended
+                threads = [int(task.name) for task in Path(f"/proc/{pid}/task").iterdir()]
+            for thread in threads:
                 with contextlib.suppress(ProcessLookupError):
-                    moved[int(task.name)] = os.sched_getaffinity(int(task.name))
-                    os.sched_setaffinity(int(task.name), first if pid == bot else rest)
+                    moved[thread] = os.sched_getaffinity(thread)
+                    os.sched_setaffinity(thread, first if pid == bot else rest)
         yield
     finally:
         for thread, affinity in moved.items():
