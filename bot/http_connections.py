@@ -104,7 +104,9 @@ class HttpConnections:
     """Up to `limit` kept connections to the server of `base_url`, requests waiting for one
     when all are busy."""
 
-    def __init__(self, base_url: str, limit: int = 100) -> None:
+    def __init__(self, base_url: str, limit: int = 100, tls: ssl.SSLContext | None = None) -> None:
+        """`tls`: how an https server is checked; by default against certifi's roots, as
+        aiogram's own session does."""
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"not an HTTP server address: {base_url!r}")
@@ -116,7 +118,9 @@ class HttpConnections:
         if not default_port:
             host_header += f":{self._port}"
         self._head = f"Host: {host_header}\r\nContent-Type: application/json\r\n".encode("ascii")
-        self._ssl = ssl.create_default_context(cafile=certifi.where()) if self._tls else None
+        self._ssl = (
+            (tls or ssl.create_default_context(cafile=certifi.where())) if self._tls else None
+        )
         self._limit = limit
         self._idle: list[_Connection] = []
         self._slots = asyncio.Semaphore(limit)

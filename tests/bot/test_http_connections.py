@@ -4,10 +4,12 @@ request's path: kept alive, closed, chunked, never sent, cut, unreadable."""
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import pytest
+import trustme
 
 from bot.http_connections import KEEP_IDLE_SECONDS, HttpConnectionError, HttpConnections
 
@@ -191,3 +193,39 @@ async def test_close_closes_the_idle_and_a_later_request_opens_anew(
 def test_only_an_http_server_address_is_taken() -> None:
     with pytest.raises(ValueError, match="not an HTTP server"):
         HttpConnections("ftp://example.org")
+
+
+@pytest.fixture
+def authority() -> trustme.CA:
+    return trustme.CA()
+
+
+@pytest.fixture
+async def tls_server(authority: trustme.CA) -> AsyncIterator[Server]:
+    scripted = Server()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("localhost").configure_cert(context)
+    listening = await asyncio.start_server(scripted.serve, "127.0.0.1", 0, ssl=context)
+    scripted.port = listening.sockets[0].getsockname()[1]
+    yield scripted
+    for writer in scripted.writers:
+        writer.close()
+    listening.close()
+
+
+async def test_an_https_server_is_reached_over_tls_and_its_certificate_checked(
+    tls_server: Server, authority: trustme.CA
+) -> None:
+    trusting = ssl.create_default_context()
+    authority.configure_trust(trusting)
+    kept = HttpConnections(f"https://localhost:{tls_server.port}", limit=1, tls=trusting)
+    for number in range(2):
+        status, answer = await kept.post_json(f"/bot1/call{number}", b"{}", 5)
+        assert (status, answer) == (200, b'{"ok":true,"result":"/bot1/call%d"}' % number)
+    assert tls_server.connections == 1  # kept alive over TLS too
+    await kept.close()
+
+    # By default the certificate is checked against the public roots: this one fails.
+    default = HttpConnections(f"https://localhost:{tls_server.port}", limit=1)
+    with pytest.raises(HttpConnectionError, match="CERTIFICATE_VERIFY_FAILED"):
+        await default.post_json("/bot1/call", b"{}", 5)
