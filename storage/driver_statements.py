@@ -32,7 +32,8 @@ class _Ready:
     sql: str
     names: tuple[str, ...]  # the parameters in the order of $1, $2, ...
     fixed: Mapping[str, Any]  # values written in the statement itself
-    conversions: Mapping[str, Callable[[Any], Any]]  # SQLAlchemy's, by the type of each
+    # SQLAlchemy's conversion of each parameter by its type, in the same order (None: as is)
+    conversions: tuple[Callable[[Any], Any] | None, ...]
 
 
 _ready: dict[tuple[Executable, str], _Ready | None] = {}
@@ -53,13 +54,16 @@ def _prepared(statement: Executable, dialect: Dialect) -> _Ready | None:
         ):
             # The execution context reads this same mapping (engine/default.py); a sequence
             # in it is a tuple's conversions, which the statements made here never need.
-            conversions = dict(compiled._bind_processors)
-            if all(callable(convert) for convert in conversions.values()):
+            by_name = compiled._bind_processors
+            if all(callable(convert) for convert in by_name.values()):
+                names = tuple(compiled.positiontup)
                 _ready[key] = _Ready(
                     sql=compiled.string,
-                    names=tuple(compiled.positiontup),
+                    names=names,
                     fixed={name: b.effective_value for b, name in compiled.bind_names.items()},
-                    conversions=cast(dict[str, Callable[[Any], Any]], conversions),
+                    conversions=tuple(
+                        cast("Callable[[Any], Any] | None", by_name.get(name)) for name in names
+                    ),
                 )
     return _ready[key]
 
@@ -93,14 +97,14 @@ def fetch_one(
     ready = _prepared(statement, connection.dialect) if _unobserved(connection) else None
     if ready is None or driver is None or not _inside_transaction(connection, driver):
         return connection.execute(statement, parameters).one()
-    values = [
+    values = (
         parameters[name] if name in parameters else ready.fixed[name] for name in ready.names
+    )
+    converted = [
+        value if convert is None else convert(value)
+        for value, convert in zip(values, ready.conversions, strict=True)
     ]
-    for position, name in enumerate(ready.names):
-        convert = ready.conversions.get(name)
-        if convert is not None:
-            values[position] = convert(values[position])
-    row = await_only(driver.fetchrow(ready.sql, *values))
+    row = await_only(driver.fetchrow(ready.sql, *converted))
     if row is None:
         raise ValueError(f"the statement answered no row: {ready.sql}")
     return tuple(row)

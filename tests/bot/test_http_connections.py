@@ -4,6 +4,7 @@ request's path: kept alive, closed, chunked, never sent, cut, unreadable."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ssl
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -75,15 +76,21 @@ class Server:
         return not closing
 
 
-@pytest.fixture
-async def server() -> AsyncIterator[Server]:
+@contextlib.asynccontextmanager
+async def serving(tls: ssl.SSLContext | None = None) -> AsyncIterator[Server]:
     scripted = Server()
-    listening = await asyncio.start_server(scripted.serve, "127.0.0.1", 0)
+    listening = await asyncio.start_server(scripted.serve, "127.0.0.1", 0, ssl=tls)
     scripted.port = listening.sockets[0].getsockname()[1]
     yield scripted
     for writer in scripted.writers:
         writer.close()
     listening.close()
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[Server]:
+    async with serving() as scripted:
+        yield scripted
 
 
 @pytest.fixture
@@ -202,15 +209,10 @@ def authority() -> trustme.CA:
 
 @pytest.fixture
 async def tls_server(authority: trustme.CA) -> AsyncIterator[Server]:
-    scripted = Server()
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     authority.issue_cert("localhost").configure_cert(context)
-    listening = await asyncio.start_server(scripted.serve, "127.0.0.1", 0, ssl=context)
-    scripted.port = listening.sockets[0].getsockname()[1]
-    yield scripted
-    for writer in scripted.writers:
-        writer.close()
-    listening.close()
+    async with serving(context) as scripted:
+        yield scripted
 
 
 async def test_an_https_server_is_reached_over_tls_and_its_certificate_checked(
